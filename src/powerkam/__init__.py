@@ -1,0 +1,1 @@
+"""PowerKAM: key-account CRM for power supply companies."""

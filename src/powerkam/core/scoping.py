@@ -1,0 +1,58 @@
+"""The one visibility scope (DESIGN.md "Data"; issue #2 "Visibility").
+
+Every list, detail page, API endpoint, search and export gets its customers — or records that
+hang off a customer — through `visible_customers` / `scope_to_user`. No view filters by hand.
+
+- key account managers and specialists: their portfolio (primary or secondary manager);
+- supervisors and back-office clerks: customers of their org unit's subtree;
+- executives, administrators and superusers: the whole company.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+
+def customer_scope_q(user, prefix: str = "") -> Q | None:
+    """The filter for customers `user` may see, or None for "everything"."""
+    from powerkam.org.models import COMPANY_ROLES, PORTFOLIO_ROLES, SUBTREE_ROLES
+
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return None
+    if user.role in PORTFOLIO_ROLES:
+        return Q(**{f"{prefix}primary_manager_id": user.pk}) | Q(**{f"{prefix}secondary_manager_id": user.pk})
+    if user.role in SUBTREE_ROLES and user.org_unit_id:
+        path = user.org_unit.path
+        return Q(**{f"{prefix}org_unit__path__startswith": path})
+    return Q(pk__in=[])
+
+
+def visible_customers(user, queryset: QuerySet | None = None) -> QuerySet:
+    from powerkam.customers.models import Customer
+
+    qs = Customer.objects.all() if queryset is None else queryset
+    q = customer_scope_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+def scope_to_user(queryset: QuerySet, user, customer_field: str = "customer") -> QuerySet:
+    """Scope any queryset whose rows carry a customer (through `customer_field`)."""
+    from powerkam.customers.models import Customer
+
+    if queryset.model is Customer:
+        return visible_customers(user, queryset)
+    q = customer_scope_q(user, prefix=f"{customer_field}__")
+    if q is None:
+        return queryset
+    if isinstance(q.children[0], tuple) and q.children[0][0] == "pk__in":
+        return queryset.none()
+    return queryset.filter(q)
+
+
+def get_visible_or_404(queryset: QuerySet, user, customer_field: str = "customer", **lookup):
+    """A record the user may see, or 404 — never a 403 that would confirm it exists."""
+    try:
+        return scope_to_user(queryset, user, customer_field).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc

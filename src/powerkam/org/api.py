@@ -1,0 +1,5 @@
+"""REST API (/api/v1/)."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+urlpatterns = [
+    path("portfolios/", views.portfolios, name="portfolios"),
+]

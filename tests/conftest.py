@@ -1,0 +1,48 @@
+import pytest
+from django.test import Client
+
+from tests.factories import OrgUnitFactory, StaffFactory
+
+PASSWORD = "Passw0rd-Test!"
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AXES_ENABLED = True
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture
+def org_tree(db):
+    """company → 2 regions → 2 stations each."""
+    from powerkam.org.models import OrgUnit
+
+    company = OrgUnitFactory(code="C", name="市供电公司", kind=OrgUnit.Kind.COMPANY)
+    north = OrgUnitFactory(code="R1", name="城北片区", kind=OrgUnit.Kind.REGION, parent=company)
+    south = OrgUnitFactory(code="R2", name="城南片区", kind=OrgUnit.Kind.REGION, parent=company)
+    s1 = OrgUnitFactory(code="S1", name="城北一所", parent=north)
+    s2 = OrgUnitFactory(code="S2", name="城北二所", parent=north)
+    s3 = OrgUnitFactory(code="S3", name="城南一所", parent=south)
+    return {"company": company, "north": north, "south": south, "s1": s1, "s2": s2, "s3": s3}
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(role="manager", org_unit=None, **kwargs):
+        return StaffFactory(role=role, org_unit=org_unit or OrgUnitFactory(), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def login():
+    """A logged-in test client for a staff member (goes through the real auth backends)."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
