@@ -1,5 +1,498 @@
-"""REST API (/api/v1/)."""
+"""REST API (/api/v1/) for the customer archive.
+
+Every queryset comes from core.scoping (a customer outside the caller's scope answers 404);
+every write goes through customers.services, whose Django ValidationErrors become DRF 400s
+with field errors. Executives are read-only (core.permissions.StaffPermission).
+"""
+
+from typing import Any
+
+import django_filters
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.imports.exports import FORMATS, Column, export_response
+from powerkam.org.api import AdminWriteViewSet, Pagination, django_errors_as_400
+from powerkam.org.models import OrgUnit
+
+from . import services
+from .filters import CustomerFilter
+from .models import (
+    Contact,
+    Customer,
+    DataQualityFinding,
+    MeteringPoint,
+    Substation,
+    SupplyContract,
+    SupplyLine,
+    SupplyPoint,
+    TimelineEvent,
+    Transformer,
+)
+from .quality import RULES
+from .serializers import (
+    CloseCustomerSerializer,
+    ContactSerializer,
+    CustomerDetailSerializer,
+    CustomerListSerializer,
+    CustomerWriteSerializer,
+    FindingSerializer,
+    HistoryEntrySerializer,
+    MeteringPointSerializer,
+    SubstationSerializer,
+    SupplyContractSerializer,
+    SupplyLineSerializer,
+    SupplyPointSerializer,
+    TransformerSerializer,
+    shown_id_number,
+)
+from .validators import mask_id_number
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def _open_findings_count() -> Coalesce:
+    counts = (
+        DataQualityFinding.objects.filter(customer=OuterRef("pk"), status=DataQualityFinding.Status.OPEN)
+        .order_by().values("customer").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def customer_list_queryset(user):
+    """The scoped customer list: one query per page whatever the number of rows."""
+    qs = Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager")
+    return visible_customers(user, qs.annotate(open_findings_count=_open_findings_count()))
+
+
+def customer_detail_queryset(user):
+    """The scoped customers with every archive record the detail shows, prefetched."""
+    qs = (
+        Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager", "developed_by")
+        .annotate(open_findings_count=_open_findings_count())
+        .prefetch_related(
+            "contacts",
+            Prefetch("supply_points", queryset=SupplyPoint.objects.select_related("substation", "supply_line__substation")),
+            "transformers",
+            "metering_points",
+            "contracts",
+            Prefetch("findings", queryset=DataQualityFinding.objects.filter(status=DataQualityFinding.Status.OPEN),
+                     to_attr="open_findings"),
+            Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")[:50], to_attr="recent_timeline"),
+        )
+    )
+    return visible_customers(user, qs)
+
+
+# Records whose changes make up a customer's audit trail (simple-history on each model).
+HISTORY_MODELS = (Customer, Contact, SupplyPoint, Transformer, MeteringPoint, SupplyContract)
+HISTORY_SKIPPED_FIELDS = ("updated_at",)
+HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _history_value(value: Any, field: str, user) -> str | None:
+    if value is None:
+        return None
+    if field == "id_number" and not getattr(user, "can_see_full_id", False):
+        return mask_id_number(str(value))
+    return str(value)
+
+
+def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
+    """The audit trail of a customer and of its archive records, newest first: one entry per
+    changed field (who, when, which field, from what, to what), one per creation or deletion."""
+    entries: list[dict[str, Any]] = []
+    for model in HISTORY_MODELS:
+        lookup = {"id": customer.pk} if model is Customer else {"customer_id": customer.pk}
+        records = (model.history.filter(**lookup).select_related("history_user")
+                   .order_by("id", "history_date", "history_id"))
+        meta = model._meta
+        previous = None
+        for record in records:
+            if previous is not None and previous.id != record.id:
+                previous = None
+            who = record.history_user
+            base = {
+                "when": record.history_date,
+                "who": who.pk if who else None,
+                "who_name": who.display_name if who else None,
+                "record_type": meta.model_name,
+                "record_type_label": str(meta.verbose_name),
+                "record_id": record.id,
+                "record": str(record.instance),
+                "field": None, "field_label": None, "old": None, "new": None,
+            }
+            if record.history_type == "~" and previous is not None:
+                delta = record.diff_against(previous, excluded_fields=HISTORY_SKIPPED_FIELDS)
+                for change in delta.changes:
+                    entries.append({
+                        **base, "action": "changed", "field": change.field,
+                        "field_label": str(meta.get_field(change.field).verbose_name),
+                        "old": _history_value(change.old, change.field, user),
+                        "new": _history_value(change.new, change.field, user),
+                    })
+            else:
+                entries.append({**base, "action": HISTORY_ACTIONS.get(record.history_type, "changed")})
+            previous = record
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def customer_export_columns(user) -> list[Column]:
+    def label(name: str):
+        return Customer._meta.get_field(name).verbose_name
+
+    def display(name: str):
+        return lambda row: getattr(row, f"get_{name}_display")() if getattr(row, name) else ""
+
+    return [
+        Column(label("number"), lambda r: r.number),
+        Column(label("name"), lambda r: r.name),
+        Column(label("customer_type"), display("customer_type")),
+        Column(label("credit_code"), lambda r: r.credit_code),
+        Column(label("id_number"), lambda r: shown_id_number(user, r.id_number)),
+        Column(label("legal_representative"), lambda r: r.legal_representative),
+        Column(label("industry"), lambda r: r.industry),
+        Column(label("usage_category"), display("usage_category")),
+        Column(label("voltage_level"), display("voltage_level")),
+        Column(label("contract_capacity_kva"), lambda r: r.contract_capacity_kva),
+        Column(label("operating_capacity_kva"), lambda r: r.operating_capacity_kva),
+        Column(label("lifecycle_status"), display("lifecycle_status")),
+        Column(label("is_key_account"), lambda r: r.is_key_account),
+        Column(label("ka_tier"), display("ka_tier")),
+        Column(label("org_unit"), lambda r: r.org_unit.name),
+        Column(label("primary_manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
+        Column(label("secondary_manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager_id else ""),
+        Column(_("Open data-quality findings"), lambda r: r.open_findings_count),
+        Column(label("opened_on"), lambda r: r.opened_on),
+    ]
+
+
+class IgnoreFormatNegotiation(DefaultContentNegotiation):
+    """The export reads ?format=xlsx|csv itself; DRF must not treat it as a renderer choice."""
+
+    def filter_renderers(self, renderers, format):
+        return renderers
+
+
+# --- customers ------------------------------------------------------------------------------
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("format", str, enum=list(FORMATS), description="xlsx (default) or csv"),
+    OpenApiParameter("file_format", str, enum=list(FORMATS), description="Alias of format"),
+]
+
+
+@extend_schema_view(
+    create=extend_schema(request=CustomerWriteSerializer, responses={201: CustomerDetailSerializer}),
+    update=extend_schema(request=CustomerWriteSerializer, responses=CustomerDetailSerializer),
+    partial_update=extend_schema(request=CustomerWriteSerializer, responses=CustomerDetailSerializer),
+)
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Key-account customers within the caller's scope. No hard delete: close and reopen.
+
+    List filters: `q` (name, number prefix, credit code, contact phone), `org_unit` (with
+    sub-units), `manager`, `has_open_findings`, `lifecycle_status`, `is_key_account`, … —
+    the same filters as the customer list page."""
+
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = CustomerFilter
+    ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings_count"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action in ("list", "export"):
+            return customer_list_queryset(user)
+        if self.action == "retrieve":
+            return customer_detail_queryset(user)
+        return visible_customers(user)
+
+    def get_serializer_class(self):
+        return {
+            "list": CustomerListSerializer,
+            "export": CustomerListSerializer,
+            "create": CustomerWriteSerializer,
+            "update": CustomerWriteSerializer,
+            "partial_update": CustomerWriteSerializer,
+            "close": CloseCustomerSerializer,
+            "history": HistoryEntrySerializer,
+        }.get(self.action, CustomerDetailSerializer)
+
+    def _detail(self, pk: int) -> dict:
+        customer = customer_detail_queryset(self.request.user).get(pk=pk)
+        return CustomerDetailSerializer(customer, context=self.get_serializer_context()).data
+
+    def _require_in_scope(self, customer: Customer) -> None:
+        # Run inside the write's transaction: raising here rolls the write back.
+        if not visible_customers(self.request.user).filter(pk=customer.pk).exists():
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [
+                _("You would no longer see this customer: choose an org unit or manager within your scope.")]})
+
+    def create(self, request, *args, **kwargs):
+        serializer = CustomerWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            with django_errors_as_400():
+                customer = services.create_customer(actor=request.user, **serializer.validated_data)
+            self._require_in_scope(customer)
+        return Response(self._detail(customer.pk), status=201)
+
+    def update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        serializer = CustomerWriteSerializer(customer, data=request.data, partial=kwargs.get("partial", False),
+                                             context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            with django_errors_as_400():
+                services.update_customer(customer, actor=request.user, **serializer.validated_data)
+            self._require_in_scope(customer)
+        return Response(self._detail(customer.pk))
+
+    @extend_schema(request=CloseCustomerSerializer, responses=CustomerDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def close(self, request, pk=None):
+        """Close (销户) the customer: the archive is kept, the customer leaves the active lists."""
+        customer = self.get_object()
+        serializer = CloseCustomerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with django_errors_as_400(rename={"close_reason": "reason"}):
+            services.close_customer(customer, actor=request.user, reason=serializer.validated_data["reason"],
+                                    closed_on=serializer.validated_data.get("closed_on"))
+        return Response(self._detail(customer.pk))
+
+    @extend_schema(request=None, responses=CustomerDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reopen(self, request, pk=None):
+        """Reopen a closed customer."""
+        customer = self.get_object()
+        with django_errors_as_400():
+            services.reopen_customer(customer, actor=request.user)
+        return Response(self._detail(customer.pk))
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, pk=None):
+        """The audit trail of the customer and its archive records, newest first, paginated."""
+        customer = self.get_object()
+        page = self.paginate_queryset(customer_history(customer, request.user))
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+                   (200, "text/csv"): OpenApiTypes.BINARY,
+                   400: OpenApiResponse(description="Unknown format")},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, content_negotiation_class=IgnoreFormatNegotiation)
+    def export(self, request):
+        """The filtered, scoped customer list as xlsx or csv (same filters as the list)."""
+        fmt = request.query_params.get("file_format") or request.query_params.get("format") or "xlsx"
+        if fmt not in FORMATS:
+            raise serializers.ValidationError({"format": [_("Unknown export format.")]})
+        rows = self.filter_queryset(self.get_queryset()).iterator(chunk_size=2000)
+        return export_response(rows, customer_export_columns(request.user), fmt=fmt, filename="customers")
+
+
+# --- archive records ------------------------------------------------------------------------
+
+
+class RecordFilter(django_filters.FilterSet):
+    # A plain number: a customer outside the scope gives an empty list, not "no such customer".
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+
+
+class SupplyPointFilter(RecordFilter):
+    substation = django_filters.NumberFilter(field_name="substation_id", label=_("Substation"))
+    supply_line = django_filters.NumberFilter(field_name="supply_line_id", label=_("Supply line"))
+
+    class Meta:
+        model = SupplyPoint
+        fields = ["source_type", "voltage_level"]
+
+
+class TransformerFilter(RecordFilter):
+    supply_point = django_filters.NumberFilter(field_name="supply_point_id", label=_("Supply point"))
+
+    class Meta:
+        model = Transformer
+        fields = ["in_service"]
+
+
+class MeteringPointFilter(RecordFilter):
+    supply_point = django_filters.NumberFilter(field_name="supply_point_id", label=_("Supply point"))
+
+    class Meta:
+        model = MeteringPoint
+        fields = ["number", "meter_no"]
+
+
+class ContactFilter(RecordFilter):
+    class Meta:
+        model = Contact
+        fields = ["role", "is_primary"]
+
+
+class ContractFilter(RecordFilter):
+    class Meta:
+        model = SupplyContract
+        fields = {"valid_to": ["lt", "gte"], "number": ["exact"]}
+
+
+class ArchiveRecordViewSet(viewsets.ModelViewSet):
+    """A record that hangs off a customer. Scoped through its customer; written through
+    services.save_record / delete_record (validated, audited, on the timeline)."""
+
+    model: type = Contact
+    related: tuple[str, ...] = ()
+    pagination_class = Pagination
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return scope_to_user(self.model.objects.select_related(*self.related), self.request.user)
+
+    def perform_create(self, serializer):
+        instance = self.model(**serializer.validated_data)
+        with django_errors_as_400():
+            services.save_record(instance, actor=self.request.user)
+        serializer.instance = instance
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(instance, name, value)
+        with django_errors_as_400():
+            services.save_record(instance, actor=self.request.user)
+
+    def perform_destroy(self, instance):
+        with django_errors_as_400():
+            services.delete_record(instance, actor=self.request.user)
+
+
+class ContactViewSet(ArchiveRecordViewSet):
+    model = Contact
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = ["name", "mobile", "phone"]
+    ordering_fields = ["name", "customer"]
+
+
+class SupplyPointViewSet(ArchiveRecordViewSet):
+    model = SupplyPoint
+    related = ("substation", "supply_line__substation")
+    serializer_class = SupplyPointSerializer
+    filterset_class = SupplyPointFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "customer", "capacity_kva"]
+
+
+class TransformerViewSet(ArchiveRecordViewSet):
+    model = Transformer
+    serializer_class = TransformerSerializer
+    filterset_class = TransformerFilter
+    search_fields = ["model_no", "serial_no"]
+    ordering_fields = ["customer", "capacity_kva"]
+
+
+class MeteringPointViewSet(ArchiveRecordViewSet):
+    model = MeteringPoint
+    serializer_class = MeteringPointSerializer
+    filterset_class = MeteringPointFilter
+    search_fields = ["number", "meter_no"]
+    ordering_fields = ["number", "customer"]
+
+
+@extend_schema_view(
+    create=extend_schema(request={"multipart/form-data": SupplyContractSerializer,
+                                  "application/json": SupplyContractSerializer}),
+    partial_update=extend_schema(request={"multipart/form-data": SupplyContractSerializer,
+                                          "application/json": SupplyContractSerializer}),
+    update=extend_schema(request={"multipart/form-data": SupplyContractSerializer,
+                                  "application/json": SupplyContractSerializer}),
+)
+class SupplyContractViewSet(ArchiveRecordViewSet):
+    """Supply contracts; upload the signed copy as multipart field `scan`."""
+
+    model = SupplyContract
+    serializer_class = SupplyContractSerializer
+    filterset_class = ContractFilter
+    search_fields = ["number"]
+    ordering_fields = ["number", "valid_to", "customer"]
+
+
+# --- grid reference data and findings ---------------------------------------------------------
+
+
+class SubstationViewSet(AdminWriteViewSet):
+    queryset = Substation.objects.all()
+    serializer_class = SubstationSerializer
+    filterset_fields = ["voltage_level", "org_unit"]
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+
+class SupplyLineViewSet(AdminWriteViewSet):
+    queryset = SupplyLine.objects.select_related("substation")
+    serializer_class = SupplyLineSerializer
+    filterset_fields = ["substation", "voltage_level"]
+    search_fields = ["name", "substation__name"]
+    ordering_fields = ["name"]
+
+
+class FindingFilter(django_filters.FilterSet):
+    rule = django_filters.ChoiceFilter(choices=[(r.code, r.label) for r in RULES], label=_("Rule"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    org_unit = django_filters.NumberFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))
+
+    class Meta:
+        model = DataQualityFinding
+        fields = ["rule", "status", "customer"]
+
+    def filter_org_unit(self, queryset, name, value):
+        path = OrgUnit.objects.filter(pk=value).values_list("path", flat=True).first()
+        return queryset.filter(customer__org_unit__path__startswith=path) if path else queryset.none()
+
+
+class FindingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Data-quality findings of the customers in scope. Findings flag; fix the archive to
+    resolve them (the rules re-run on every save and nightly)."""
+
+    serializer_class = FindingSerializer
+    pagination_class = Pagination
+    filterset_class = FindingFilter
+    ordering_fields = ["detected_at", "rule", "status"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return scope_to_user(DataQualityFinding.objects.select_related("customer"), self.request.user)
 
 
 def register(router) -> None:
-    pass
+    router.register("customers", CustomerViewSet, basename="customer")
+    router.register("contacts", ContactViewSet, basename="contact")
+    router.register("supply-points", SupplyPointViewSet, basename="supply-point")
+    router.register("transformers", TransformerViewSet, basename="transformer")
+    router.register("metering-points", MeteringPointViewSet, basename="metering-point")
+    router.register("contracts", SupplyContractViewSet, basename="contract")
+    router.register("substations", SubstationViewSet, basename="substation")
+    router.register("supply-lines", SupplyLineViewSet, basename="supply-line")
+    router.register("findings", FindingViewSet, basename="finding")
