@@ -1,12 +1,415 @@
+"""Customer archive pages: list, 360 page, edit operations, archive records, data quality.
+
+Thin function views: parse, scope (core.scoping), call a service, render. An htmx request for
+the list gets the table partial; a normal request the whole page.
+"""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
+from powerkam.imports.exports import FORMATS, Column, export_response
+from powerkam.org.models import COMPANY_ROLES, Role
+from powerkam.org.selectors import can_reassign, visible_org_units, visible_portfolio_staff
+
+from . import constants as c
+from . import selectors, services
+from .filters import CUSTOMER_ORDERING, CustomerFilter
+from .forms import RECORD_FORMS, CloseCustomerForm, CustomerForm, apply_validation_error
+from .models import Customer, DataQualityFinding
+from .quality import RULES, evaluate_all
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _require_writer(user) -> None:
+    """Executives are read-only: they get no edit buttons, and a 403 if they try anyway."""
+    if user.is_read_only:
+        raise PermissionDenied(_("Your role is read-only."))
+
+
+def _is_admin(user) -> bool:
+    return user.is_superuser or user.role == Role.ADMIN
+
+
+def _partial_or_page(request, page: str, partial: str, context: dict):
+    htmx = getattr(request, "htmx", None)
+    template = partial if htmx and not htmx.history_restore_request else page
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def paginate(request, queryset):
+    """One page of `queryset` (settings.PAGE_SIZE rows) with an elided page range for the pager."""
+    page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
+
+
+def org_unit_options(user) -> list[tuple[int, str]]:
+    """The org units a user sees, indented by depth, for filter selects."""
+    return [(u.pk, "\u3000" * max(u.depth, 0) + u.name) for u in visible_org_units(user).order_by("path")]
+
+
+def _int_param(request, name: str) -> int | None:
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+# --- Customer list ----------------------------------------------------------------------------
+
+SORT_COLUMNS = (
+    ("number", gettext_lazy("Number")),
+    ("name", gettext_lazy("Name")),
+    ("capacity", gettext_lazy("Contract capacity (kVA)")),
+    ("updated", gettext_lazy("Updated")),
+)
+DEFAULT_SORT = "number"
+
+
+def _filtered_customers(request):
+    """The visible customers narrowed by the shared CustomerFilter; closed ones hidden unless
+    asked for (show_closed=1 or lifecycle_status=closed)."""
+    base = visible_customers(request.user)
+    filterset = CustomerFilter(request.GET or None, queryset=base)
+    qs = filterset.qs
+    status = filterset.form.cleaned_data.get("lifecycle_status") if filterset.is_bound else ""
+    if not status and request.GET.get("show_closed") != "1":
+        qs = qs.exclude(lifecycle_status=c.LifecycleStatus.CLOSED)
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort not in CUSTOMER_ORDERING:
+        sort = DEFAULT_SORT
+    qs = selectors.customer_list_queryset(qs).order_by(CUSTOMER_ORDERING[sort], "pk")
+    return filterset, qs, sort
+
+
+CUSTOMER_EXPORT_COLUMNS = (
+    Column(gettext_lazy("customer number"), lambda r: r.number),
+    Column(gettext_lazy("customer name"), lambda r: r.name),
+    Column(gettext_lazy("unified social credit code"), lambda r: r.credit_code),
+    Column(gettext_lazy("supply station"), lambda r: r.org_unit.name),
+    Column(gettext_lazy("primary manager"), lambda r: r.primary_manager.display_name if r.primary_manager else ""),
+    Column(gettext_lazy("secondary manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager else ""),
+    Column(gettext_lazy("lifecycle status"), lambda r: r.get_lifecycle_status_display()),
+    Column(gettext_lazy("key account"), lambda r: r.is_key_account),
+    Column(gettext_lazy("key account tier"), lambda r: r.get_ka_tier_display()),
+    Column(gettext_lazy("importance level"), lambda r: r.get_importance_level_display()),
+    Column(gettext_lazy("industry (GB/T 4754)"), lambda r: r.get_industry_display()),
+    Column(gettext_lazy("usage category"), lambda r: r.get_usage_category_display()),
+    Column(gettext_lazy("voltage level"), lambda r: r.get_voltage_level_display()),
+    Column(gettext_lazy("contract capacity (kVA)"), lambda r: r.contract_capacity_kva),
+    Column(gettext_lazy("operating capacity (kVA)"), lambda r: r.operating_capacity_kva),
+    Column(gettext_lazy("Open data-quality findings"), lambda r: r.open_findings),
+)
 
 
 @login_required
 def customer_list(request):
-    return HttpResponse("TODO")
+    user = request.user
+    filterset, qs, sort = _filtered_customers(request)
+    page = paginate(request, qs)
+    context = {
+        "nav": "customers",
+        "page": page,
+        "filterset": filterset,
+        "sort": sort,
+        "sort_columns": SORT_COLUMNS,
+        "can_edit": not user.is_read_only,
+        "export_formats": FORMATS,
+    }
+    htmx = getattr(request, "htmx", None)
+    if not (htmx and not htmx.history_restore_request):
+        context.update({
+            "org_units": org_unit_options(user),
+            "managers": list(visible_portfolio_staff(user).order_by("full_name", "username")),
+            "choices": {
+                "lifecycle_status": c.LifecycleStatus.choices,
+                "ka_tier": c.KeyAccountTier.choices,
+                "industry": c.Industry.choices,
+                "usage_category": c.UsageCategory.choices,
+                "voltage_level": c.VoltageLevel.choices,
+            },
+            "params": request.GET,
+        })
+    return _partial_or_page(request, "customers/list.html", "customers/_table.html", context)
+
+
+@login_required
+def customer_export(request):
+    fmt = request.GET.get("fmt", "xlsx")
+    _, qs, _sort = _filtered_customers(request)
+    return export_response(qs.iterator(chunk_size=2000), CUSTOMER_EXPORT_COLUMNS, fmt=fmt,
+                           filename=_("customers"))
+
+
+# --- Customer 360 -----------------------------------------------------------------------------
+
+DETAIL_TABS = (
+    ("overview", gettext_lazy("Overview"), "bi-card-text"),
+    ("contacts", gettext_lazy("Contacts"), "bi-people"),
+    ("power", gettext_lazy("Power source"), "bi-lightning"),
+    ("equipment", gettext_lazy("Equipment"), "bi-cpu"),
+    ("metering", gettext_lazy("Metering"), "bi-speedometer2"),
+    ("contracts", gettext_lazy("Contracts"), "bi-file-earmark-text"),
+    ("quality", gettext_lazy("Data quality"), "bi-exclamation-triangle"),
+    ("timeline", gettext_lazy("Timeline"), "bi-clock-history"),
+    ("audit", gettext_lazy("Audit trail"), "bi-journal-text"),
+)
+
+
+def _visible_customer(request, pk: int) -> Customer:
+    return get_visible_or_404(Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager"),
+                              request.user, pk=pk)
+
+
+@login_required
+def customer_detail(request, pk: int):
+    user = request.user
+    try:
+        customer = selectors.customer_360(visible_customers(user), pk)
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+    today = timezone.localdate()
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "tabs": DETAIL_TABS,
+        "active_tab": request.GET.get("tab", "overview"),
+        "can_edit": not user.is_read_only,
+        "can_reassign": can_reassign(user),
+        "id_number": customer.id_number if user.can_see_full_id else customer.masked_id_number(),
+        "transformers": selectors.transformer_summary(customer),
+        "timeline": selectors.timeline(customer),
+        "audit": selectors.audit_trail(customer, can_see_full_id=user.can_see_full_id),
+        "today": today,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+# --- Create / edit / close / reopen -------------------------------------------------------------
+
+
+@login_required
+def customer_create(request):
+    user = request.user
+    _require_writer(user)
+    form = CustomerForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.create_customer(actor=user, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            if visible_customers(user).filter(pk=customer.pk).exists():
+                return redirect("customers:detail", pk=customer.pk)
+            return redirect("customers:list")
+    return render(request, "customers/form.html", {"nav": "customers", "form": form, "customer": None})
+
+
+@login_required
+def customer_edit(request, pk: int):
+    user = request.user
+    _require_writer(user)
+    customer = _visible_customer(request, pk)
+    if customer.is_closed:
+        messages.error(request, _("This customer is closed; reopen it before editing."))
+        return redirect("customers:detail", pk=pk)
+    # The form works on its own copy: a ModelForm writes into its instance while validating,
+    # and the service must compare against the stored values.
+    form = CustomerForm(request.POST or None, instance=Customer.objects.get(pk=pk), user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_customer(customer, actor=user, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("Changes saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("customers:detail", pk=pk)
+    return render(request, "customers/form.html", {"nav": "customers", "form": form, "customer": customer})
+
+
+@login_required
+def customer_close(request, pk: int):
+    user = request.user
+    _require_writer(user)
+    customer = _visible_customer(request, pk)
+    form = CloseCustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_customer(customer, actor=user, reason=form.cleaned_data["reason"],
+                                    closed_on=form.cleaned_data["closed_on"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Customer closed."))
+            return redirect("customers:detail", pk=pk)
+    return render(request, "customers/close.html", {"nav": "customers", "form": form, "customer": customer})
+
+
+@login_required
+@require_POST
+def customer_reopen(request, pk: int):
+    user = request.user
+    _require_writer(user)
+    customer = _visible_customer(request, pk)
+    try:
+        services.reopen_customer(customer, actor=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Customer reopened."))
+    return redirect("customers:detail", pk=pk)
+
+
+# --- Archive records (contacts, supply points, transformers, metering points, contracts) ------
+
+
+def _record_kind(kind: str):
+    try:
+        return RECORD_FORMS[kind]
+    except KeyError as exc:
+        raise Http404 from exc
+
+
+def _back_to_tab(customer: Customer, tab: str) -> str:
+    return f"{reverse('customers:detail', args=[customer.pk])}?tab={tab}#tab-{tab}"
+
+
+@login_required
+def record_edit(request, pk: int, kind: str, record_pk: int | None = None):
+    user = request.user
+    _require_writer(user)
+    form_class, tab = _record_kind(kind)
+    customer = _visible_customer(request, pk)
+    model = form_class._meta.model
+    instance = None
+    if record_pk is not None:
+        instance = get_visible_or_404(model.objects.filter(customer=customer), user, pk=record_pk)
+    if customer.is_closed:
+        messages.error(request, _("This customer is closed; reopen it before editing."))
+        return redirect(_back_to_tab(customer, tab))
+    form = form_class(request.POST or None, request.FILES or None, instance=instance, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        record = form.instance
+        record.customer = customer
+        try:
+            services.save_record(record, actor=user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_back_to_tab(customer, tab))
+    return render(request, "customers/record_form.html", {
+        "nav": "customers", "form": form, "customer": customer, "kind": kind, "tab": tab,
+        "model_name": model._meta.verbose_name, "record": instance,
+        "back_url": _back_to_tab(customer, tab),
+    })
+
+
+@login_required
+def record_delete(request, pk: int, kind: str, record_pk: int):
+    user = request.user
+    _require_writer(user)
+    form_class, tab = _record_kind(kind)
+    customer = _visible_customer(request, pk)
+    model = form_class._meta.model
+    record = get_visible_or_404(model.objects.filter(customer=customer), user, pk=record_pk)
+    if request.method == "POST":
+        if customer.is_closed:
+            messages.error(request, _("This customer is closed; reopen it before editing."))
+        else:
+            services.delete_record(record, actor=user)
+            messages.success(request, _("Removed."))
+        return redirect(_back_to_tab(customer, tab))
+    return render(request, "customers/record_delete.html", {
+        "nav": "customers", "customer": customer, "record": record, "kind": kind,
+        "model_name": model._meta.verbose_name, "back_url": _back_to_tab(customer, tab),
+    })
+
+
+# --- Data quality -----------------------------------------------------------------------------
+
+
+def _quality_filters(request):
+    user = request.user
+    rule = request.GET.get("rule", "")
+    if rule not in {r.code for r in RULES}:
+        rule = ""
+    unit_id = _int_param(request, "org_unit")
+    unit = visible_org_units(user).filter(pk=unit_id).first() if unit_id else None
+    scoped = scope_to_user(DataQualityFinding.objects.all(), user)
+    findings = selectors.open_findings(scoped, rule=rule, org_unit=unit)
+    return rule, unit, findings
+
+
+QUALITY_EXPORT_COLUMNS = (
+    Column(gettext_lazy("customer number"), lambda f: f.customer.number),
+    Column(gettext_lazy("customer name"), lambda f: f.customer.name),
+    Column(gettext_lazy("supply station"), lambda f: f.customer.org_unit.name),
+    Column(gettext_lazy("primary manager"), lambda f: f.customer.primary_manager.display_name if f.customer.primary_manager else ""),
+    Column(gettext_lazy("rule"), lambda f: f.rule_label),
+    Column(gettext_lazy("details"), lambda f: f.text),
+    Column(gettext_lazy("detected at"), lambda f: f.detected_at),
+)
 
 
 @login_required
 def quality(request):
-    return HttpResponse("TODO")
+    user = request.user
+    rule, unit, findings = _quality_filters(request)
+    # The summaries cover the whole scope; the list below follows the filters.
+    all_open = selectors.open_findings(scope_to_user(DataQualityFinding.objects.all(), user))
+    customers = selectors.customers_with_findings(visible_customers(user), findings)
+    page = paginate(request, customers)
+    context = {
+        "nav": "quality",
+        "by_unit": selectors.findings_by_org_unit(all_open),
+        "by_rule": selectors.findings_by_rule(all_open),
+        "page": page,
+        "rules": RULES,
+        "rule": rule,
+        "unit": unit,
+        "org_units": org_unit_options(user),
+        "can_rerun": _is_admin(user),
+        "export_formats": FORMATS,
+    }
+    return _partial_or_page(request, "customers/quality.html", "customers/_quality_list.html", context)
+
+
+@login_required
+def quality_export(request):
+    _rule, _unit, findings = _quality_filters(request)
+    rows = findings.select_related("customer__org_unit", "customer__primary_manager").order_by(
+        "customer__org_unit__path", "customer__number", "rule")
+    return export_response(rows.iterator(chunk_size=2000), QUALITY_EXPORT_COLUMNS,
+                           fmt=request.GET.get("fmt", "xlsx"), filename=_("data-quality"))
+
+
+@login_required
+@require_POST
+def quality_rerun(request):
+    user = request.user
+    if not _is_admin(user):
+        raise PermissionDenied(_("Only administrators can re-run the checks."))
+    ids = None if (user.is_superuser or user.role in COMPANY_ROLES) else visible_customers(user).values_list("pk", flat=True)
+    result = evaluate_all(customer_ids=ids)
+    messages.success(request, _("Checked %(customers)s customers: %(opened)s new findings, %(resolved)s resolved.") % result)
+    return redirect("customers:quality")

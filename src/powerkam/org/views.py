@@ -1,7 +1,123 @@
+"""Portfolio pages: who maintains how many customers (the 1:15 rule), and reassignment."""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from powerkam.core.scoping import get_visible_or_404, visible_customers
+from powerkam.customers import services
+from powerkam.customers.constants import LifecycleStatus
+from powerkam.customers.forms import ReassignForm, apply_validation_error
+from powerkam.customers.models import Customer
+from powerkam.imports.exports import FORMATS, Column, export_response
+
+from . import selectors
+
+
+def _unit_filter(request):
+    try:
+        unit_id = int(request.GET.get("org_unit", ""))
+    except ValueError:
+        return None
+    return selectors.visible_org_units(request.user).filter(pk=unit_id).first()
+
+
+def _unit_options(user) -> list[tuple[int, str]]:
+    return [(u.pk, "\u3000" * max(u.depth, 0) + u.name)
+            for u in selectors.visible_org_units(user).order_by("path")]
+
+
+PORTFOLIO_COLUMNS = (
+    Column(gettext_lazy("staff member"), lambda r: r.staff.display_name),
+    Column(gettext_lazy("employee number"), lambda r: r.staff.employee_no),
+    Column(gettext_lazy("role"), lambda r: r.staff.get_role_display()),
+    Column(gettext_lazy("org unit"), lambda r: r.staff.org_unit.name if r.staff.org_unit else ""),
+    Column(gettext_lazy("As primary manager"), lambda r: r.primary),
+    Column(gettext_lazy("As secondary manager"), lambda r: r.secondary),
+    Column(gettext_lazy("Portfolio size"), lambda r: r.total),
+    Column(gettext_lazy("Key accounts"), lambda r: r.key_accounts),
+    Column(gettext_lazy("1:15 rule"), lambda r: r.flag_label),
+)
 
 
 @login_required
 def portfolios(request):
-    return HttpResponse("TODO")
+    user = request.user
+    unit = _unit_filter(request)
+    rows = selectors.portfolio_rows(user, org_unit=unit)
+    counts = {flag: sum(1 for r in rows if r.flag == flag) for flag in selectors.PortfolioFlag.LABELS}
+    return render(request, "org/portfolios.html", {
+        "nav": "portfolios",
+        "rows": rows,
+        "unit": unit,
+        "org_units": _unit_options(user),
+        "counts": counts,
+        "min_customers": selectors.PORTFOLIO_MIN_CUSTOMERS,
+        "far_above": selectors.PORTFOLIO_FAR_ABOVE,
+        "export_formats": FORMATS,
+    })
+
+
+@login_required
+def portfolios_export(request):
+    rows = selectors.portfolio_rows(request.user, org_unit=_unit_filter(request))
+    return export_response(rows, PORTFOLIO_COLUMNS, fmt=request.GET.get("fmt", "xlsx"), filename=_("portfolios"))
+
+
+@login_required
+def portfolio_detail(request, staff_pk: int):
+    """One manager's portfolio: the customers they maintain, visible to the viewer."""
+    user = request.user
+    staff = selectors.visible_portfolio_staff(user).filter(pk=staff_pk).first()
+    if staff is None:
+        raise Http404
+    customers = (
+        visible_customers(user)
+        .filter(Q(primary_manager=staff) | Q(secondary_manager=staff))
+        .exclude(lifecycle_status=LifecycleStatus.CLOSED)
+        .select_related("org_unit", "primary_manager", "secondary_manager")
+        .order_by("-is_key_account", "number")
+    )
+    page = Paginator(customers, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return render(request, "org/portfolio_detail.html", {
+        "nav": "portfolios", "staff": staff, "page": page,
+        "can_reassign": selectors.can_reassign(user),
+    })
+
+
+@login_required
+def reassign(request, pk: int):
+    """A supervisor or administrator moves a customer to another primary/secondary manager."""
+    user = request.user
+    if not selectors.can_reassign(user):
+        raise PermissionDenied(_("Only supervisors and administrators reassign customers."))
+    customer = get_visible_or_404(
+        Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager"), user, pk=pk)
+    form = ReassignForm(request.POST or None, user=user, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_customer(customer, actor=user,
+                                     primary_manager=form.cleaned_data["primary_manager"],
+                                     secondary_manager=form.cleaned_data["secondary_manager"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Managers of %(name)s updated.") % {"name": customer.name})
+            nxt = request.POST.get("next", "")
+            if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+                return redirect(nxt)
+            if visible_customers(user).filter(pk=customer.pk).exists():
+                return redirect("customers:detail", pk=customer.pk)
+            return redirect("org:portfolios")
+    return render(request, "org/reassign.html", {
+        "nav": "portfolios", "form": form, "customer": customer, "next": request.GET.get("next", ""),
+    })

@@ -1,0 +1,245 @@
+"""Read-side queries for the customer archive pages. Every function takes an already scoped
+queryset or a customer the user may see; the number of SQL queries never depends on row counts."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Contact,
+    Customer,
+    DataQualityFinding,
+    MeteringPoint,
+    SupplyContract,
+    SupplyLine,
+    SupplyPoint,
+    Transformer,
+)
+
+OPEN = DataQualityFinding.Status.OPEN
+
+
+def with_open_findings(queryset: QuerySet) -> QuerySet:
+    """Annotate `open_findings` (a count) with one correlated subquery: no N+1."""
+    counted = (DataQualityFinding.objects.filter(customer_id=OuterRef("pk"), status=OPEN)
+               .order_by().values("customer_id").annotate(n=Count("pk")).values("n"))
+    return queryset.annotate(open_findings=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)))
+
+
+def customer_list_queryset(queryset: QuerySet) -> QuerySet:
+    """The rows of the customer list and its exports."""
+    return with_open_findings(
+        queryset.select_related("org_unit", "primary_manager", "secondary_manager")
+    )
+
+
+def customer_360(queryset: QuerySet, pk: int) -> Customer:
+    """The customer with every archive record the 360 page shows, in a fixed number of queries.
+    `queryset` is the user's visible customers; raises Customer.DoesNotExist if out of scope."""
+    return (
+        queryset.select_related("org_unit", "primary_manager", "secondary_manager", "developed_by")
+        .prefetch_related(
+            "contacts",
+            Prefetch("supply_points", queryset=SupplyPoint.objects.select_related("substation", "supply_line__substation")),
+            Prefetch("transformers", queryset=Transformer.objects.select_related("supply_point")),
+            Prefetch("metering_points", queryset=MeteringPoint.objects.select_related("supply_point")),
+            "contracts",
+            Prefetch("findings", queryset=DataQualityFinding.objects.filter(status=OPEN), to_attr="open_findings_list"),
+        )
+        .get(pk=pk)
+    )
+
+
+TIMELINE_LIMIT = 100
+
+
+def timeline(customer: Customer, limit: int = TIMELINE_LIMIT) -> list:
+    """The newest events on the customer's timeline (any module's), newest first."""
+    return list(customer.timeline.select_related("actor").order_by("-occurred_at", "-id")[:limit])
+
+
+def transformer_summary(customer: Customer) -> dict[str, Any]:
+    """Total in-service transformer kVA vs contract capacity (from prefetched transformers)."""
+    total = sum((t.total_kva for t in customer.transformers.all() if t.in_service), Decimal("0"))
+    return {"in_service_kva": total, "contract_kva": customer.contract_capacity_kva,
+            "matches": total == customer.contract_capacity_kva}
+
+
+# --- Audit trail -------------------------------------------------------------------------------
+
+AUDITED_CHILDREN = (Contact, SupplyPoint, Transformer, MeteringPoint, SupplyContract)
+# Bookkeeping fields that change on every save and say nothing to a reader.
+AUDIT_SKIP_FIELDS = {"id", "customer", "updated_at", "created_at"}
+AUDIT_LIMIT = 200
+MASKED_FIELDS = {"id_number"}
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class AuditEntry:
+    when: datetime
+    who: Any
+    model_label: str
+    object_label: str
+    action: str  # "created", "changed", "deleted"
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def action_label(self) -> str:
+        return {"created": _("Created"), "changed": _("Changed"), "deleted": _("Deleted")}[self.action]
+
+
+def _audit_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in AUDIT_SKIP_FIELDS]
+
+
+def _display(f: models.Field, value: Any, fk_names: dict, can_see_full_id: bool) -> str:
+    if value is None or value == "":
+        return "—"
+    if f.name in MASKED_FIELDS and not can_see_full_id:
+        from .validators import mask_id_number
+
+        return mask_id_number(str(value))
+    if f.is_relation:
+        return fk_names.get((f.related_model, value), f"#{value}")
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def audit_trail(customer: Customer, *, can_see_full_id: bool = False, limit: int = AUDIT_LIMIT) -> list[AuditEntry]:
+    """The history of the customer and of all its archive records (including deleted ones),
+    newest first: who, when, which field, old → new, with the fields' verbose names.
+
+    One query per audited model plus one per related model named in a change — a constant
+    number whatever the history's length. Diffs are computed in Python between consecutive
+    historical records of the same object.
+    """
+    sources: list[tuple[type[models.Model], QuerySet]] = [
+        (Customer, Customer.history.filter(id=customer.pk)),
+    ] + [(m, m.history.filter(customer_id=customer.pk)) for m in AUDITED_CHILDREN]
+
+    raw: list[tuple[type[models.Model], Any, Any]] = []  # (model, record, previous record)
+    fk_ids: dict[type[models.Model], set] = defaultdict(set)
+    for model, qs in sources:
+        records = list(qs.select_related("history_user").order_by("id", "history_date", "history_id"))
+        previous_by_id: dict[int, Any] = {}
+        fields = [f for f in _audit_fields(model) if f.is_relation]
+        for rec in records:
+            prev = previous_by_id.get(rec.id)
+            raw.append((model, rec, prev))
+            previous_by_id[rec.id] = rec
+            if prev is None or rec.history_type != "~":
+                continue
+            for f in fields:  # only foreign keys that changed need a name
+                old, new = getattr(prev, f.attname), getattr(rec, f.attname)
+                if old != new:
+                    fk_ids[f.related_model].update(v for v in (old, new) if v is not None)
+
+    fk_names: dict[tuple, str] = {}
+    for related, ids in fk_ids.items():
+        rows = related._default_manager.filter(pk__in=ids)
+        if related is SupplyLine:  # its str() names the substation
+            rows = rows.select_related("substation")
+        for obj in rows:
+            fk_names[(related, obj.pk)] = str(obj)
+
+    entries: list[AuditEntry] = []
+    for model, rec, prev in raw:
+        fields = _audit_fields(model)
+        if rec.history_type == "+":
+            action, changes = "created", []
+        elif rec.history_type == "-":
+            action, changes = "deleted", []
+        else:
+            action = "changed"
+            changes = []
+            if prev is not None:
+                for f in fields:
+                    old, new = getattr(prev, f.attname), getattr(rec, f.attname)
+                    if old != new:
+                        changes.append(FieldChange(
+                            field=f.name, label=str(f.verbose_name),
+                            old=_display(f, old, fk_names, can_see_full_id),
+                            new=_display(f, new, fk_names, can_see_full_id)))
+            if not changes:
+                continue  # a save that changed only bookkeeping fields
+        object_label = customer.name if model is Customer else _object_label(model, rec)
+        entries.append(AuditEntry(
+            when=rec.history_date, who=rec.history_user, model_label=str(model._meta.verbose_name),
+            object_label=object_label, action=action, changes=changes))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+def _object_label(model: type[models.Model], rec: Any) -> str:
+    for name in ("number", "name", "model_no"):
+        value = getattr(rec, name, None)
+        if value:
+            return str(value)
+    return f"#{rec.id}"
+
+
+# --- Data quality -------------------------------------------------------------------------------
+
+def open_findings(findings: QuerySet, *, rule: str = "", org_unit=None) -> QuerySet:
+    """Open findings (already scoped) narrowed by rule and org unit subtree."""
+    qs = findings.filter(status=OPEN)
+    if rule:
+        qs = qs.filter(rule=rule)
+    if org_unit is not None:
+        qs = qs.filter(customer__org_unit__path__startswith=org_unit.path)
+    return qs
+
+
+def findings_by_org_unit(findings: QuerySet) -> list[dict]:
+    return list(
+        findings.order_by().values("customer__org_unit_id", "customer__org_unit__name", "customer__org_unit__path")
+        .annotate(findings=Count("pk"), customers=Count("customer", distinct=True))
+        .order_by("customer__org_unit__path")
+    )
+
+
+def findings_by_rule(findings: QuerySet) -> list[dict]:
+    from .quality import RULES, rule_label
+
+    counts = {row["rule"]: row for row in findings.order_by().values("rule").annotate(
+        findings=Count("pk"), customers=Count("customer", distinct=True))}
+    order = [r.code for r in RULES]
+    rows = [dict(counts[code], label=rule_label(code)) for code in order if code in counts]
+    rows += [dict(v, label=rule_label(k)) for k, v in counts.items() if k not in order]
+    return rows
+
+
+def customers_with_findings(customers: QuerySet, findings: QuerySet) -> QuerySet:
+    """Customers (already scoped) having any of `findings`, each with those findings prefetched
+    as `open_findings_list`."""
+    return (
+        customers.filter(pk__in=findings.values("customer_id"))
+        .select_related("org_unit", "primary_manager")
+        .prefetch_related(Prefetch("findings", queryset=findings.order_by("rule"), to_attr="open_findings_list"))
+        .order_by("org_unit__path", "number")
+    )

@@ -1,0 +1,141 @@
+"""Read-side queries for org units, staff and portfolios (plain functions, HackSoft style)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from .models import COMPANY_ROLES, PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Role, Staff
+
+# The 1:15 customer-manager system (seed 003-篇6 "1:15"客户经理制: "每人至少维护15位以上客户"):
+# every front-line employee maintains at least 15 customers. "Far above" is our own threshold
+# for an overloaded portfolio; both live here and nowhere else.
+PORTFOLIO_MIN_CUSTOMERS = 15
+PORTFOLIO_FAR_ABOVE_FACTOR = Decimal("2.5")
+PORTFOLIO_FAR_ABOVE = int(PORTFOLIO_MIN_CUSTOMERS * PORTFOLIO_FAR_ABOVE_FACTOR)  # 37
+
+# Roles that may reassign a customer's managers (DOMAIN.md: supervisors assign).
+REASSIGN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+
+
+class PortfolioFlag:
+    BELOW = "below"
+    OK = "ok"
+    FAR_ABOVE = "far_above"
+
+    LABELS = {
+        BELOW: _("Below 1:15"),
+        OK: _("Within 1:15"),
+        FAR_ABOVE: _("Far above 1:15"),
+    }
+
+
+def portfolio_flag(size: int) -> str:
+    """Fewer than 15 customers is below the 1:15 rule; more than 2.5 × 15 is far above."""
+    if size < PORTFOLIO_MIN_CUSTOMERS:
+        return PortfolioFlag.BELOW
+    if size > PORTFOLIO_FAR_ABOVE:
+        return PortfolioFlag.FAR_ABOVE
+    return PortfolioFlag.OK
+
+
+def can_reassign(user) -> bool:
+    return bool(user and user.is_authenticated and not user.is_read_only
+                and (user.is_superuser or user.role in REASSIGN_ROLES))
+
+
+def visible_org_units(user) -> QuerySet:
+    """Org units the user can see: the whole company for company roles, else their unit's subtree."""
+    qs = OrgUnit.objects.filter(is_active=True)
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs
+    if user.org_unit_id:
+        return qs.filter(path__startswith=user.org_unit.path)
+    return qs.none()
+
+
+def visible_portfolio_staff(user) -> QuerySet:
+    """Active key account managers and specialists the user may see (and choose as managers)."""
+    qs = Staff.objects.filter(is_active=True, role__in=PORTFOLIO_ROLES).select_related("org_unit")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs
+    if user.role in SUBTREE_ROLES and user.org_unit_id:
+        return qs.filter(org_unit__path__startswith=user.org_unit.path)
+    if user.role in PORTFOLIO_ROLES:
+        return qs.filter(pk=user.pk)
+    return qs.none()
+
+
+def manager_choices(user, *, include_ids=()) -> QuerySet:
+    """Staff a user may pick as primary/secondary manager: portfolio roles in the units they see
+    (a manager may pick colleagues of their own unit), plus whoever is assigned already."""
+    base = Staff.objects.filter(role__in=PORTFOLIO_ROLES).select_related("org_unit")
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        q = Q(is_active=True)
+    elif user.org_unit_id:
+        q = Q(is_active=True, org_unit__path__startswith=user.org_unit.path)
+    else:
+        q = Q(pk=user.pk)
+    ids = [i for i in include_ids if i]
+    if ids:
+        q |= Q(pk__in=ids)
+    return base.filter(q).order_by("org_unit__path", "full_name", "username")
+
+
+@dataclass
+class PortfolioRow:
+    staff: Staff
+    primary: int
+    secondary: int
+    key_accounts: int
+
+    @property
+    def total(self) -> int:
+        return self.primary + self.secondary
+
+    @property
+    def flag(self) -> str:
+        return portfolio_flag(self.total)
+
+    @property
+    def flag_label(self) -> str:
+        return str(PortfolioFlag.LABELS[self.flag])
+
+
+def _count(field: str, extra: Q | None = None) -> Subquery:
+    from powerkam.customers.constants import LifecycleStatus
+    from powerkam.customers.models import Customer
+
+    qs = Customer.objects.filter(**{field: OuterRef("pk")}).exclude(lifecycle_status=LifecycleStatus.CLOSED)
+    if extra is not None:
+        qs = qs.filter(extra)
+    counted = qs.order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def portfolio_rows(user, *, org_unit: OrgUnit | None = None) -> list[PortfolioRow]:
+    """Each manager/specialist in scope with the customers they maintain (closed ones excluded).
+
+    The portfolio size for the 1:15 rule counts customers as primary plus as secondary manager
+    (under 1+1 dual managers both maintain the customer). One query whatever the staff count.
+    """
+    staff = visible_portfolio_staff(user)
+    if org_unit is not None:
+        staff = staff.filter(org_unit__path__startswith=org_unit.path)
+    staff = staff.annotate(
+        n_primary=_count("primary_manager"),
+        n_secondary=_count("secondary_manager"),
+        n_ka_primary=_count("primary_manager", Q(is_key_account=True)),
+        n_ka_secondary=_count("secondary_manager", Q(is_key_account=True)),
+    ).order_by("org_unit__path", "full_name", "username")
+    return [
+        PortfolioRow(staff=s, primary=s.n_primary, secondary=s.n_secondary,
+                     key_accounts=s.n_ka_primary + s.n_ka_secondary)
+        for s in staff
+    ]
