@@ -1,5 +1,122 @@
-"""REST API (/api/v1/)."""
+"""REST API (/api/v1/imports/): upload a file (dry run or commit), follow the job, get the error
+report and the templates. Jobs are private to the user who started them."""
+
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from . import services
+from .columns import KINDS
+from .models import ImportJob
+from .readers import max_upload_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CanImport(BasePermission):
+    message = "You are not allowed to import data."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.can_import)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    error_report_url = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ("id", "kind", "filename", "status", "dry_run", "background", "total_rows", "processed_rows",
+                  "progress", "summary", "message", "error_report_url", "created_by", "created_at", "finished_at")
+        read_only_fields = fields
+
+    def get_progress(self, job: ImportJob) -> dict:
+        done, total = services.job_progress(job)
+        return {"done": done, "total": total, "percent": min(100, done * 100 // total) if total else 0}
+
+    def get_error_report_url(self, job: ImportJob) -> str | None:
+        if not job.error_report:
+            return None
+        url = reverse("import-error-report", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KINDS)
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(default=True)
+
+
+class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
+                       viewsets.GenericViewSet):
+    """POST multipart (kind, file, dry_run) runs a dry run or a full import; GET follows it."""
+
+    serializer_class = ImportJobSerializer
+    permission_classes = [CanImport]
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ("kind", "status")
+    ordering_fields = ("created_at",)
+    search_fields = ()
+
+    def get_queryset(self):
+        return ImportJob.objects.filter(created_by=self.request.user).select_related("created_by")
+
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
+            raise ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        job = services.start_import(data["kind"], data["file"], data["file"].name, actor=request.user,
+                                    dry_run=data["dry_run"])
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        """Write a job whose dry run was clean."""
+        job = self.get_object()
+        try:
+            job = services.commit_import(job, actor=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"detail": exc.messages}) from None
+        return Response(self.get_serializer(job).data)
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="error-report", url_name="error-report")
+    def error_report(self, request, pk=None):
+        job = self.get_object()
+        if not job.error_report:
+            raise Http404
+        stem = PurePath(job.filename).stem or "import"
+        return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=f"{stem}-errors.xlsx",
+                            content_type=XLSX)
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path=r"templates/(?P<kind>[a-z_]+)", url_name="template")
+    def template(self, request, kind=None):
+        """The xlsx template of one import kind (customers, contacts, supply_points, transformers,
+        metering_points)."""
+        if kind not in KINDS:
+            raise Http404
+        response = HttpResponse(services.template_xlsx(kind), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="powerkam-{kind}-template.xlsx"'
+        return response
 
 
 def register(router) -> None:
-    pass
+    router.register("imports", ImportJobViewSet, basename="import")

@@ -1,0 +1,245 @@
+"""Read an uploaded spreadsheet as a stream of rows, refusing bad files before any row is parsed.
+
+- size: over settings.POWERKAM_MAX_UPLOAD_BYTES is refused from the size alone;
+- csv: UTF-8 (with or without BOM) first, strictly, then GB18030 (which covers GBK); a file
+  that decodes as neither is refused as "wrong encoding";
+- xlsx: openpyxl read_only (rows are streamed) with data_only=False, so formula cells stay
+  visible as formulas and are rejected by the importer instead of being trusted;
+- rows: more than POWERKAM_IMPORT_MAX_ROWS data rows are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+DEFAULT_MAX_ROWS = 200_000
+
+
+class FileRefused(Exception):
+    """The whole file is refused; the message says why (gettext, shown to the user)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "POWERKAM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "POWERKAM_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+def file_size(fileobj) -> int:
+    size = getattr(fileobj, "size", None)
+    if isinstance(size, int):
+        return size
+    pos = fileobj.tell()
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(pos)
+    return size
+
+
+def check_size(size: int) -> None:
+    limit = max_upload_bytes()
+    if size > limit:
+        raise FileRefused(_("The file is %(size)s MB; files over %(limit)s MB are refused. Split it into smaller files.")
+                          % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"})
+    if size == 0:
+        raise FileRefused(_("The file is empty."))
+
+
+def file_format(filename: str) -> str:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    raise FileRefused(_("Unsupported file type: upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
+
+
+def is_blank(values) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+@dataclass
+class RowSource:
+    """The header row and an iterator over (spreadsheet row number, cell values) of data rows."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    total: int  # data rows (exact for csv, from the sheet dimension for xlsx; 0 if unknown)
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for closer in self.closers:
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - closing a reader never fails an import
+                pass
+
+
+class _Unclosable(io.RawIOBase):
+    """Lets a TextIOWrapper read a file it must not close (the caller owns it)."""
+
+    def __init__(self, fileobj):
+        self._f = fileobj
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._f.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # leave the underlying file open
+        pass
+
+
+def _csv_rows(fileobj, encoding: str) -> Iterator[list[str]]:
+    fileobj.seek(0)
+    text = io.TextIOWrapper(io.BufferedReader(_Unclosable(fileobj), 1 << 20), encoding=encoding,
+                            errors="strict", newline="")
+    yield from csv.reader(text)
+
+
+def open_csv(fileobj) -> RowSource:
+    fileobj.seek(0)
+    head = fileobj.read(4096)
+    if b"\x00" in head:  # UTF-16 / binary: GB18030 would "decode" it into nonsense
+        raise FileRefused(_("Wrong encoding: save the CSV file as UTF-8 (or GBK) text."))
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRefused(_("This file is an Excel workbook; give it the .xlsx extension."))
+    limit = max_rows()
+    for encoding in CSV_ENCODINGS:
+        try:
+            header, count = None, 0
+            for values in _csv_rows(fileobj, encoding):  # pre-pass: decode everything, count rows
+                if header is None:
+                    header = values
+                elif not is_blank(values):
+                    count += 1
+        except UnicodeDecodeError:
+            continue
+        except csv.Error as exc:
+            raise FileRefused(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
+        break
+    else:
+        raise FileRefused(_("Wrong encoding: the file is neither UTF-8 nor GBK/GB18030 text. Save it as "
+                            "“CSV UTF-8” and upload it again."))
+    if header is None or is_blank(header):
+        raise FileRefused(_("The file is empty."))
+    if count > limit:
+        raise FileRefused(_("The file has %(n)s rows; at most %(limit)s rows can be imported at once.")
+                          % {"n": count, "limit": limit})
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, values in enumerate(_csv_rows(fileobj, encoding), start=1):
+            if number > 1 and not is_blank(values):
+                yield number, [FormulaCell(v) if v[:1] == "=" else v for v in values]
+
+    return RowSource(headers=[h.strip() for h in header], rows=rows(), total=count)
+
+
+CELL_TYPES = (str, int, float, Decimal, bool, datetime, date, time, type(None))
+
+
+class FormulaCell:
+    """Marks a cell that holds a formula (or anything but a plain value)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("="):
+        return FormulaCell(value)
+    if not isinstance(value, CELL_TYPES):  # ArrayFormula, DataTableFormula …
+        return FormulaCell(str(getattr(value, "text", value)))
+    return value
+
+
+def open_xlsx(fileobj) -> RowSource:
+    from openpyxl import load_workbook
+
+    fileobj.seek(0)
+    if not zipfile.is_zipfile(fileobj):
+        raise FileRefused(_("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
+                            "“Excel Workbook (*.xlsx)” or as CSV."))
+    fileobj.seek(0)
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=False)
+        ws = wb.worksheets[0]
+        iterator = ws.iter_rows(values_only=True)
+        header_row = next(iterator, None)
+    except FileRefused:
+        raise
+    except Exception:  # noqa: BLE001 - any parser failure means "not a workbook we can read"
+        raise FileRefused(_("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
+                            "“Excel Workbook (*.xlsx)” or as CSV.")) from None
+    if header_row is None or is_blank(header_row):
+        wb.close()
+        raise FileRefused(_("The file is empty."))
+    limit = max_rows()
+    declared = (ws.max_row or 0) - 1 if ws.max_row else 0
+    if declared > limit:
+        wb.close()
+        raise FileRefused(_("The file has %(n)s rows; at most %(limit)s rows can be imported at once.")
+                          % {"n": declared, "limit": limit})
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, values in enumerate(iterator, start=2):
+            if not is_blank(values):
+                yield number, [_plain(v) for v in values]
+
+    headers = ["" if h is None else str(h).strip() for h in header_row]
+    return RowSource(headers=headers, rows=rows(), total=max(declared, 0), closers=[wb.close])
+
+
+def open_source(fileobj, filename: str) -> RowSource:
+    """Check size, type and encoding; return the rows. Raises FileRefused."""
+    check_size(file_size(fileobj))
+    fmt = file_format(filename)
+    return open_xlsx(fileobj) if fmt == "xlsx" else open_csv(fileobj)
+
+
+def estimate_rows(fileobj, filename: str) -> int:
+    """A cheap row count to choose between inline and background import."""
+    try:
+        fmt = file_format(filename)
+    except FileRefused:
+        return 0
+    fileobj.seek(0)
+    if fmt == "csv":
+        count = 0
+        while chunk := fileobj.read(1 << 20):
+            count += chunk.count(b"\n")
+        fileobj.seek(0)
+        return max(count - 1, 0)
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(fileobj, read_only=True)
+        rows = (wb.worksheets[0].max_row or 0) - 1
+        wb.close()
+    except Exception:  # noqa: BLE001 - the import itself reports a broken file
+        rows = 0
+    fileobj.seek(0)
+    return max(rows, 0) or file_size(fileobj) // 100

@@ -1,0 +1,984 @@
+"""Archive imports: customers, contacts, supply points, transformers and metering points from
+.xlsx or .csv (issue #2 item 6; DESIGN "Quality bars": all-or-nothing with a row/column report).
+
+How an import runs (`run_import`):
+1. the file is checked as a whole (size, type, encoding, header, row count) — readers.py;
+2. rows are streamed and validated in batches of BATCH_SIZE: every cell is parsed, and the
+   references of a whole batch (customers, org units, managers, substations, lines, existing
+   records) are looked up with one IN query each, never per row;
+3. a dry run stops there. A commit writes each clean batch with bulk_create / bulk_update
+   (and their simple-history records, by the actor) inside ONE transaction; if any row of the
+   file has an error the transaction is rolled back, so nothing is written;
+4. after the writes, one timeline event per touched customer and the data-quality rules for
+   the touched customers (evaluated once, not per save).
+Upserts are idempotent: a row that changes nothing counts as unchanged and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path, PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from powerkam.core.scoping import customer_scope_q, visible_customers
+from powerkam.customers import quality
+from powerkam.customers import services as customer_services
+from powerkam.customers.models import (
+    Contact,
+    Customer,
+    MeteringPoint,
+    Substation,
+    SupplyLine,
+    SupplyPoint,
+    TimelineEvent,
+    Transformer,
+    ratio_factor,
+)
+from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Staff
+
+from .columns import (
+    COLUMNS,
+    CUSTOMER_NUMBER_REF,
+    KIND_LABELS,
+    KINDS,
+    NOT_GIVEN,
+    ColumnSpec,
+    cell_text,
+    header_index,
+    normalize_header,
+)
+from .models import ImportJob
+from .readers import (
+    FileRefused,
+    FormulaCell,
+    RowSource,
+    check_size,
+    estimate_rows,
+    file_format,
+    file_size,
+    max_rows,
+    open_source,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+WRITE_BATCH_SIZE = 500
+MAX_ERRORS_KEPT = 10_000  # errors counted beyond this are summarised, not listed
+PREVIEW_ROWS = 20
+TIMELINE_KIND = "archive.imported"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class RowError:
+    row: int  # spreadsheet row number (the header is row 1); 0 for the file as a whole
+    column: str  # the column header as written in the file; "" for the file or the whole row
+    message: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    headers: list[str] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    committed: bool = False  # True only when the rows were written
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0 and not self.errors
+
+    def add_error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(RowError(row, str(column), str(message)))
+
+    def summary(self, max_errors: int = 200) -> dict[str, Any]:
+        """A JSON-able digest kept on the ImportJob and returned by the API."""
+        return {
+            "kind": self.kind, "dry_run": self.dry_run, "ok": self.ok, "committed": self.committed,
+            "total_rows": self.total_rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "error_count": self.error_count,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors[:max_errors]],
+            "headers": self.headers, "preview": self.preview,
+        }
+
+
+@dataclass
+class Plan:
+    """What one valid row will do."""
+
+    row: int
+    action: str  # "create" | "update" | "unchanged"
+    obj: models.Model
+    changed: list[str] = field(default_factory=list)
+    customer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BoundColumn:
+    index: int  # position in the file's rows
+    header: str  # as written in the file
+    spec: ColumnSpec
+
+
+def map_headers(kind: str, headers: list[str]) -> list[BoundColumn]:
+    """Match the file's header row to the kind's columns (Chinese or English headers).
+    Raises FileRefused naming unknown, duplicated and missing columns."""
+    index = header_index(kind)
+    bound: list[BoundColumn] = []
+    seen: dict[str, str] = {}
+    unknown, twice = [], []
+    for i, header in enumerate(headers):
+        if not normalize_header(header):
+            continue
+        spec = index.get(normalize_header(header))
+        if spec is None:
+            unknown.append(header)
+        elif spec.field in seen:
+            twice.append(header)
+        else:
+            seen[spec.field] = header
+            bound.append(BoundColumn(i, header, spec))
+    problems = []
+    if unknown:
+        problems.append(_("Unknown columns: %(columns)s. Use the column names of the template (its second sheet "
+                          "explains each column).") % {"columns": "、".join(unknown)})
+    if twice:
+        problems.append(_("Columns given more than once: %(columns)s.") % {"columns": "、".join(twice)})
+    missing = [s.zh for s in COLUMNS[kind] if s.required and s.field not in seen]
+    if missing:
+        problems.append(_("Missing required columns: %(columns)s.") % {"columns": "、".join(missing)})
+    if problems:
+        raise FileRefused(" ".join(problems))
+    return bound
+
+
+# ---------------------------------------------------------------------------- importers
+
+class Importer:
+    """Validates batches of rows and writes the valid plans. One subclass per kind."""
+
+    model: type[models.Model]
+
+    def __init__(self, kind: str, *, actor: Staff | None, columns: list[BoundColumn], filename: str,
+                 result: ImportResult):
+        self.kind = kind
+        self.actor = actor if actor is not None and actor.pk else None
+        self.columns = columns
+        self.filename = filename
+        self.result = result
+        self.headers = {col.spec.field: col.header for col in columns}
+        self.touched: set[int] = set()
+        self.timeline_done: set[int] = set()
+        self.change_reason = (_("Imported from %(file)s") % {"file": filename})[:100]
+
+    # -- helpers
+    def header(self, field_name: str) -> str:
+        if field_name in self.headers:
+            return self.headers[field_name]
+        for spec in COLUMNS[self.kind]:
+            if spec.field == field_name:
+                return spec.zh
+        try:
+            return str(self.model._meta.get_field(field_name).verbose_name)
+        except Exception:  # noqa: BLE001
+            return field_name
+
+    def error(self, row: int, field_name: str, message: str) -> None:
+        self.result.add_error(row, self.header(field_name) if field_name else "", message)
+
+    def parse_row(self, row: int, values: list[Any]) -> tuple[dict[str, Any], bool]:
+        """Parse every cell; returns ({field: value}, ok). Empty cells are left out (NOT_GIVEN)."""
+        parsed: dict[str, Any] = {}
+        ok = True
+        width = len(values)
+        for col in self.columns:
+            raw = values[col.index] if col.index < width else None
+            if isinstance(raw, FormulaCell):
+                self.result.add_error(row, col.header, _("Formulas are not accepted (“%(formula)s”): paste the "
+                                                         "values only.") % {"formula": raw.text[:50]})
+                ok = False
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                if col.spec.required:
+                    self.result.add_error(row, col.header, _("This column is required."))
+                    ok = False
+                continue
+            try:
+                parsed[col.spec.field] = col.spec.parse(raw, col.spec)
+            except ValueError as exc:
+                self.result.add_error(row, col.header, str(exc))
+                ok = False
+        return parsed, ok
+
+    def visible(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset if self.actor is None else visible_customers(self.actor, queryset)
+
+    @staticmethod
+    def apply(obj: models.Model, values: dict[str, Any], fields: Iterable[str]) -> list[str]:
+        """Set values on obj; return the names of the fields that really changed."""
+        changed = []
+        for name in fields:
+            if name not in values or values[name] is NOT_GIVEN:
+                continue
+            value = values[name]
+            if isinstance(value, models.Model):
+                if getattr(obj, f"{name}_id") != value.pk:
+                    setattr(obj, name, value)
+                    changed.append(name)
+            elif getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed.append(name)
+        return changed
+
+    def preview(self, row: int, action: str, values: list[Any]) -> None:
+        if len(self.result.preview) < PREVIEW_ROWS:
+            width = len(values)
+            self.result.preview.append({
+                "row": row, "action": action,
+                "cells": [cell_text(values[c.index]) if c.index < width else "" for c in self.columns],
+            })
+
+    # -- the two steps
+    def validate(self, batch: list[tuple[int, list[Any]]]) -> list[Plan]:
+        raise NotImplementedError
+
+    def write(self, plans: list[Plan]) -> None:
+        creates = [p.obj for p in plans if p.action == "create"]
+        updates = [p for p in plans if p.action == "update"]
+        if creates:
+            bulk_create_with_history(creates, self.model, batch_size=WRITE_BATCH_SIZE, default_user=self.actor,
+                                     default_change_reason=self.change_reason)
+        if updates:
+            fields = sorted({f for p in updates for f in p.changed})
+            bulk_update_with_history([p.obj for p in updates], self.model, fields, batch_size=WRITE_BATCH_SIZE,
+                                     default_user=self.actor, default_change_reason=self.change_reason)
+        touched = {p.customer_id or p.obj.pk for p in plans if p.action != "unchanged"}
+        self.touched |= touched
+        self.add_timeline(touched - self.timeline_done)
+
+    def add_timeline(self, customer_ids: set[int]) -> None:
+        if not customer_ids:
+            return
+        who = self.actor.display_name if self.actor else _("the system")
+        title = (_("Imported by %(user)s from file %(file)s") % {"user": who, "file": self.filename})[:200]
+        detail = str(KIND_LABELS[self.kind])
+        now = timezone.now()
+        TimelineEvent.objects.bulk_create(
+            [TimelineEvent(customer_id=cid, kind=TIMELINE_KIND, title=title, detail=detail, actor=self.actor,
+                           occurred_at=now) for cid in sorted(customer_ids)],
+            batch_size=WRITE_BATCH_SIZE,
+        )
+        self.timeline_done |= customer_ids
+
+    def finish(self) -> None:
+        """Evaluate the data-quality rules once for every touched customer."""
+        ids = sorted(self.touched)
+        for start in range(0, len(ids), 2000):
+            quality.evaluate_all(customer_ids=ids[start:start + 2000])
+
+
+class CustomerImporter(Importer):
+    model = Customer
+    FIELDS = tuple(s.field for s in COLUMNS["customers"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen_numbers: dict[str, int] = {}
+        self.org_units: dict[str, OrgUnit | None] = {}
+        self.staff: dict[str, Staff | None] = {}
+        self.scope_path = self._scope_path()
+
+    def _scope_path(self) -> str | None | bool:
+        """None: any org unit; a path: that subtree; False: none (no subtree role)."""
+        if self.actor is None or customer_scope_q(self.actor) is None:
+            return None
+        if self.actor.role in SUBTREE_ROLES and self.actor.org_unit_id:
+            return self.actor.org_unit.path
+        return False
+
+    def _load(self, cache: dict, keys: set[str], fetch: Callable[[list[str]], Iterable[tuple[str, Any]]]) -> None:
+        missing = [k for k in keys if k not in cache]
+        for start in range(0, len(missing), BATCH_SIZE):
+            chunk = missing[start:start + BATCH_SIZE]
+            found = dict(fetch(chunk))
+            for key in chunk:
+                cache[key] = found.get(key)
+
+    def validate(self, batch):
+        rows = []
+        for row, values in batch:
+            parsed, ok = self.parse_row(row, values)
+            rows.append((row, values, parsed, ok))
+        numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
+        codes = {p["org_unit"] for _r, _v, p, _ok in rows if "org_unit" in p}
+        usernames = {p[f] for _r, _v, p, _ok in rows for f in ("primary_manager", "secondary_manager") if f in p}
+        existing = {c.number: c for c in Customer.objects.filter(number__in=numbers)
+                    .select_related("primary_manager", "secondary_manager")}
+        visible = set(self.visible(Customer.objects.filter(number__in=list(existing))).values_list("pk", flat=True))
+        self._load(self.org_units, codes,
+                   lambda chunk: ((o.code, o) for o in OrgUnit.objects.filter(code__in=chunk)))
+        self._load(self.staff, usernames,
+                   lambda chunk: ((s.username, s) for s in Staff.objects.filter(username__in=chunk)))
+
+        plans = []
+        for row, values, parsed, ok in rows:
+            number = parsed.get("number")
+            if number is not None:
+                first = self.seen_numbers.setdefault(number, row)
+                if first != row:
+                    self.error(row, "number", _("Customer number %(number)s appears more than once in the file "
+                                                "(first on row %(row)s).") % {"number": number, "row": first})
+                    ok = False
+            ok = self._resolve_references(row, parsed) and ok
+            current = existing.get(number) if number else None
+            if current is not None and current.pk not in visible:
+                self.error(row, "number", _("Customer %(number)s exists but is outside your scope; you cannot "
+                                            "change it.") % {"number": number})
+                ok = False
+            if not ok:
+                continue
+            plan = self._plan(row, parsed, current)
+            if plan is not None:
+                plans.append(plan)
+                self.preview(row, plan.action, values)
+        return plans
+
+    def _resolve_references(self, row: int, parsed: dict[str, Any]) -> bool:
+        ok = True
+        if "org_unit" in parsed:
+            code = parsed["org_unit"]
+            unit = self.org_units.get(code)
+            if unit is None:
+                self.error(row, "org_unit", _("Unknown org unit code “%(code)s”.") % {"code": code})
+                ok = False
+            elif self.scope_path is False or (self.scope_path and not unit.path.startswith(self.scope_path)):
+                self.error(row, "org_unit", _("Org unit %(code)s is outside your unit; you cannot import customers "
+                                              "into it.") % {"code": code})
+                ok = False
+            else:
+                parsed["org_unit"] = unit
+        for name in ("primary_manager", "secondary_manager"):
+            if name not in parsed:
+                continue
+            username = parsed[name]
+            person = self.staff.get(username)
+            if person is None or not person.is_active:
+                self.error(row, name, _("Unknown user “%(username)s”.") % {"username": username})
+                ok = False
+            elif person.role not in PORTFOLIO_ROLES:
+                self.error(row, name, _("%(username)s is not a key account manager or specialist.")
+                           % {"username": username})
+                ok = False
+            else:
+                parsed[name] = person
+        return ok
+
+    def _plan(self, row: int, parsed: dict[str, Any], current: Customer | None) -> Plan | None:
+        if current is None:
+            obj = Customer()
+            self.apply(obj, parsed, self.FIELDS)
+            # 谁开发，谁维护: the importing user developed the new customer.
+            if self.actor is not None:
+                obj.developed_by = self.actor
+                if "primary_manager" not in parsed and self.actor.role in PORTFOLIO_ROLES:
+                    obj.primary_manager = self.actor
+            action, changed = "create", []
+        else:
+            obj = current
+            changed = self.apply(obj, parsed, self.FIELDS)
+            if not changed:
+                self.result.unchanged += 1
+                return Plan(row, "unchanged", obj, customer_id=obj.pk)
+            if current.is_closed and obj.is_closed:
+                self.error(row, "number", _("Customer %(number)s is closed; reopen it before changing it.")
+                           % {"number": current.number})
+                return None
+            obj.updated_at = timezone.now()
+            changed.append("updated_at")
+            action = "update"
+        try:
+            customer_services._check_portfolio(obj)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.error(row, name if name != "__all__" else "", message)
+            return None
+        if action == "create":
+            self.result.created += 1
+        else:
+            self.result.updated += 1
+        return Plan(row, action, obj, changed, customer_id=obj.pk)
+
+    def write(self, plans):
+        super().write(plans)
+        for plan in plans:  # created customers got their primary key from bulk_create
+            if plan.action == "create":
+                plan.customer_id = plan.obj.pk
+
+
+class ChildImporter(Importer):
+    """Records that hang off a customer, matched to existing ones by a natural key."""
+
+    FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen_keys: dict[tuple, int] = {}
+        self.FIELDS = tuple(s.field for s in COLUMNS[self.kind] if s.field != CUSTOMER_NUMBER_REF)
+
+    def key_of_values(self, customer_id: int, values: dict[str, Any]) -> tuple:
+        raise NotImplementedError
+
+    def key_of_record(self, record: models.Model) -> tuple:
+        raise NotImplementedError
+
+    def describe_key(self, values: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def load_references(self, customer_ids: set[int], rows) -> None:
+        """Batch look-ups a kind needs besides customers and existing records."""
+
+    def resolve(self, row: int, customer: Customer, values: dict[str, Any]) -> bool:
+        """Turn reference columns into objects; report errors. Returns ok."""
+        return True
+
+    def new_record(self, customer: Customer, values: dict[str, Any]) -> models.Model:
+        obj = self.model(customer=customer)
+        self.apply(obj, values, self.FIELDS)
+        return obj
+
+    def validate(self, batch):
+        rows = []
+        for row, values in batch:
+            parsed, ok = self.parse_row(row, values)
+            rows.append((row, values, parsed, ok))
+        numbers = {p[CUSTOMER_NUMBER_REF] for _r, _v, p, _ok in rows if CUSTOMER_NUMBER_REF in p}
+        customers = {c.number: c for c in self.visible(Customer.objects.filter(number__in=numbers))
+                     .only("id", "number", "name", "lifecycle_status")}
+        ids = {c.pk for c in customers.values()}
+        existing: dict[tuple, models.Model] = {}
+        for record in self.model.objects.filter(customer_id__in=ids).order_by("pk"):
+            existing.setdefault(self.key_of_record(record), record)
+        self.load_references(ids, rows)
+
+        plans = []
+        for row, values, parsed, ok in rows:
+            number = parsed.get(CUSTOMER_NUMBER_REF)
+            customer = customers.get(number) if number else None
+            if number and customer is None:
+                self.error(row, CUSTOMER_NUMBER_REF, _("Customer %(number)s does not exist or is outside your "
+                                                       "scope.") % {"number": number})
+                ok = False
+            if customer is None or not ok:
+                continue
+            if customer.is_closed:
+                self.error(row, CUSTOMER_NUMBER_REF, _("Customer %(number)s is closed; reopen it before changing "
+                                                       "its archive.") % {"number": number})
+                continue
+            if not self.resolve(row, customer, parsed):
+                continue
+            key = self.key_of_values(customer.pk, parsed)
+            first = self.seen_keys.setdefault(key, row)
+            if first != row:
+                self.error(row, "", _("%(record)s of customer %(number)s appears more than once in the file "
+                                      "(first on row %(row)s).") % {"record": self.describe_key(parsed),
+                                                                    "number": number, "row": first})
+                continue
+            current = existing.get(key)
+            if current is None:
+                obj = self.new_record(customer, parsed)
+                action, changed = "create", []
+                self.result.created += 1
+            else:
+                obj = current
+                changed = self.apply(obj, parsed, self.FIELDS)
+                action = "update" if changed else "unchanged"
+                if changed:
+                    self.result.updated += 1
+                else:
+                    self.result.unchanged += 1
+            plans.append(Plan(row, action, obj, changed, customer_id=customer.pk))
+            self.preview(row, action, values)
+        return plans
+
+
+class ContactImporter(ChildImporter):
+    model = Contact
+
+    def key_of_values(self, customer_id, values):
+        return customer_id, values.get("name", ""), values.get("mobile", "")
+
+    def key_of_record(self, record):
+        return record.customer_id, record.name, record.mobile
+
+    def describe_key(self, values):
+        return f"{values.get('name', '')} {values.get('mobile', '')}".strip()
+
+
+class SupplyPointRefs:
+    """Supply points of the batch's customers, by name (transformers and metering points)."""
+
+    def load_supply_points(self, customer_ids: set[int]) -> None:
+        self.supply_points = {
+            (cid, name): pk for cid, name, pk in
+            SupplyPoint.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "name", "pk")
+        }
+
+    def resolve_supply_point(self, row: int, customer: Customer, values: dict[str, Any]) -> bool:
+        if "supply_point" not in values:
+            return True
+        pk = self.supply_points.get((customer.pk, values["supply_point"]))
+        if pk is None:
+            self.error(row, "supply_point", _("Customer %(number)s has no supply point “%(name)s”.")
+                       % {"number": customer.number, "name": values["supply_point"]})
+            return False
+        values["supply_point_id"] = pk
+        del values["supply_point"]
+        return True
+
+
+class SupplyPointImporter(ChildImporter):
+    model = SupplyPoint
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.FIELDS = ("name", "substation_id", "supply_line_id", "source_type", "voltage_level", "capacity_kva")
+        self.substations: dict[str, int | None] = {}
+        self.lines: dict[tuple[str, str], int | None] = {}
+
+    def load_references(self, customer_ids, rows):
+        names = {p["substation"] for _r, _v, p, _ok in rows if "substation" in p} - set(self.substations)
+        if names:
+            found = dict(Substation.objects.filter(name__in=names).values_list("name", "pk"))
+            self.substations.update({n: found.get(n) for n in names})
+        pairs = {(p["substation"], p["supply_line"]) for _r, _v, p, _ok in rows
+                 if "substation" in p and "supply_line" in p} - set(self.lines)
+        if pairs:
+            found_lines = {
+                (sub, name): pk for sub, name, pk in SupplyLine.objects.filter(
+                    substation__name__in={s for s, _n in pairs}, name__in={n for _s, n in pairs},
+                ).values_list("substation__name", "name", "pk")
+            }
+            self.lines.update({pair: found_lines.get(pair) for pair in pairs})
+
+    def resolve(self, row, customer, values):
+        ok = True
+        if "substation" in values:
+            sub = values.pop("substation")
+            pk = self.substations.get(sub)
+            if pk is None:
+                self.error(row, "substation", _("Unknown substation “%(name)s”.") % {"name": sub})
+                ok = False
+            else:
+                values["substation_id"] = pk
+            if "supply_line" in values:
+                line = values.pop("supply_line")
+                line_pk = self.lines.get((sub, line))
+                if pk is not None and line_pk is None:
+                    self.error(row, "supply_line", _("Substation %(substation)s has no supply line “%(line)s”.")
+                               % {"substation": sub, "line": line})
+                    ok = False
+                elif line_pk is not None:
+                    values["supply_line_id"] = line_pk
+        elif "supply_line" in values:
+            self.error(row, "supply_line", _("Give the substation of supply line “%(line)s”.")
+                       % {"line": values["supply_line"]})
+            ok = False
+        return ok
+
+    def key_of_values(self, customer_id, values):
+        return customer_id, values.get("name", "")
+
+    def key_of_record(self, record):
+        return record.customer_id, record.name
+
+    def describe_key(self, values):
+        return values.get("name", "")
+
+
+class TransformerImporter(SupplyPointRefs, ChildImporter):
+    model = Transformer
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.FIELDS = ("supply_point_id", "model_no", "serial_no", "capacity_kva", "quantity", "in_service")
+
+    def load_references(self, customer_ids, rows):
+        self.load_supply_points(customer_ids)
+
+    def resolve(self, row, customer, values):
+        return self.resolve_supply_point(row, customer, values)
+
+    def key_of_values(self, customer_id, values):
+        # A serial number identifies a transformer; without one, model and capacity do.
+        if values.get("serial_no"):
+            return customer_id, "serial", values["serial_no"]
+        return customer_id, "model", values.get("model_no", ""), values.get("capacity_kva")
+
+    def key_of_record(self, record):
+        if record.serial_no:
+            return record.customer_id, "serial", record.serial_no
+        return record.customer_id, "model", record.model_no, record.capacity_kva
+
+    def describe_key(self, values):
+        return values.get("serial_no") or f"{values.get('model_no', '')} {values.get('capacity_kva', '')} kVA"
+
+
+class MeteringPointImporter(SupplyPointRefs, ChildImporter):
+    model = MeteringPoint
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.FIELDS = ("number", "meter_no", "ct_ratio", "pt_ratio", "multiplier", "supply_point_id")
+
+    def load_references(self, customer_ids, rows):
+        self.load_supply_points(customer_ids)
+
+    def resolve(self, row, customer, values):
+        return self.resolve_supply_point(row, customer, values)
+
+    def new_record(self, customer, values):
+        obj = super().new_record(customer, values)
+        if obj.multiplier is None:  # multiplier = CT × PT when not given
+            ct, pt = ratio_factor(obj.ct_ratio), ratio_factor(obj.pt_ratio)
+            obj.multiplier = (ct * pt).quantize(Decimal("0.01")) if ct is not None and pt is not None else Decimal("1")
+        return obj
+
+    def key_of_values(self, customer_id, values):
+        return customer_id, values.get("number", "")
+
+    def key_of_record(self, record):
+        return record.customer_id, record.number
+
+    def describe_key(self, values):
+        return values.get("number", "")
+
+
+IMPORTERS: dict[str, type[Importer]] = {
+    "customers": CustomerImporter,
+    "contacts": ContactImporter,
+    "supply_points": SupplyPointImporter,
+    "transformers": TransformerImporter,
+    "metering_points": MeteringPointImporter,
+}
+
+
+# ---------------------------------------------------------------------------- the import
+
+def _process(importer: Importer, source: RowSource, result: ImportResult, *, write: bool,
+             progress: ProgressCallback | None) -> None:
+    limit = max_rows()
+
+    def handle(batch: list[tuple[int, list[Any]]]) -> bool:
+        if result.total_rows + len(batch) > limit:
+            result.add_error(0, "", _("The file has more than %(limit)s rows; at most %(limit)s rows can be "
+                                      "imported at once.") % {"limit": limit})
+            return False
+        plans = importer.validate(batch)
+        result.total_rows += len(batch)
+        if write and result.ok:
+            importer.write(plans)
+        if progress is not None:
+            progress(result.total_rows, max(source.total, result.total_rows))
+        return True
+
+    batch: list[tuple[int, list[Any]]] = []
+    for item in source.rows:
+        batch.append(item)
+        if len(batch) >= BATCH_SIZE:
+            if not handle(batch):
+                return
+            batch = []
+    if batch and not handle(batch):
+        return
+    if result.total_rows == 0:
+        result.add_error(0, "", _("The file has a header row but no data rows."))
+
+
+def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_run: bool,
+               progress: ProgressCallback | None = None) -> ImportResult:
+    """Validate (dry_run=True) or validate and write (dry_run=False) one file, all or nothing."""
+    if kind not in IMPORTERS:
+        raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(KINDS)}.")
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    try:
+        source = open_source(fileobj, filename)
+    except FileRefused as exc:
+        result.add_error(0, "", exc.message)
+        return result
+    try:
+        columns = map_headers(kind, source.headers)
+        result.headers = [c.header for c in columns]
+        importer = IMPORTERS[kind](kind, actor=actor, columns=columns, filename=filename, result=result)
+        if dry_run:
+            _process(importer, source, result, write=False, progress=progress)
+        else:
+            with transaction.atomic(), quality.suspended():
+                _process(importer, source, result, write=True, progress=progress)
+                if result.ok:
+                    importer.finish()
+                    result.committed = True
+                else:
+                    transaction.set_rollback(True)
+    except FileRefused as exc:
+        result.add_error(0, "", exc.message)
+    except IntegrityError as exc:
+        logger.warning("import %s of %s refused by the database: %s", kind, filename, exc)
+        result.committed = False
+        result.add_error(0, "", _("The database refused the data (was the same data changed at the same time?). "
+                                  "Nothing was imported; try again."))
+    finally:
+        source.close()
+    return result
+
+
+# ---------------------------------------------------------------------------- spreadsheets
+
+REPORT_HEADERS = ("行号", "列", "错误信息")  # row / column / message (spreadsheet text, issue #2 item 6)
+
+
+def error_report_xlsx(result: ImportResult) -> bytes:
+    """The errors as a workbook: row number, column, message."""
+    from .exports import Column, write_xlsx
+
+    rows: list[RowError] = list(result.errors)
+    if result.error_count > len(rows):
+        rows.append(RowError(0, "", _("… and %(n)s more errors.") % {"n": result.error_count - len(rows)}))
+    columns = [
+        Column(REPORT_HEADERS[0], lambda e: e.row or ""),
+        Column(REPORT_HEADERS[1], lambda e: e.column),
+        Column(REPORT_HEADERS[2], lambda e: e.message),
+    ]
+    out = write_xlsx(rows, columns, sheet_title="错误报告")
+    try:
+        return out.read()
+    finally:
+        out.close()
+
+
+HELP_HEADERS = ("列名", "英文列名", "必填", "格式", "允许的值", "说明", "示例")
+
+
+def _format_text(spec: ColumnSpec) -> str:
+    from . import columns as cols
+
+    if spec.choices is not None:
+        return _("One of the allowed values (Chinese name or code)")
+    return {
+        cols.parse_decimal: _("Number ≥ 0, at most 2 decimal places"),
+        cols.parse_positive_int: _("Whole number ≥ 1"),
+        cols.parse_bool: _("是 / 否"),
+        cols.parse_date: _("Date, e.g. 2024-05-31"),
+        cols.parse_uscc: _("18-character credit code"),
+        cols.parse_id_number: _("18-character ID number"),
+        cols.parse_ratio: _("Ratio, e.g. 200/5"),
+        cols.parse_email: _("Email address"),
+        cols.parse_phone: _("Phone number"),
+    }.get(spec.parse, _("Text, at most %(n)s characters") % {"n": spec.max_length} if spec.max_length else _("Text"))
+
+
+def template_xlsx(kind: str) -> bytes:
+    """The import template: sheet 1 has the headers to fill in, sheet 2 explains every column."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if kind not in COLUMNS:
+        raise ValueError(f"Unknown import kind {kind!r}")
+    specs = COLUMNS[kind]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    for i, spec in enumerate(specs, start=1):
+        cell = ws.cell(row=1, column=i, value=spec.zh)
+        cell.font = Font(bold=True, color="C00000" if spec.required else "000000")
+        if spec.required:
+            cell.fill = required_fill
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(12, len(spec.zh) * 2 + 4)
+        if spec.parse.__name__ in ("parse_text", "parse_uscc", "parse_id_number", "parse_phone"):
+            ws.column_dimensions[letter].number_format = "@"  # keep leading zeros of numbers and codes
+    ws.freeze_panes = "A2"
+
+    help_ws = wb.create_sheet("说明")
+    help_ws.append(list(HELP_HEADERS))
+    for cell in help_ws[1]:
+        cell.font = Font(bold=True)
+    for spec in specs:
+        help_ws.append([spec.zh, spec.en, "是" if spec.required else "否", _format_text(spec),
+                        spec.allowed_values_text(), str(spec.help or ""), spec.example])
+    help_ws.append([])
+    notes = [
+        _("Fill in the first sheet from row 2; do not change the header row. English headers are accepted too."),
+        _("Required columns are marked in red. An empty cell keeps the current value of an existing record."),
+        _("The import is all or nothing: if any row has an error, nothing is written and an error report "
+          "lists every row and column to fix."),
+        _("Formulas are not accepted: paste values only. CSV files may be UTF-8 or GBK."),
+    ]
+    for note in notes:
+        help_ws.append([note])
+    for i, width in enumerate((22, 28, 6, 30, 60, 60, 20), start=1):
+        help_ws.column_dimensions[get_column_letter(i)].width = width
+    for row in help_ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- jobs
+
+def inline_rows() -> int:
+    return int(getattr(settings, "POWERKAM_IMPORT_INLINE_ROWS", 3000))
+
+
+def _progress_path(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.json"
+
+
+def _write_progress(job_id: int, done: int, total: int) -> None:
+    """Progress goes to a small file beside the upload, not to the database: a commit runs in one
+    transaction, so rows it writes (the job's too) are invisible to the polling page until the end.
+    MEDIA_ROOT is shared by web and worker processes anyway (the worker reads the upload there)."""
+    path = _progress_path(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"done": done, "total": total}))
+    os.replace(tmp, path)
+
+
+def job_progress(job: ImportJob) -> tuple[int, int]:
+    """(rows processed, rows in total) of a job, live while it runs."""
+    if job.is_running:
+        try:
+            data = json.loads(_progress_path(job.pk).read_text())
+            return int(data["done"]), int(data["total"]) or job.total_rows
+        except (OSError, ValueError, KeyError):
+            return 0, job.total_rows
+    return job.processed_rows, job.total_rows
+
+
+def _failed_job_result(kind: str, dry_run: bool, message: str) -> ImportResult:
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    result.add_error(0, "", message)
+    return result
+
+
+def _save_result(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
+    if not result.ok:
+        job.status = ImportJob.Status.FAILED
+    else:
+        job.status = ImportJob.Status.READY if dry_run else ImportJob.Status.DONE
+    job.dry_run = dry_run
+    job.summary = result.summary()
+    job.total_rows = result.total_rows
+    job.processed_rows = result.total_rows
+    job.finished_at = timezone.now()
+    if result.errors:
+        job.error_report.save("errors.xlsx", ContentFile(error_report_xlsx(result)), save=False)
+    job.save()
+
+
+def start_import(kind: str, upload, filename: str, *, actor: Staff, dry_run: bool = True) -> ImportJob:
+    """Store the upload as an ImportJob and run it: inline when small, as a background task when
+    it has more than POWERKAM_IMPORT_INLINE_ROWS rows. A file over the size limit is refused from
+    its size, before it is stored or parsed."""
+    if not actor.can_import:
+        raise PermissionDenied(_("You are not allowed to import data."))
+    if kind not in KINDS:
+        raise ValidationError({"kind": _("Choose what to import.")})
+    filename = PurePath(filename or "upload").name[:255]
+    job = ImportJob(kind=kind, filename=filename, created_by=actor, dry_run=dry_run)
+    try:
+        check_size(file_size(upload))
+        file_format(filename)
+    except FileRefused as exc:
+        _save_result(job, _failed_job_result(kind, dry_run, exc.message), dry_run=dry_run)
+        return job
+    upload.seek(0)
+    job.file.save(filename, File(upload, name=filename), save=False)
+    upload.seek(0)
+    job.total_rows = estimate_rows(upload, filename)
+    job.save()
+    return _dispatch(job, dry_run=dry_run)
+
+
+def commit_import(job: ImportJob, *, actor: Staff) -> ImportJob:
+    """Write a job whose dry run was clean. The rows are validated again against today's data."""
+    claimed = ImportJob.objects.filter(pk=job.pk, created_by=actor, status=ImportJob.Status.READY).update(
+        status=ImportJob.Status.PENDING, processed_rows=0, updated_at=timezone.now())
+    if not claimed:
+        raise ValidationError(_("This import cannot be committed: only a clean dry run can be committed, once."))
+    job.refresh_from_db()
+    return _dispatch(job, dry_run=False)
+
+
+def _dispatch(job: ImportJob, *, dry_run: bool) -> ImportJob:
+    if job.total_rows > inline_rows():
+        from .tasks import run_import_job
+
+        job.background = True
+        job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.COMMITTING
+        job.save(update_fields=["background", "status", "updated_at"])
+        _write_progress(job.pk, 0, job.total_rows)
+        task_result = run_import_job.enqueue(job.pk, dry_run)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(task_result.id)[:64])
+    else:
+        execute_job(job.pk, dry_run=dry_run)
+    job.refresh_from_db()
+    return job
+
+
+def execute_job(job_id: int, *, dry_run: bool) -> None:
+    """Run one job's dry run or commit; called inline or by the background task."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.COMMITTING
+    job.save(update_fields=["status", "updated_at"])
+
+    def progress(done: int, total: int) -> None:
+        _write_progress(job_id, done, total)
+
+    try:
+        with job.file.open("rb") as stored:
+            result = run_import(job.kind, stored.file, job.filename, actor=job.created_by, dry_run=dry_run,
+                                progress=progress)
+        _save_result(job, result, dry_run=dry_run)
+    except Exception as exc:  # noqa: BLE001 - a crashed job must say so, not stay "running"
+        logger.exception("import job %s failed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.message = _("The import stopped unexpectedly: %(error)s") % {"error": exc}
+        job.finished_at = timezone.now()
+        job.save()
+    finally:
+        try:
+            _progress_path(job_id).unlink(missing_ok=True)
+        except OSError:
+            pass
