@@ -6,7 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from powerkam.customers.validators import (
-    USCC_CHARSET, is_valid_uscc, mask_id_number, uscc_check_char, validate_id_number, validate_ratio, validate_uscc,
+    USCC_CHARSET,
+    is_valid_uscc,
+    mask_id_number,
+    uscc_check_char,
+    validate_id_number,
+    validate_ratio,
+    validate_uscc,
 )
 from tests.factories import make_id_number, make_uscc
 

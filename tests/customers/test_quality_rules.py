@@ -9,7 +9,11 @@ from powerkam.customers import constants as c
 from powerkam.customers import quality, services
 from powerkam.customers.models import DataQualityFinding
 from tests.factories import (
-    MeteringPointFactory, SupplyContractFactory, SupplyPointFactory, TransformerFactory, complete_customer,
+    MeteringPointFactory,
+    SupplyContractFactory,
+    SupplyPointFactory,
+    TransformerFactory,
+    complete_customer,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)  # rules run on commit

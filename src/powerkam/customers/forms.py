@@ -28,14 +28,19 @@ CONTRACT_SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors on their fields, the rest on top."""
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on top.
+    A form may rename model fields through its `service_field_names` mapping."""
+    renames = getattr(form, "service_field_names", {})
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
+            name = renames.get(name, name)
             target = name if name in form.fields else None
             for e in errors:
                 form.add_error(target, e)
     else:
         form.add_error(None, error)
+    if hasattr(form, "_bootstrap"):
+        form._bootstrap()
 
 
 class BootstrapMixin:
@@ -113,6 +118,8 @@ class CustomerForm(BootstrapMixin, forms.ModelForm):
 
 
 class CloseCustomerForm(BootstrapMixin, forms.Form):
+    service_field_names = {"close_reason": "reason"}
+
     reason = forms.CharField(label=_("Reason for closing"), max_length=255, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
     closed_on = forms.DateField(label=_("Closed on"), required=False,
@@ -121,14 +128,6 @@ class CloseCustomerForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._bootstrap()
-
-    def add_error(self, field, error):
-        # The service names its fields after the model (close_reason); the form calls it reason.
-        if isinstance(error, ValidationError) and hasattr(error, "error_dict") and "close_reason" in error.error_dict:
-            error = ValidationError({("reason" if k == "close_reason" else k): v for k, v in error.error_dict.items()})
-        if field == "close_reason":
-            field = "reason"
-        return super().add_error(field, error)
 
 
 class ReassignForm(BootstrapMixin, forms.Form):

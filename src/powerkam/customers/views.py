@@ -151,7 +151,7 @@ def customer_list(request):
 @login_required
 def customer_export(request):
     fmt = request.GET.get("fmt", "xlsx")
-    _, qs, _sort = _filtered_customers(request)
+    _filterset, qs, _sort = _filtered_customers(request)
     return export_response(qs.iterator(chunk_size=2000), CUSTOMER_EXPORT_COLUMNS, fmt=fmt,
                            filename=_("customers"))
 
