@@ -35,7 +35,7 @@ def team(org_tree, make_staff):
     CustomerFactory(org_unit=t["s1"], primary_manager=small, lifecycle_status=LifecycleStatus.CLOSED)
     for i in range(12):
         CustomerFactory(org_unit=t["s1"], primary_manager=right, is_key_account=i < 2)
-    for i in range(3):  # right is secondary on three of busy's customers
+    for _ in range(3):  # right is secondary on three of small's customers
         CustomerFactory(org_unit=t["s1"], primary_manager=small, secondary_manager=right, is_key_account=True)
     for _ in range(40):
         CustomerFactory(org_unit=t["s3"], primary_manager=busy)
