@@ -22,9 +22,16 @@ def test_a_field_change_shows_old_and_new_value_and_who(world, api):
     assert change["action"] == "changed"
     assert change["old"] == old_name and change["new"] == "北一新材料有限公司"
     assert change["who"] == world.m1.pk and change["who_name"] == world.m1.display_name
-    assert change["record_type"] == "customer" and change["record_id"] == world.c1.pk
-    assert change["field_label"]
+    assert change["record"] == "北一新材料有限公司" and change["record_type"] and change["field_label"]
     assert not any(e["field"] == "updated_at" for e in entries)
+
+
+def test_choice_and_related_values_are_shown_by_name(world, api):
+    client = api(world.supervisor)
+    response = client.patch(f"/api/v1/customers/{world.c4.pk}/", {"primary_manager": world.m3.pk}, format="json")
+    assert response.status_code == 200, response.content
+    change = next(e for e in history(client, world.c4) if e["field"] == "primary_manager")
+    assert change["new"] == str(world.m3)
 
 
 def test_child_record_changes_are_in_the_customers_trail(world, api):
@@ -33,9 +40,10 @@ def test_child_record_changes_are_in_the_customers_trail(world, api):
     assert client.patch(f"/api/v1/contacts/{contact.pk}/", {"mobile": "13900000002"}, format="json").status_code == 200
     assert client.delete(f"/api/v1/contacts/{contact.pk}/").status_code == 204
     entries = history(client, world.c1)
-    change = next(e for e in entries if e["record_type"] == "contact" and e["field"] == "mobile")
+    change = next(e for e in entries if e["field"] == "mobile")
     assert (change["old"], change["new"], change["who"]) == ("13900000001", "13900000002", world.m1.pk)
-    assert any(e["record_type"] == "contact" and e["action"] == "deleted" for e in entries)
+    assert change["record"] == contact.name
+    assert any(e["record"] == contact.name and e["action"] == "deleted" for e in entries)
     # newest first
     assert entries == sorted(entries, key=lambda e: e["when"], reverse=True)
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import django_filters
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +31,7 @@ from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.api import AdminWriteViewSet, Pagination, django_errors_as_400
 from powerkam.org.models import OrgUnit
 
-from . import services
+from . import selectors, services
 from .filters import CustomerFilter
 from .models import (
     Contact,
@@ -63,30 +62,19 @@ from .serializers import (
     TransformerSerializer,
     shown_id_number,
 )
-from .validators import mask_id_number
 
 # --- queries ------------------------------------------------------------------------------
 
 
-def _open_findings_count() -> Coalesce:
-    counts = (
-        DataQualityFinding.objects.filter(customer=OuterRef("pk"), status=DataQualityFinding.Status.OPEN)
-        .order_by().values("customer").annotate(n=Count("pk")).values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-
 def customer_list_queryset(user):
-    """The scoped customer list: one query per page whatever the number of rows."""
-    qs = Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager")
-    return visible_customers(user, qs.annotate(open_findings_count=_open_findings_count()))
+    """The scoped customer list (the same rows as the list page): one query per page."""
+    return selectors.customer_list_queryset(visible_customers(user))
 
 
 def customer_detail_queryset(user):
     """The scoped customers with every archive record the detail shows, prefetched."""
     qs = (
         Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager", "developed_by")
-        .annotate(open_findings_count=_open_findings_count())
         .prefetch_related(
             "contacts",
             Prefetch("supply_points", queryset=SupplyPoint.objects.select_related("substation", "supply_line__substation")),
@@ -94,65 +82,36 @@ def customer_detail_queryset(user):
             "metering_points",
             "contracts",
             Prefetch("findings", queryset=DataQualityFinding.objects.filter(status=DataQualityFinding.Status.OPEN),
-                     to_attr="open_findings"),
+                     to_attr="open_findings_list"),
             Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")[:50], to_attr="recent_timeline"),
         )
     )
-    return visible_customers(user, qs)
+    return selectors.with_open_findings(visible_customers(user, qs))
 
 
-# Records whose changes make up a customer's audit trail (simple-history on each model).
-HISTORY_MODELS = (Customer, Contact, SupplyPoint, Transformer, MeteringPoint, SupplyContract)
-HISTORY_SKIPPED_FIELDS = ("updated_at",)
-HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def _history_value(value: Any, field: str, user) -> str | None:
-    if value is None:
-        return None
-    if field == "id_number" and not getattr(user, "can_see_full_id", False):
-        return mask_id_number(str(value))
-    return str(value)
+# The API pages through the whole trail rather than the 360 page's newest entries.
+HISTORY_LIMIT = 100_000
 
 
 def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
-    """The audit trail of a customer and of its archive records, newest first: one entry per
-    changed field (who, when, which field, from what, to what), one per creation or deletion."""
-    entries: list[dict[str, Any]] = []
-    for model in HISTORY_MODELS:
-        lookup = {"id": customer.pk} if model is Customer else {"customer_id": customer.pk}
-        records = (model.history.filter(**lookup).select_related("history_user")
-                   .order_by("id", "history_date", "history_id"))
-        meta = model._meta
-        previous = None
-        for record in records:
-            if previous is not None and previous.id != record.id:
-                previous = None
-            who = record.history_user
-            base = {
-                "when": record.history_date,
-                "who": who.pk if who else None,
-                "who_name": who.display_name if who else None,
-                "record_type": meta.model_name,
-                "record_type_label": str(meta.verbose_name),
-                "record_id": record.id,
-                "record": str(record.instance),
-                "field": None, "field_label": None, "old": None, "new": None,
-            }
-            if record.history_type == "~" and previous is not None:
-                delta = record.diff_against(previous, excluded_fields=HISTORY_SKIPPED_FIELDS)
-                for change in delta.changes:
-                    entries.append({
-                        **base, "action": "changed", "field": change.field,
-                        "field_label": str(meta.get_field(change.field).verbose_name),
-                        "old": _history_value(change.old, change.field, user),
-                        "new": _history_value(change.new, change.field, user),
-                    })
-            else:
-                entries.append({**base, "action": HISTORY_ACTIONS.get(record.history_type, "changed")})
-            previous = record
-    entries.sort(key=lambda e: e["when"], reverse=True)
-    return entries
+    """The customer's audit trail (selectors.audit_trail, the same one the 360 page shows),
+    flattened to one row per changed field, newest first; creations and deletions are one row
+    without a field. Values are as displayed (choice labels, related names, masked ID numbers)."""
+    rows: list[dict[str, Any]] = []
+    trail = selectors.audit_trail(customer, can_see_full_id=getattr(user, "can_see_full_id", False),
+                                  limit=HISTORY_LIMIT)
+    for entry in trail:
+        base = {
+            "when": entry.when, "who": entry.who.pk if entry.who else None,
+            "who_name": entry.who.display_name if entry.who else None,
+            "record_type": entry.model_label, "record": entry.object_label, "action": entry.action,
+        }
+        if not entry.changes:
+            rows.append({**base, "field": None, "field_label": None, "old": None, "new": None})
+        for change in entry.changes:
+            rows.append({**base, "field": change.field, "field_label": change.label, "old": change.old,
+                         "new": change.new})
+    return rows
 
 
 def customer_export_columns(user) -> list[Column]:
@@ -180,7 +139,7 @@ def customer_export_columns(user) -> list[Column]:
         Column(label("org_unit"), lambda r: r.org_unit.name),
         Column(label("primary_manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
         Column(label("secondary_manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager_id else ""),
-        Column(_("Open data-quality findings"), lambda r: r.open_findings_count),
+        Column(_("Open data-quality findings"), lambda r: r.open_findings),
         Column(label("opened_on"), lambda r: r.opened_on),
     ]
 
@@ -216,7 +175,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CustomerFilter
-    ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings_count"]
+    ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

@@ -220,7 +220,7 @@ class CustomerListSerializer(serializers.ModelSerializer):
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
     primary_manager_name = serializers.CharField(source="primary_manager.display_name", read_only=True, default=None)
     secondary_manager_name = serializers.CharField(source="secondary_manager.display_name", read_only=True, default=None)
-    open_findings_count = serializers.IntegerField(read_only=True, default=0)
+    open_findings_count = serializers.IntegerField(source="open_findings", read_only=True, default=0)
 
     class Meta:
         model = Customer
@@ -248,7 +248,7 @@ class CustomerDetailSerializer(CustomerListSerializer):
     transformers = TransformerSerializer(many=True, read_only=True)
     metering_points = MeteringPointSerializer(many=True, read_only=True)
     contracts = SupplyContractSerializer(many=True, read_only=True)
-    open_findings = OpenFindingSerializer(many=True, read_only=True)
+    open_findings = OpenFindingSerializer(source="open_findings_list", many=True, read_only=True)
     timeline = serializers.SerializerMethodField(help_text=_("The last 50 timeline events, newest first."))
 
     class Meta(CustomerListSerializer.Meta):
@@ -312,10 +312,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     when = serializers.DateTimeField()
     who = serializers.IntegerField(allow_null=True)
     who_name = serializers.CharField(allow_null=True)
-    record_type = serializers.CharField(help_text=_("customer, contact, supplypoint, transformer, meteringpoint, supplycontract"))
-    record_type_label = serializers.CharField()
-    record_id = serializers.IntegerField()
-    record = serializers.CharField()
+    record_type = serializers.CharField(help_text=_("What was changed: customer, contact, supply point, …"))
+    record = serializers.CharField(help_text=_("Which one: its number or name."))
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     field = serializers.CharField(allow_null=True)
     field_label = serializers.CharField(allow_null=True)
