@@ -12,6 +12,8 @@ def _immediate_tasks(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = True
     settings.LANGUAGE_CODE = "zh-hans"
+    # Fast hashing in tests only; production keeps Django's PBKDF2 default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
