@@ -109,3 +109,25 @@ class TestRerun:
 
     def test_rerun_button_hidden_from_others(self, people, login):
         assert reverse("customers:quality_rerun") not in login(people["m1"]).get(URL).content.decode()
+
+
+@pytest.mark.django_db
+def test_query_count_is_constant(archive, org_tree, people, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CustomerFactory
+
+    client = login(people["sup_north"])
+    DataQualityFinding.objects.create(customer=archive["north_a"], rule="metering_missing")
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for i in range(20):
+        cu = CustomerFactory(org_unit=org_tree["s1"] if i % 2 else org_tree["s2"])
+        DataQualityFinding.objects.create(customer=cu, rule="metering_missing")
+        DataQualityFinding.objects.create(customer=cu, rule="capacity_mismatch")
+    with CaptureQueriesContext(connection) as many:
+        r = client.get(URL)
+    assert len(r.context["page"].object_list) == 21
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -49,3 +49,15 @@ def test_admin_sets_role_and_org_unit(admin_client, org_tree, make_staff):
     staff = Staff.objects.get(pk=staff.pk)
     assert (staff.role, staff.org_unit, staff.full_name) == ("supervisor", org_tree["north"], "新名字")
     assert staff.history.count() >= 2
+
+
+@pytest.mark.django_db
+def test_admin_adds_staff_with_role_and_unit(admin_client, org_tree):
+    r = admin_client.post(reverse("admin:org_staff_add"), {
+        "username": "newmanager", "full_name": "新经理", "role": "manager", "org_unit": org_tree["s2"].pk,
+        "usable_password": "true", "password1": "Strong-Pass-2026!", "password2": "Strong-Pass-2026!",
+    })
+    assert r.status_code == 302, r.context["adminform"].form.errors
+    staff = Staff.objects.get(username="newmanager")
+    assert (staff.role, staff.org_unit, staff.full_name) == ("manager", org_tree["s2"], "新经理")
+    assert staff.check_password("Strong-Pass-2026!")

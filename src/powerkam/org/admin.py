@@ -36,5 +36,5 @@ class StaffAdmin(SimpleHistoryAdmin, UserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "role", "org_unit", "password1", "password2")}),
+        (None, {"classes": ("wide",), "fields": ("username", "full_name", "role", "org_unit", "usable_password", "password1", "password2")}),
     )
