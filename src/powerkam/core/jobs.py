@@ -1,0 +1,126 @@
+"""Periodic jobs: one table of named jobs run by `manage.py run_scheduler` (DESIGN.md "background jobs").
+
+A job is a plain function taking the business day and returning counts. Later modules add
+theirs here (the receivables ladder, visit-plan generation) with `register(...)`; each job is
+also reachable as a Django task (`run_job_task.enqueue("quality_checks")`) so a worker can run
+it, and `manage.py run_scheduler --once` runs them from cron if a site prefers that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django_tasks import task
+
+log = logging.getLogger("powerkam.jobs")
+
+_AT_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_at(value: str) -> time:
+    """'02:00' → time(2, 0); anything else is a configuration error."""
+    m = _AT_RE.match((value or "").strip())
+    if not m:
+        raise ImproperlyConfigured(f"Job time must be HH:MM (24 h), got {value!r}.")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[date], dict]
+    description: str
+    at_env: str = "POWERKAM_NIGHTLY_AT"  # environment variable holding the daily time
+    default_at: str = "02:00"
+
+    def at(self) -> time:
+        return parse_at(os.environ.get(self.at_env) or self.default_at)
+
+    def next_run(self, after: datetime) -> datetime:
+        """The first scheduled moment strictly after `after` (local time zone)."""
+        after = timezone.localtime(after)
+        candidate = timezone.make_aware(datetime.combine(after.date(), self.at()))
+        if candidate <= after:
+            candidate = timezone.make_aware(datetime.combine(after.date() + timedelta(days=1), self.at()))
+        return candidate
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register(name: str, func: Callable[[date], dict], description: str, *,
+             at_env: str = "POWERKAM_NIGHTLY_AT", default_at: str = "02:00") -> Job:
+    job = Job(name, func, description, at_env, default_at)
+    JOBS[name] = job
+    return job
+
+
+def run_job(name: str, day: date | None = None) -> dict:
+    """Run one job now for `day` (default today). Jobs are idempotent: running twice is safe."""
+    job = JOBS[name]
+    day = day or timezone.localdate()
+    started = _time.perf_counter()
+    result = job.func(day)
+    log.info("job %s for %s done in %.1f s: %s", name, day, _time.perf_counter() - started, result)
+    return result
+
+
+class Scheduler:
+    """Keeps each job's next run; `tick(now)` runs whatever is due. The loop lives in the command."""
+
+    def __init__(self, names: list[str] | None = None, now: datetime | None = None,
+                 runner: Callable[[str, date], dict] = run_job):
+        now = now or timezone.now()
+        self.jobs = [JOBS[n] for n in (names or list(JOBS))]
+        self.runner = runner
+        self.next_runs = {job.name: job.next_run(now) for job in self.jobs}
+
+    def seconds_until_next(self, now: datetime) -> float:
+        return max(0.0, min((when - now).total_seconds() for when in self.next_runs.values()))
+
+    def tick(self, now: datetime | None = None) -> dict[str, dict]:
+        now = now or timezone.now()
+        results = {}
+        for job in self.jobs:
+            when = self.next_runs[job.name]
+            if now >= when:
+                try:
+                    results[job.name] = self.runner(job.name, timezone.localtime(when).date())
+                except Exception as exc:  # one failing job must not stop the others or the loop
+                    log.exception("job %s failed", job.name)
+                    results[job.name] = {"error": str(exc)}
+                self.next_runs[job.name] = job.next_run(now)
+        return results
+
+
+# ---------------------------------------------------------------------------------------------
+# The jobs
+# ---------------------------------------------------------------------------------------------
+
+def quality_checks(day: date) -> dict:
+    """Nightly archive data-quality check for every customer (customers.quality.evaluate_all)."""
+    from powerkam.customers import quality
+
+    return quality.evaluate_all(today=day)
+
+
+register("quality_checks", quality_checks, "Archive data-quality rules for every customer")
+
+
+# Django Tasks entry points (arguments must be JSON-serialisable).
+@task()
+def run_job_task(name: str, day: str | None = None) -> dict:
+    return run_job(name, date.fromisoformat(day) if day else None)
+
+
+@task()
+def quality_checks_task(day: str | None = None) -> dict:
+    return run_job("quality_checks", date.fromisoformat(day) if day else None)
