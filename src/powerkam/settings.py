@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["powerkam.core.permissions.StaffPermission"],
-    "DEFAULT_PAGINATION_CLASS": "powerkam.org.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "powerkam.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -28,7 +28,7 @@ from rest_framework.settings import api_settings
 
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
-from powerkam.org.api import AdminWriteViewSet, Pagination, django_errors_as_400
+from powerkam.org.api import AdminWriteViewSet, django_errors_as_400
 from powerkam.org.models import OrgUnit
 
 from . import selectors, services
@@ -172,7 +172,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     sub-units), `manager`, `has_open_findings`, `lifecycle_status`, `is_key_account`, … —
     the same filters as the customer list page."""
 
-    pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CustomerFilter
     ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings"]
@@ -323,7 +322,6 @@ class ArchiveRecordViewSet(viewsets.ModelViewSet):
 
     model: type = Contact
     related: tuple[str, ...] = ()
-    pagination_class = Pagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
@@ -436,7 +434,6 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     resolve them (the rules re-run on every save and nightly)."""
 
     serializer_class = FindingSerializer
-    pagination_class = Pagination
     filterset_class = FindingFilter
     ordering_fields = ["detected_at", "rule", "status"]
     lookup_value_regex = r"\d+"

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -27,14 +26,6 @@ from .models import OrgUnit, Role, Staff
 from .serializers import OrgUnitSerializer, StaffAdminSerializer, StaffMinimalSerializer
 
 # --- shared API plumbing -------------------------------------------------------------------
-
-
-class Pagination(PageNumberPagination):
-    """?page=N, and ?page_size= up to 500 for clients that page through big lists."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class InUse(exceptions.APIException):
@@ -74,7 +65,6 @@ class AdminWriteViewSet(viewsets.ModelViewSet):
     is still referenced answers 409 instead of failing."""
 
     permission_classes = [StaffPermission, AdminOnly]
-    pagination_class = Pagination
 
     def perform_create(self, serializer):
         with transaction.atomic(), django_errors_as_400():
