@@ -48,7 +48,7 @@ def customer_row(n: int, org: str = "S1", manager: str = "", **over) -> list:
 
 
 def customer_rows(count: int, **kw) -> list[list]:
-    return [CUSTOMER_HEADERS] + [customer_row(i, **kw) for i in range(1, count + 1)]
+    return [list(CUSTOMER_HEADERS)] + [customer_row(i, **kw) for i in range(1, count + 1)]
 
 
 @pytest.fixture

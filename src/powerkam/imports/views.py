@@ -51,10 +51,10 @@ def upload(request):
     _require_import(request.user)
     # Refuse an oversized body from its declared length, before the file is stored or parsed.
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-        form = ImportForm()
-        form.add_error(None, _("The file is larger than %(limit)s MB; split it into smaller files.")
-                       % {"limit": max_upload_bytes() // (1024 * 1024)})
-        return render(request, "imports/index.html", _index_context(request, form), status=400)
+        context = _index_context(request, ImportForm())
+        context["refused"] = _("The file is larger than %(limit)s MB; split it into smaller files.") % {
+            "limit": f"{max_upload_bytes() / 1048576:g}"}
+        return render(request, "imports/index.html", context, status=400)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "imports/index.html", _index_context(request, form), status=400)
