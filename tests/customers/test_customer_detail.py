@@ -178,3 +178,10 @@ def test_query_count_constant_as_children_grow(org_tree, people, login):
     if len(many.captured_queries) != len(few.captured_queries):
         print("\n".join(q["sql"][:200] for q in many.captured_queries))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tab,active", [("audit", "audit"), ("nonsense", "overview"), ("", "overview")])
+def test_tab_from_the_address(archive, people, login, tab, active):
+    r = login(people["m1"]).get(url(archive["north_a"]), {"tab": tab})
+    assert r.context["active_tab"] == active

@@ -188,7 +188,7 @@ def customer_detail(request, pk: int):
         "nav": "customers",
         "customer": customer,
         "tabs": DETAIL_TABS,
-        "active_tab": request.GET.get("tab", "overview"),
+        "active_tab": tab if (tab := request.GET.get("tab")) in {t[0] for t in DETAIL_TABS} else "overview",
         "can_edit": not user.is_read_only,
         "can_reassign": can_reassign(user),
         "id_number": customer.id_number if user.can_see_full_id else customer.masked_id_number(),
