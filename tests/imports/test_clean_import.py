@@ -6,7 +6,13 @@ from decimal import Decimal
 import pytest
 
 from powerkam.customers.models import (
-    Contact, Customer, DataQualityFinding, MeteringPoint, SupplyPoint, TimelineEvent, Transformer,
+    Contact,
+    Customer,
+    DataQualityFinding,
+    MeteringPoint,
+    SupplyPoint,
+    TimelineEvent,
+    Transformer,
 )
 from powerkam.imports.services import run_import
 from tests.factories import CustomerFactory, SupplyLineFactory, SupplyPointFactory

@@ -72,6 +72,8 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
     search_fields = ()
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ImportJob.objects.none()
         return ImportJob.objects.filter(created_by=self.request.user).select_related("created_by")
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
