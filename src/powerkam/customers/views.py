@@ -21,7 +21,12 @@ from django.views.decorators.http import require_POST
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.models import COMPANY_ROLES, Role
-from powerkam.org.selectors import can_reassign, visible_org_units, visible_portfolio_staff
+from powerkam.org.selectors import (
+    can_reassign,
+    org_unit_options,
+    visible_org_units,
+    visible_portfolio_staff,
+)
 
 from . import constants as c
 from . import selectors, services
@@ -56,11 +61,6 @@ def paginate(request, queryset):
     page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
-
-
-def org_unit_options(user) -> list[tuple[int, str]]:
-    """The org units a user sees, indented by depth, for filter selects."""
-    return [(u.pk, "\u3000" * max(u.depth, 0) + u.name) for u in visible_org_units(user).order_by("path")]
 
 
 def _int_param(request, name: str) -> int | None:

@@ -58,6 +58,11 @@ def visible_org_units(user) -> QuerySet:
     return qs.none()
 
 
+def org_unit_options(user) -> list[tuple[int, str]]:
+    """The org units a user sees as (pk, name indented by depth), for filter selects."""
+    return [(u.pk, "\u3000" * max(u.depth, 0) + u.name) for u in visible_org_units(user).order_by("path")]
+
+
 def visible_portfolio_staff(user) -> QuerySet:
     """Active key account managers and specialists the user may see (and choose as managers)."""
     qs = Staff.objects.filter(is_active=True, role__in=PORTFOLIO_ROLES).select_related("org_unit")

@@ -30,11 +30,6 @@ def _unit_filter(request):
     return selectors.visible_org_units(request.user).filter(pk=unit_id).first()
 
 
-def _unit_options(user) -> list[tuple[int, str]]:
-    return [(u.pk, "\u3000" * max(u.depth, 0) + u.name)
-            for u in selectors.visible_org_units(user).order_by("path")]
-
-
 PORTFOLIO_COLUMNS = (
     Column(gettext_lazy("staff member"), lambda r: r.staff.display_name),
     Column(gettext_lazy("employee number"), lambda r: r.staff.employee_no),
@@ -58,7 +53,7 @@ def portfolios(request):
         "nav": "portfolios",
         "rows": rows,
         "unit": unit,
-        "org_units": _unit_options(user),
+        "org_units": selectors.org_unit_options(user),
         "counts": counts,
         "min_customers": selectors.PORTFOLIO_MIN_CUSTOMERS,
         "far_above": selectors.PORTFOLIO_FAR_ABOVE,
