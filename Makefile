@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := powerkam.settings
 
-.PHONY: run test test-only install assets messages migrate demo lint bench clean serve worker
+.PHONY: run test test-only install assets messages makemessages migrate demo lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +63,8 @@ bench: assets
 
 clean:
 	rm -rf var/*.sqlite3* var/static
+
+# Developers: refresh the Chinese catalogue after changing UI strings (needs GNU gettext),
+# then translate the new empty entries in src/powerkam/locale/zh_Hans/LC_MESSAGES/django.po.
+makemessages: install
+	cd src/powerkam && ../../$(PY) ../../manage.py makemessages -l zh_Hans --ignore "static/*" --no-obsolete

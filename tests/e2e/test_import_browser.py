@@ -56,7 +56,7 @@ def test_error_report_then_clean_import(page, browser_login, org_tree, tmp_path)
     expect(page.locator("#import-errors")).to_contain_text("统一社会信用代码")
     with page.expect_download() as download_info:
         page.click("a[href$='errors.xlsx']")
-    report = load_workbook(download_info.value.path(), read_only=True)
+    report = load_workbook(io.BytesIO(download_info.value.path().read_bytes()), read_only=True)
     rows = list(report.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("行号", "列", "错误信息")
     assert {r[0] for r in rows[1:]} == {3, 4}
