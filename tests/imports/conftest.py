@@ -67,3 +67,13 @@ def admin_user(org_tree, make_staff):
 
 
 __all__ = ["COLUMNS", "csv_bytes", "xlsx_bytes", "upload", "customer_row", "customer_rows"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the (English) source messages; test_chinese_messages.py checks the
+    Chinese that users see by default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

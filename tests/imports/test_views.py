@@ -88,7 +88,7 @@ def test_refused_file_shows_the_reason(login, clerk):
                                             "file": SimpleUploadedFile("fake.xlsx", b"not a zip")})
     job = ImportJob.objects.filter(filename="fake.xlsx", status="failed").get()
     page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
-    assert "not a valid Excel workbook" in page
+    assert "不是有效的 Excel 工作簿" in page  # the UI speaks Chinese by default
 
 
 def test_jobs_are_private(login, clerk, admin_user):

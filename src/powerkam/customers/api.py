@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from powerkam.core.scoping import scope_to_user, visible_customers
-from powerkam.imports.exports import FORMATS, Column, export_response
+from powerkam.imports.exports import FORMATS, export_response
 from powerkam.org.api import AdminWriteViewSet, django_errors_as_400
 from powerkam.org.models import OrgUnit
 
@@ -60,7 +60,6 @@ from .serializers import (
     SupplyLineSerializer,
     SupplyPointSerializer,
     TransformerSerializer,
-    shown_id_number,
 )
 
 # --- queries ------------------------------------------------------------------------------
@@ -112,36 +111,6 @@ def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
             rows.append({**base, "field": change.field, "field_label": change.label, "old": change.old,
                          "new": change.new})
     return rows
-
-
-def customer_export_columns(user) -> list[Column]:
-    def label(name: str):
-        return Customer._meta.get_field(name).verbose_name
-
-    def display(name: str):
-        return lambda row: getattr(row, f"get_{name}_display")() if getattr(row, name) else ""
-
-    return [
-        Column(label("number"), lambda r: r.number),
-        Column(label("name"), lambda r: r.name),
-        Column(label("customer_type"), display("customer_type")),
-        Column(label("credit_code"), lambda r: r.credit_code),
-        Column(label("id_number"), lambda r: shown_id_number(user, r.id_number)),
-        Column(label("legal_representative"), lambda r: r.legal_representative),
-        Column(label("industry"), lambda r: r.industry),
-        Column(label("usage_category"), display("usage_category")),
-        Column(label("voltage_level"), display("voltage_level")),
-        Column(label("contract_capacity_kva"), lambda r: r.contract_capacity_kva),
-        Column(label("operating_capacity_kva"), lambda r: r.operating_capacity_kva),
-        Column(label("lifecycle_status"), display("lifecycle_status")),
-        Column(label("is_key_account"), lambda r: r.is_key_account),
-        Column(label("ka_tier"), display("ka_tier")),
-        Column(label("org_unit"), lambda r: r.org_unit.name),
-        Column(label("primary_manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
-        Column(label("secondary_manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager_id else ""),
-        Column(_("Open data-quality findings"), lambda r: r.open_findings),
-        Column(label("opened_on"), lambda r: r.opened_on),
-    ]
 
 
 class IgnoreFormatNegotiation(DefaultContentNegotiation):
@@ -268,7 +237,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         if fmt not in FORMATS:
             raise serializers.ValidationError({"format": [_("Unknown export format.")]})
         rows = self.filter_queryset(self.get_queryset()).iterator(chunk_size=2000)
-        return export_response(rows, customer_export_columns(request.user), fmt=fmt, filename="customers")
+        return export_response(rows, selectors.customer_export_columns(request.user), fmt=fmt, filename="customers")
 
 
 # --- archive records ------------------------------------------------------------------------

@@ -259,6 +259,9 @@ class TimelineEvent(CustomerChild):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class DataQualityFinding(CustomerChild):
     """An open or resolved archive inconsistency. Findings flag; they never change the data."""

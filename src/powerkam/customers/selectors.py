@@ -12,6 +12,9 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from powerkam.imports.exports import Column
 
 from .models import (
     Contact,
@@ -23,8 +26,47 @@ from .models import (
     SupplyPoint,
     Transformer,
 )
+from .validators import mask_id_number
 
 OPEN = DataQualityFinding.Status.OPEN
+
+
+def shown_id_number(user, value: str) -> str:
+    """The ID number as `user` may see it: full for can_see_full_id, masked otherwise."""
+    return value if getattr(user, "can_see_full_id", False) else mask_id_number(value)
+
+
+def customer_export_columns(user) -> list[Column]:
+    """The columns of every customer export (list page and API); ID numbers as `user` may see them."""
+    def label(name: str):
+        return Customer._meta.get_field(name).verbose_name
+
+    def display(name: str):
+        return lambda row: getattr(row, f"get_{name}_display")() if getattr(row, name) else ""
+
+    return [
+        Column(label("number"), lambda r: r.number),
+        Column(label("name"), lambda r: r.name),
+        Column(label("customer_type"), display("customer_type")),
+        Column(label("credit_code"), lambda r: r.credit_code),
+        Column(label("id_number"), lambda r: shown_id_number(user, r.id_number)),
+        Column(label("legal_representative"), lambda r: r.legal_representative),
+        Column(label("industry"), display("industry")),
+        Column(label("usage_category"), display("usage_category")),
+        Column(label("voltage_level"), display("voltage_level")),
+        Column(label("contract_capacity_kva"), lambda r: r.contract_capacity_kva),
+        Column(label("operating_capacity_kva"), lambda r: r.operating_capacity_kva),
+        Column(label("lifecycle_status"), display("lifecycle_status")),
+        Column(label("is_key_account"), lambda r: r.is_key_account),
+        Column(label("ka_tier"), display("ka_tier")),
+        Column(label("importance_level"), display("importance_level")),
+        Column(label("org_unit"), lambda r: r.org_unit.name),
+        Column(label("primary_manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
+        Column(label("secondary_manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager_id else ""),
+        Column(label("opened_on"), lambda r: r.opened_on),
+        Column(gettext_lazy("Open data-quality findings"), lambda r: r.open_findings),
+    ]
+
 
 
 def with_open_findings(queryset: QuerySet) -> QuerySet:

@@ -28,8 +28,8 @@ from .models import (
     TimelineEvent,
     Transformer,
 )
+from .selectors import shown_id_number
 from .services import CUSTOMER_EDITABLE_FIELDS
-from .validators import mask_id_number
 
 # What a scanned supply contract may be (served back inline, so no HTML or scripts).
 SCAN_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd"}
@@ -38,11 +38,6 @@ SCAN_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd"}
 def _user(serializer: serializers.Serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
-
-
-def shown_id_number(user, value: str) -> str:
-    """The ID number as `user` may see it: full for can_see_full_id, masked otherwise."""
-    return value if getattr(user, "can_see_full_id", False) else mask_id_number(value)
 
 
 # --- grid reference data -------------------------------------------------------------------

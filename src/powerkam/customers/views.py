@@ -97,26 +97,6 @@ def _filtered_customers(request):
     return filterset, qs, sort
 
 
-CUSTOMER_EXPORT_COLUMNS = (
-    Column(gettext_lazy("customer number"), lambda r: r.number),
-    Column(gettext_lazy("customer name"), lambda r: r.name),
-    Column(gettext_lazy("unified social credit code"), lambda r: r.credit_code),
-    Column(gettext_lazy("supply station"), lambda r: r.org_unit.name),
-    Column(gettext_lazy("primary manager"), lambda r: r.primary_manager.display_name if r.primary_manager else ""),
-    Column(gettext_lazy("secondary manager"), lambda r: r.secondary_manager.display_name if r.secondary_manager else ""),
-    Column(gettext_lazy("lifecycle status"), lambda r: r.get_lifecycle_status_display()),
-    Column(gettext_lazy("key account"), lambda r: r.is_key_account),
-    Column(gettext_lazy("key account tier"), lambda r: r.get_ka_tier_display()),
-    Column(gettext_lazy("importance level"), lambda r: r.get_importance_level_display()),
-    Column(gettext_lazy("industry (GB/T 4754)"), lambda r: r.get_industry_display()),
-    Column(gettext_lazy("usage category"), lambda r: r.get_usage_category_display()),
-    Column(gettext_lazy("voltage level"), lambda r: r.get_voltage_level_display()),
-    Column(gettext_lazy("contract capacity (kVA)"), lambda r: r.contract_capacity_kva),
-    Column(gettext_lazy("operating capacity (kVA)"), lambda r: r.operating_capacity_kva),
-    Column(gettext_lazy("Open data-quality findings"), lambda r: r.open_findings),
-)
-
-
 @login_required
 def customer_list(request):
     user = request.user
@@ -152,7 +132,7 @@ def customer_list(request):
 def customer_export(request):
     fmt = request.GET.get("fmt", "xlsx")
     _filterset, qs, _sort = _filtered_customers(request)
-    return export_response(qs.iterator(chunk_size=2000), CUSTOMER_EXPORT_COLUMNS, fmt=fmt,
+    return export_response(qs.iterator(chunk_size=2000), selectors.customer_export_columns(request.user), fmt=fmt,
                            filename=_("customers"))
 
 
