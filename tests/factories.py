@@ -7,7 +7,14 @@ import factory
 
 from powerkam.customers import constants as c
 from powerkam.customers.models import (
-    Contact, Customer, MeteringPoint, Substation, SupplyContract, SupplyLine, SupplyPoint, Transformer,
+    Contact,
+    Customer,
+    MeteringPoint,
+    Substation,
+    SupplyContract,
+    SupplyLine,
+    SupplyPoint,
+    Transformer,
 )
 from powerkam.customers.validators import USCC_CHARSET, id_check_char, uscc_check_char
 from powerkam.org.models import OrgUnit, Role, Staff
