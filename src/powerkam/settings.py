@@ -23,8 +23,32 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("POWERKAM_DEBUG", False)
-# The embedded default key is for a single local machine only; production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "powerkam-embedded-insecure-key-set-SECRET_KEY-in-production")
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in the embedded mode, a random key generated once and
+    kept in the var directory (never in the repository)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        tmp = path.with_name(f"secret_key.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, path)  # atomic: the first process to get here wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
