@@ -138,6 +138,7 @@ def customer_export(request):
 
 # --- Customer 360 -----------------------------------------------------------------------------
 
+# Each key names its template, customers/tabs/<key>.html.
 DETAIL_TABS = (
     ("overview", gettext_lazy("Overview"), "bi-card-text"),
     ("contacts", gettext_lazy("Contacts"), "bi-people"),
