@@ -14,6 +14,10 @@ def _immediate_tasks(settings, tmp_path):
     settings.LANGUAGE_CODE = "zh-hans"
     # Fast hashing in tests only; production keeps Django's PBKDF2 default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The working-day calendar caches the holiday table; a rolled-back test must not leak into the next.
+    from powerkam.core import workdays
+
+    workdays.clear_cache()
 
 
 @pytest.fixture

@@ -4,16 +4,39 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from powerkam.analytics import api as analytics_api
+from powerkam.billing import api as billing_api
+from powerkam.core import api as core_api
+from powerkam.credit import api as credit_api
 from powerkam.customers import api as customers_api
 from powerkam.imports import api as imports_api
 from powerkam.org import api as org_api
+from powerkam.receivables import api as receivables_api
+from powerkam.service.outages import api as outages_api
+from powerkam.service.surveys import api as surveys_api
+from powerkam.service.tickets import api as tickets_api
+from powerkam.service.visits import api as visits_api
 
 router = DefaultRouter()
 org_api.register(router)
 customers_api.register(router)
 imports_api.register(router)
+core_api.register(router)
+billing_api.register(router)
+receivables_api.register(router)
+credit_api.register(router)
+tickets_api.register(router)
+visits_api.register(router)
+outages_api.register(router)
+surveys_api.register(router)
+analytics_api.register(router)
+
+APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivables_api, credit_api,
+            tickets_api, visits_api, outages_api, surveys_api, analytics_api]
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    # Endpoints that are not viewsets (e.g. POST billing/calculate/): an app's api.urlpatterns.
+    *[p for api in APP_APIS for p in getattr(api, "urlpatterns", [])],
     path("", include(router.urls)),
 ]

@@ -77,6 +77,14 @@ INSTALLED_APPS = [
     "powerkam.org",
     "powerkam.customers",
     "powerkam.imports",
+    "powerkam.billing",
+    "powerkam.receivables",
+    "powerkam.credit",
+    "powerkam.service.tickets",
+    "powerkam.service.visits",
+    "powerkam.service.outages",
+    "powerkam.service.surveys",
+    "powerkam.analytics",
 ]
 
 MIDDLEWARE = [

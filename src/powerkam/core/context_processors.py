@@ -3,4 +3,11 @@ from django.conf import settings
 
 def shell(request):
     """Navigation shell data: the modules, current and to come."""
-    return {"APP_NAME": settings.APP_NAME, "LANGUAGES": settings.LANGUAGES}
+    from django.utils.functional import SimpleLazyObject
+
+    from .workqueue import queue_counts
+
+    user = getattr(request, "user", None)
+    # Lazy: the one COUNT query runs only when a page's navigation actually shows the badge.
+    counts = SimpleLazyObject(lambda: queue_counts(user))
+    return {"APP_NAME": settings.APP_NAME, "LANGUAGES": settings.LANGUAGES, "queue_counts": counts}

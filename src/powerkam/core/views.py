@@ -3,8 +3,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 
 @login_required
@@ -26,3 +30,99 @@ def protected_media(request, path: str):
         raise Http404
     content_type = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
     return FileResponse(full.open("rb"), content_type=content_type, filename=full.name)
+
+
+# --- Work queue ("我的待办", issue #4 §1) ------------------------------------------------------
+
+QUEUE_SCOPES = ("mine", "unit")
+
+
+def _queue_queryset(request):
+    """The tasks the page lists: the user's own, or (supervisors, admins) their unit's."""
+    from django.db.models import Q
+
+    from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
+
+    from .models import Task
+
+    user = request.user
+    scope = request.GET.get("scope") if request.GET.get("scope") in QUEUE_SCOPES else "mine"
+    can_see_unit = user.is_superuser or user.role in COMPANY_ROLES or user.role in SUBTREE_ROLES
+    if scope == "unit" and can_see_unit:
+        qs = Task.objects.all()
+        if not (user.is_superuser or user.role in COMPANY_ROLES):
+            qs = qs.filter(org_unit__path__startswith=user.org_unit.path) if user.org_unit_id else qs.none()
+    else:
+        scope = "mine"
+        qs = Task.objects.filter(assignee=user)
+    params = {"scope": scope, "kind": request.GET.get("kind", ""), "status": request.GET.get("status", "open"),
+              "overdue": request.GET.get("overdue", ""), "q": request.GET.get("q", "").strip()}
+    if params["kind"] in Task.Kind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params["status"] in Task.Status.values:
+        qs = qs.filter(status=params["status"])
+    if params["overdue"]:
+        qs = qs.filter(status=Task.Status.OPEN, due_at__lt=timezone.now())
+    if params["q"]:
+        qs = qs.filter(Q(title__icontains=params["q"]) | Q(customer__name__icontains=params["q"])
+                       | Q(customer__number=params["q"]))
+    qs = qs.select_related("customer", "org_unit", "assignee").order_by("status", F("due_at").asc(nulls_last=True), "id")
+    return qs, params, can_see_unit
+
+
+@login_required
+def queue(request):
+    from django.core.paginator import Paginator
+    from django.shortcuts import render
+
+    from .models import Task
+
+    qs, params, can_see_unit = _queue_queryset(request)
+    fmt = request.GET.get("export")
+    if fmt:
+        from powerkam.imports.exports import FORMATS, Column, export_response
+
+        if fmt not in FORMATS:
+            raise Http404
+        columns = [
+            Column(_("kind"), lambda t: t.get_kind_display()),
+            Column(_("title"), lambda t: t.title),
+            Column(_("customer number"), lambda t: t.customer.number if t.customer_id else ""),
+            Column(_("customer name"), lambda t: t.customer.name if t.customer_id else ""),
+            Column(_("assignee"), lambda t: t.assignee.display_name),
+            Column(_("due"), lambda t: timezone.localtime(t.due_at) if t.due_at else None),
+            Column(_("status"), lambda t: t.get_status_display()),
+            Column(_("closed at"), lambda t: timezone.localtime(t.closed_at) if t.closed_at else None),
+            Column(_("result"), lambda t: t.result),
+        ]
+        return export_response(qs.iterator(chunk_size=2000), columns, fmt=fmt, filename="tasks")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.elided_range = page.paginator.get_elided_page_range(page.number)
+    context = {"nav": "queue", "page": page, "params": params, "can_see_unit": can_see_unit,
+               "kinds": Task.Kind.choices, "statuses": Task.Status.choices, "now": timezone.now(),
+               "target": "#queue-table"}
+    template = "core/_queue_table.html" if request.htmx and not request.htmx.boosted else "core/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def queue_close(request, pk: int):
+    """Close one task: its assignee, or a supervisor/admin whose unit it belongs to."""
+    from django.shortcuts import get_object_or_404, render
+
+    from . import workqueue
+    from .models import Task
+
+    task = get_object_or_404(Task, pk=pk)
+    user = request.user
+    allowed = task.assignee_id == user.pk or user.is_superuser or user.role == "admin" or (
+        user.role == "supervisor" and user.org_unit_id and task.org_unit_id
+        and task.org_unit.path.startswith(user.org_unit.path))
+    if not allowed or user.is_read_only:
+        raise Http404
+    status = Task.Status.CANCELLED if request.POST.get("status") == "cancelled" else Task.Status.DONE
+    workqueue.close_task(task, by=user, result=request.POST.get("result", "").strip()[:2000], status=status)
+    if request.htmx:
+        return render(request, "core/_queue_row.html", {"task": task, "now": timezone.now()})
+    return redirect("core:queue")

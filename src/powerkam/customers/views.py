@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from powerkam.core.extensions import customer_tabs
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.models import COMPANY_ROLES, Role
@@ -138,7 +139,8 @@ def customer_export(request):
 
 # --- Customer 360 -----------------------------------------------------------------------------
 
-# Each key names its template, customers/tabs/<key>.html.
+# Each key names its template, customers/tabs/<key>.html. Higher modules add their own tabs
+# through powerkam.core.extensions.register_customer_tab (loaded by htmx from their URL).
 DETAIL_TABS = (
     ("overview", gettext_lazy("Overview"), "bi-card-text"),
     ("contacts", gettext_lazy("Contacts"), "bi-people"),
@@ -150,6 +152,14 @@ DETAIL_TABS = (
     ("timeline", gettext_lazy("Timeline"), "bi-clock-history"),
     ("audit", gettext_lazy("Audit trail"), "bi-journal-text"),
 )
+
+
+def _detail_tabs() -> list[tuple]:
+    """(key, label, icon, url_name or "") — the archive's own tabs, then registered module tabs
+    before the timeline and audit trail."""
+    own = [(*t, "") for t in DETAIL_TABS]
+    extra = [(t.key, t.label, t.icon, t.url_name) for t in customer_tabs()]
+    return own[:-2] + extra + own[-2:]
 
 
 def _visible_customer(request, pk: int) -> Customer:
@@ -165,11 +175,12 @@ def customer_detail(request, pk: int):
     except Customer.DoesNotExist as exc:
         raise Http404 from exc
     today = timezone.localdate()
+    tabs = _detail_tabs()
     context = {
         "nav": "customers",
         "customer": customer,
-        "tabs": DETAIL_TABS,
-        "active_tab": tab if (tab := request.GET.get("tab")) in {t[0] for t in DETAIL_TABS} else "overview",
+        "tabs": tabs,
+        "active_tab": tab if (tab := request.GET.get("tab")) in {t[0] for t in tabs} else "overview",
         "can_edit": not user.is_read_only,
         "can_reassign": can_reassign(user),
         "id_number": customer.id_number if user.can_see_full_id else customer.masked_id_number(),

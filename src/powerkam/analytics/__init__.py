@@ -1,0 +1,1 @@
+"""Analysis pages across modules."""

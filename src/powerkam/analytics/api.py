@@ -1,0 +1,5 @@
+"""/api/v1/ endpoints of analytics."""
+
+
+def register(router) -> None:
+    """Add this app's viewsets to the one /api/v1/ router."""

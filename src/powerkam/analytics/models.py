@@ -1,0 +1,3 @@
+"""Analysis pages across modules."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Tariffs, the bill calculator, bills and billing runs."""

@@ -1,0 +1,132 @@
+"""Working days (DESIGN.md "working days"): Monday–Friday, minus public holidays, plus the
+adjusted working weekends (调休), per the State Council's annual holiday notices.
+
+The `Holiday` table is the source of truth; `seed_from_package()` fills it from the
+`chinesecalendar` package and admins correct or extend it. Lookups read one cached
+dict of the table, cleared whenever a row changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Holiday
+
+
+@lru_cache(maxsize=1)
+def _exceptions() -> dict[date, bool]:
+    return dict(Holiday.objects.values_list("date", "is_workday"))
+
+
+def clear_cache() -> None:
+    _exceptions.cache_clear()
+
+
+@receiver([post_save, post_delete], sender=Holiday)
+def _holiday_changed(**kwargs) -> None:
+    clear_cache()
+
+
+def is_workday(day: date) -> bool:
+    if isinstance(day, datetime):
+        day = day.date()
+    override = _exceptions().get(day)
+    if override is not None:
+        return override
+    return day.weekday() < 5
+
+
+def add_workdays(start: date, n: int) -> date:
+    """The n-th working day after `start` (n=0: `start` itself if a working day, else the next)."""
+    day = start
+    if n == 0:
+        while not is_workday(day):
+            day += timedelta(days=1)
+        return day
+    step = 1 if n > 0 else -1
+    remaining = abs(n)
+    while remaining:
+        day += timedelta(days=step)
+        if is_workday(day):
+            remaining -= 1
+    return day
+
+
+def workdays_between(start: date, end: date) -> int:
+    """Working days in (start, end]: how many working days `end` lies after `start`."""
+    if end <= start:
+        return -workdays_between(end, start) if end < start else 0
+    n, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if is_workday(day):
+            n += 1
+    return n
+
+
+def add_working_hours(start: datetime, hours: float, *, day_start: time = time(8, 30),
+                      day_end: time = time(17, 30)) -> datetime:
+    """`start` plus `hours` counted only within working hours of working days.
+
+    Used for SLA limits expressed in working hours; limits in plain (calendar) hours are a
+    simple `start + timedelta(hours=...)`.
+    """
+    tz = timezone.get_current_timezone()
+    current = timezone.localtime(start, tz) if timezone.is_aware(start) else timezone.make_aware(start, tz)
+    remaining = timedelta(hours=hours)
+
+    def at(d: date, t: time) -> datetime:
+        return timezone.make_aware(datetime.combine(d, t), tz)
+
+    while True:
+        d = current.date()
+        if not is_workday(d) or current >= at(d, day_end):
+            d = add_workdays(d, 1)
+            current = at(d, day_start)
+            continue
+        if current < at(d, day_start):
+            current = at(d, day_start)
+        available = at(d, day_end) - current
+        if remaining <= available:
+            return current + remaining
+        remaining -= available
+        current = at(add_workdays(d, 1), day_start)
+
+
+def seed_from_package(years: list[int] | None = None) -> int:
+    """Fill the table from `chinesecalendar` for the years it knows; rows entered by an
+    admin are kept. Returns the number of rows written."""
+    import chinese_calendar
+
+    known = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    years = [y for y in (years or known) if y in known]
+    admin_days = set(Holiday.objects.filter(source=Holiday.Source.ADMIN).values_list("date", flat=True))
+    rows: dict[date, Holiday] = {}
+    for d, name in chinese_calendar.holidays.items():
+        if d.year in years and d.weekday() < 5 and d not in admin_days:
+            rows[d] = Holiday(date=d, is_workday=False, name=_holiday_name(name), source=Holiday.Source.PACKAGE)
+    for d, name in chinese_calendar.workdays.items():
+        if d.year in years and d.weekday() >= 5 and d not in admin_days:
+            rows[d] = Holiday(date=d, is_workday=True, name=_holiday_name(name), source=Holiday.Source.PACKAGE)
+    Holiday.objects.filter(source=Holiday.Source.PACKAGE, date__year__in=years).delete()
+    Holiday.objects.bulk_create(rows.values(), batch_size=500)
+    clear_cache()
+    return len(rows)
+
+
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+def _holiday_name(value) -> str:
+    # chinesecalendar maps each date to the holiday's English name (or None).
+    return HOLIDAY_NAMES_ZH.get(str(value), str(value)) if value else ""

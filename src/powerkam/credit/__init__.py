@@ -1,0 +1,1 @@
+"""Credit assessments and payment-behaviour ratings."""

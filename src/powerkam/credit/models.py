@@ -1,0 +1,3 @@
+"""Credit assessments and payment-behaviour ratings."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Payments, late-payment penalties, the receivables ladder and collections."""

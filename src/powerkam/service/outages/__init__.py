@@ -1,0 +1,1 @@
+"""Planned outages and their notices."""

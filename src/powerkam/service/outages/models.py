@@ -1,0 +1,3 @@
+"""Planned outages and their notices."""
+
+from django.db import models  # noqa: F401

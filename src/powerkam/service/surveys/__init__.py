@@ -1,0 +1,1 @@
+"""Satisfaction and exit surveys with one-time links."""

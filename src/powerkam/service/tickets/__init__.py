@@ -1,0 +1,1 @@
+"""Tickets and complaints with first-contact responsibility."""

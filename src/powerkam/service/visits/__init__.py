@@ -1,0 +1,1 @@
+"""Visit plans, visit records and care records."""

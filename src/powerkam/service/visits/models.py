@@ -1,0 +1,3 @@
+"""Visit plans, visit records and care records."""
+
+from django.db import models  # noqa: F401
