@@ -1,3 +1,100 @@
-"""Credit assessments and payment-behaviour ratings."""
+"""Credit assessments and payment-behaviour ratings (issue #3 item 6; DOMAIN.md "Credit rating").
 
-from django.db import models  # noqa: F401
+Two different things live here:
+
+- the payment-behaviour rating of every customer (`BehaviourRating`), recomputed nightly from
+  bills, in levels an administrator configures (`BehaviourLevel`);
+- the enterprise credit assessment of a key account (`CreditAssessment`, seed 003-篇4): financial
+  ratios, the 72-item characteristic analysis, the working-capital model and the final code "XAY".
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class BehaviourLevel(models.Model):
+    """One configurable payment-behaviour level (default A 优 / B 良 / C 中 / D 差).
+
+    A customer gets the best-ranked level whose every threshold it meets; an empty threshold
+    means "no limit". The worst level should have no thresholds (catch-all). Levels marked
+    `is_low` are "low credit" (visit plans visit those key accounts monthly, DOMAIN.md "Service").
+    """
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True, help_text=_("1 is the best level."))
+    min_on_time_rate = models.DecimalField(
+        _("minimum on-time rate"), max_digits=5, decimal_places=4, null=True, blank=True,
+        help_text=_("Share of bills paid by the due date, 0–1 (0.95 = 95 %). Empty: no limit."))
+    max_days_overdue = models.PositiveIntegerField(
+        _("maximum days overdue"), null=True, blank=True,
+        help_text=_("Longest delay of any bill in the last 12 months. Empty: no limit."))
+    max_arrears = models.DecimalField(
+        _("maximum arrears (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("Overdue amount still unpaid. Empty: no limit."))
+    is_low = models.BooleanField(_("low credit"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("payment-behaviour level")
+        verbose_name_plural = _("payment-behaviour levels")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_on_time_rate__isnull=True)
+                | (models.Q(min_on_time_rate__gte=0) & models.Q(min_on_time_rate__lte=1)),
+                name="credit_level_rate_0_1"),
+            models.CheckConstraint(
+                condition=models.Q(max_arrears__isnull=True) | models.Q(max_arrears__gte=0),
+                name="credit_level_arrears_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class BehaviourRating(models.Model):
+    """A customer's payment-behaviour level over one stretch of time.
+
+    History policy: one row per CHANGE of level, not one per night. When the nightly job finds
+    the same level as the current row, it refreshes that row's figures and `rated_on` in place;
+    when the level changes, the current row is closed (`is_current=False`, its figures are the
+    last ones before the change) and a new current row starts (`since` = the day of the change).
+    So the table stays at ~1 row per customer plus one per level change, and re-running a day
+    changes nothing (idempotent).
+    """
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="behaviour_ratings")
+    since = models.DateField(_("level since"))
+    rated_on = models.DateField(_("rated on"), help_text=_("The last day the rating was computed."))
+    level = models.CharField(_("level"), max_length=8)
+    on_time_rate = models.DecimalField(_("on-time rate"), max_digits=5, decimal_places=4, null=True, blank=True)
+    bills_due = models.PositiveIntegerField(_("bills due"), default=0)
+    bills_late = models.PositiveIntegerField(_("bills paid late or unpaid"), default=0)
+    max_days_overdue = models.PositiveIntegerField(_("maximum days overdue"), default=0)
+    avg_days_overdue = models.DecimalField(_("average days overdue"), max_digits=7, decimal_places=1, default=Decimal("0"))
+    arrears = models.DecimalField(_("arrears"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    is_current = models.BooleanField(_("current"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["customer_id", "-since", "-id"]
+        verbose_name = _("payment-behaviour rating")
+        verbose_name_plural = _("payment-behaviour ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(is_current=True),
+                                    name="credit_one_current_rating"),
+        ]
+        indexes = [
+            models.Index(fields=["is_current", "level"], name="credit_rating_current_idx"),
+            models.Index(fields=["customer", "since"], name="credit_rating_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.level} ({self.since})"
