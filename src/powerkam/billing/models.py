@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import constants as c
+
 ZERO = Decimal("0.00")
 
 
@@ -90,3 +92,174 @@ class BillLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount}"
+
+
+# --- Tariff catalogue ----------------------------------------------------------------------------
+
+PRICE = {"max_digits": 12, "decimal_places": 6}
+
+
+class Tariff(models.Model):
+    """One version of a catalogue tariff: a code keeps its identity across versions, each version
+    is in force from `effective_from` to `effective_to` (inclusive; open-ended when empty).
+    Prices in yuan: energy per kWh, basic charge per kVA·month (capacity) or kW·month (demand)."""
+
+    code = models.CharField(_("tariff code"), max_length=32, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=16, choices=c.TariffCategory.choices)
+    usage_category = models.CharField(_("usage category"), max_length=24, blank=True)
+    voltage_band = models.CharField(_("voltage band"), max_length=32, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    is_tou = models.BooleanField(_("time-of-use pricing"), default=True)
+    price_sharp = models.DecimalField(_("sharp-peak price (yuan/kWh)"), null=True, blank=True, **PRICE)
+    price_peak = models.DecimalField(_("peak price (yuan/kWh)"), null=True, blank=True, **PRICE)
+    price_flat = models.DecimalField(_("flat price (yuan/kWh)"), null=True, blank=True, **PRICE)
+    price_valley = models.DecimalField(_("valley price (yuan/kWh)"), null=True, blank=True, **PRICE)
+    price_single = models.DecimalField(_("non-TOU price (yuan/kWh)"), null=True, blank=True, **PRICE)
+    capacity_price = models.DecimalField(_("basic price by capacity (yuan/kVA·month)"), null=True, blank=True, **PRICE)
+    demand_price = models.DecimalField(_("basic price by demand (yuan/kW·month)"), null=True, blank=True, **PRICE)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="tariff_code_version_unique"),
+        ]
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} ({self.effective_from:%Y-%m-%d})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = _("The end date must not be before the start date.")
+        if self.is_tou:
+            for f in ("price_peak", "price_flat", "price_valley"):
+                if getattr(self, f) is None:
+                    errors[f] = _("A time-of-use tariff needs this price.")
+        elif self.price_single is None:
+            errors["price_single"] = _("A tariff without time-of-use needs the non-TOU price.")
+        if self.category == c.TariffCategory.TWO_PART and self.capacity_price is None and self.demand_price is None:
+            errors["capacity_price"] = _("A two-part tariff needs a basic price by capacity or by demand.")
+        for f in ("price_sharp", "price_peak", "price_flat", "price_valley", "price_single", "capacity_price", "demand_price"):
+            v = getattr(self, f)
+            if v is not None and v < 0:
+                errors[f] = _("Prices cannot be negative.")
+        if not errors and self.code:
+            overlap = Tariff.objects.filter(code=self.code).exclude(pk=self.pk)
+            end = self.effective_to
+            overlap = overlap.filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=self.effective_from))
+            if end is not None:
+                overlap = overlap.filter(effective_from__lte=end)
+            if overlap.exists():
+                errors["effective_from"] = _("Another version of this tariff code is in force in these dates.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class TariffSurcharge(models.Model):
+    """A government fund or surcharge collected with the energy (yuan/kWh), itemised on the bill."""
+
+    tariff = models.ForeignKey(Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="surcharges")
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    price = models.DecimalField(_("price (yuan/kWh)"), **PRICE)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["tariff", "sort", "id"]
+        verbose_name = _("fund or surcharge")
+        verbose_name_plural = _("funds and surcharges")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.price}"
+
+
+class TariffTimeBand(models.Model):
+    """A time-of-use band: in these months, from start to end (end exclusive), the period applies."""
+
+    tariff = models.ForeignKey(Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="time_bands")
+    season = models.CharField(_("season"), max_length=40, help_text=_("For example: summer (Jul–Aug)."))
+    months = models.CharField(_("months"), max_length=40, help_text=_("Comma-separated month numbers, e.g. 7,8."))
+    period = models.CharField(_("period"), max_length=8, choices=c.TouPeriod.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["tariff", "season", "start"]
+        verbose_name = _("time band")
+        verbose_name_plural = _("time bands")
+
+    def __str__(self) -> str:
+        return f"{self.season} {self.get_period_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+# --- Metered quantities and billing runs ---------------------------------------------------------
+
+
+class MeterReading(models.Model):
+    """One customer's billing quantities for one month, as read from the meters."""
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="billing_readings")
+    period = models.DateField(_("billing month"))
+    kwh_sharp = models.DecimalField(_("sharp-peak kWh"), max_digits=16, decimal_places=2, default=ZERO)
+    kwh_peak = models.DecimalField(_("peak kWh"), max_digits=16, decimal_places=2, default=ZERO)
+    kwh_flat = models.DecimalField(_("flat kWh"), max_digits=16, decimal_places=2, default=ZERO)
+    kwh_valley = models.DecimalField(_("valley kWh"), max_digits=16, decimal_places=2, default=ZERO)
+    kwh_total = models.DecimalField(_("total kWh (non-TOU)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    kvarh = models.DecimalField(_("reactive energy (kvarh)"), max_digits=16, decimal_places=2, default=ZERO)
+    max_demand_kw = models.DecimalField(_("maximum demand (kW)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    declared_demand_kw = models.DecimalField(_("declared demand (kW)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "period"], name="meterreading_customer_period_unique"),
+        ]
+        indexes = [models.Index(fields=["period"], name="meterreading_period_idx")]
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.period:%Y-%m}"
+
+
+class BillingRun(models.Model):
+    """One billing run for one month: progress for the clerk's page and the result counts."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    period = models.DateField(_("billing month"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("readings"), default=0)
+    done = models.PositiveIntegerField(_("processed"), default=0)
+    created = models.PositiveIntegerField(_("bills created"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
