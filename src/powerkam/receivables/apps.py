@@ -6,3 +6,11 @@ class ReceivablesConfig(AppConfig):
     name = "powerkam.receivables"
     label = "receivables"
     verbose_name = _("Receivables")
+
+    def ready(self) -> None:
+        from powerkam.core import jobs
+
+        from . import ladder
+
+        jobs.register("receivables_ladder", ladder.run_ladder,
+                      "Receivables ladder: reminders, warnings, written notices, blacklist (seed 003 篇4)")

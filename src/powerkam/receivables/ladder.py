@@ -1,0 +1,208 @@
+"""The receivables ladder (seed 003 篇4; DOMAIN.md "Money"): a daily, idempotent job.
+
+For every open bill, relative to its due date (moved by an approved extension):
+  D−7  reminder task (账款临期一周: 提示按期付款);
+  D+7  credit warning task + bad-credit record (账款过期一周: 信用警告, 记录不良信用信息);
+  D+14 stronger collection task + numbered written notice (账款过期二周: 函件通知; supply may be
+       stopped only through the legal notice procedure, never by this job);
+  D+30 field investigation task + blacklist entry + every unit's supervisors notified
+       (账款过期一个月: 实地调查, 专案处理, 通报各单位并列入黑名单).
+Each step reached is one LadderStep row (unique per bill and step), one Task (idempotent by key
+"ladder:bill:<id>:<step>") and one timeline event, so running the job twice for a day changes
+nothing. A step missed (the job did not run that day) is caught up on the next run; a reminder is
+not sent once the bill is already overdue.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Greatest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from powerkam.billing.models import Bill
+from powerkam.core import workqueue
+from powerkam.core.models import Task
+from powerkam.core.workdays import add_workdays
+from powerkam.customers.services import add_timeline_event
+from powerkam.org.models import Role, Staff
+
+from . import constants as c
+from .models import BadCreditRecord, BlacklistEntry, CollectionNotice, LadderStep
+from .services import _at, apply_advances, extended_due_subquery, money
+
+Step = LadderStep.Step
+
+
+def steps_due(due_on: date, day: date) -> list[int]:
+    """The ladder steps a bill due on `due_on` has reached by `day` (ascending). The reminder
+    belongs to D−7..D only: it is not sent once the bill is overdue."""
+    reached = [s for s, off in c.LADDER_OFFSETS.items() if due_on + timedelta(days=off) <= day]
+    if day > due_on:
+        reached = [s for s in reached if s != Step.REMINDER]
+    return reached
+
+
+def step_date(due_on: date, step: int) -> date:
+    return due_on + timedelta(days=c.LADDER_OFFSETS[step])
+
+
+class _Supervisors:
+    """Active supervisors by org unit, to find the nearest one above a customer's unit."""
+
+    def __init__(self):
+        self.by_unit: dict[int, list[Staff]] = defaultdict(list)
+        self.all: list[Staff] = []
+        for s in Staff.objects.filter(is_active=True, role=Role.SUPERVISOR).select_related("org_unit").order_by("pk"):
+            self.all.append(s)
+            if s.org_unit_id:
+                self.by_unit[s.org_unit_id].append(s)
+
+    def nearest(self, org_unit) -> Staff | None:
+        if org_unit is None:
+            return None
+        for unit_id in reversed([int(x) for x in org_unit.path.strip("/").split("/") if x]):
+            if self.by_unit.get(unit_id):
+                return self.by_unit[unit_id][0]
+        return None
+
+
+def responsible(customer, supervisors: _Supervisors):
+    """The customer's primary manager, else the secondary, else the nearest unit supervisor."""
+    for person in (customer.primary_manager, customer.secondary_manager):
+        if person is not None and person.is_active:
+            return person
+    return supervisors.nearest(customer.org_unit)
+
+
+STEP_TITLES = {
+    Step.REMINDER: "Reminder: bill %(n)s of %(c)s is due on %(d)s",
+    Step.WARNING: "Credit warning: bill %(n)s of %(c)s is 7 days overdue",
+    Step.COLLECTION: "Collection: send written notice %(notice)s for bill %(n)s of %(c)s (14 days overdue)",
+    Step.INVESTIGATION: "Field investigation: bill %(n)s of %(c)s is 30 days overdue (blacklisted)",
+}
+STEP_DETAILS = {
+    Step.REMINDER: "Call the customer, confirm the payment date, mention the on-time payment incentive.",
+    Step.WARNING: "Find out why the bill is overdue, notify the customer in writing of the credit warning; "
+                  "a bad-credit record has been written.",
+    Step.COLLECTION: "Deliver the written collection notice and press for payment; analyse the cause. Supply "
+                     "may be stopped only through the legal notice procedure (prior written notice).",
+    Step.INVESTIGATION: "Visit the customer, investigate, prepare the documents for a special case. The customer "
+                        "has been blacklisted and every unit notified.",
+}
+
+
+def _next_notice_seq(year: int) -> int:
+    stem = f"{c.NOTICE_PREFIX}-{year}-"
+    last = (CollectionNotice.objects.filter(number__startswith=stem).order_by("-number")
+            .values_list("number", flat=True).first())
+    return int(last.rsplit("-", 1)[1]) + 1 if last else 1
+
+
+def render_notice(*, number: str, bill: Bill, customer, issued_on: date, due_on: date, pay_by: date,
+                  amount) -> str:
+    with translation.override("zh-hans"):
+        return render_to_string("receivables/notice_document.html", {
+            "number": number, "bill": bill, "customer": customer, "issued_on": issued_on, "due_on": due_on,
+            "pay_by": pay_by, "amount": amount, "days_overdue": (issued_on - due_on).days,
+        })
+
+
+def _apply_step(bill: Bill, step: int, day: date, due_on: date, supervisors: _Supervisors, counts) -> None:
+    customer = bill.customer
+    outstanding = money(bill.total - bill.paid_amount)
+    extra: dict = {"notice": ""}
+    if step == Step.WARNING:
+        _rec, created = BadCreditRecord.objects.get_or_create(bill=bill, defaults={
+            "customer": customer, "recorded_on": day, "amount_overdue": outstanding,
+            "reason": _("Bill %(n)s overdue 7 days") % {"n": bill.number}})
+        counts["bad_credit_records"] += int(created)
+    elif step == Step.COLLECTION:
+        notice = CollectionNotice.objects.filter(bill=bill).first()
+        if notice is None:
+            seq = counts.setdefault(f"_seq_{day.year}", _next_notice_seq(day.year))
+            number = f"{c.NOTICE_PREFIX}-{day.year}-{seq:06d}"
+            counts[f"_seq_{day.year}"] = seq + 1
+            pay_by = add_workdays(day, 5)
+            notice = CollectionNotice.objects.create(
+                number=number, customer=customer, bill=bill, issued_on=day, amount_overdue=outstanding, pay_by=pay_by,
+                html=render_notice(number=number, bill=bill, customer=customer, issued_on=day, due_on=due_on,
+                                   pay_by=pay_by, amount=outstanding))
+            counts["notices"] += 1
+        extra["notice"] = notice.number
+    elif step == Step.INVESTIGATION:
+        entry, created = BlacklistEntry.objects.get_or_create(bill=bill, defaults={
+            "customer": customer, "listed_on": day,
+            "reason": _("Bill %(n)s overdue 30 days: %(a)s yuan") % {"n": bill.number, "a": outstanding}})
+        if created:
+            counts["blacklisted"] += 1
+            units = set()
+            for sup in supervisors.all:
+                workqueue.open_task(
+                    kind=Task.Kind.LADDER_STEP, assignee=sup, customer=customer, org_unit=sup.org_unit,
+                    key=f"ladder:bill:{bill.pk}:{c.LADDER_KEYS[step]}:notify:{sup.pk}",
+                    title=_("Blacklist notice: %(c)s (bill %(n)s, %(a)s yuan, 30 days overdue)") % {
+                        "c": customer.name, "n": bill.number, "a": outstanding},
+                    detail=_("For information: the customer has been listed as a bad customer. Do not extend credit."),
+                    due_at=add_workdays(day, 2), link=reverse("receivables:bill", args=[bill.pk]))
+                units.add(sup.org_unit_id)
+            entry.units_notified = len(units)
+            entry.save(update_fields=["units_notified"])
+    assignee = responsible(customer, supervisors)
+    task = None
+    params = {"n": bill.number, "c": customer.name, "d": due_on, **extra}
+    if assignee is not None:
+        task = workqueue.open_task(
+            kind=Task.Kind.LADDER_STEP, assignee=assignee, customer=customer,
+            key=f"ladder:bill:{bill.pk}:{c.LADDER_KEYS[step]}",
+            title=_(STEP_TITLES[step]) % params, detail=_(STEP_DETAILS[step]),
+            due_at=add_workdays(day, c.LADDER_TASK_DAYS[step]),
+            priority=Task.Priority.NORMAL if step <= Step.WARNING else Task.Priority.HIGH,
+            link=reverse("receivables:bill", args=[bill.pk]))
+        counts["tasks"] += 1
+    else:
+        counts["unassigned"] += 1
+    LadderStep.objects.create(bill=bill, customer=customer, step=step, reached_on=day, due_on=due_on, task=task)
+    add_timeline_event(customer, "ladder", _(STEP_TITLES[step]) % params,
+                       detail=_("Outstanding %(a)s yuan.") % {"a": outstanding}, occurred_at=_at(day))
+    counts["steps"] += 1
+
+
+def run_ladder(day: date) -> dict:
+    """Walk every open bill for `day`. Idempotent: a second run for the same day writes nothing."""
+    counts = defaultdict(int)
+    counts["advances_applied"] = apply_advances()
+    bills = (Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
+                                 due_on__lte=day + timedelta(days=-min(c.LADDER_OFFSETS.values())))
+             .annotate(effective_due=Greatest(F("due_on"), Coalesce(extended_due_subquery(), F("due_on"))))
+             .select_related("customer", "customer__org_unit", "customer__primary_manager",
+                             "customer__secondary_manager")
+             .order_by("due_on", "pk"))
+    bills = [b for b in bills if step_date(b.effective_due, Step.REMINDER) <= day]
+    done = defaultdict(set)
+    ids = [b.pk for b in bills]
+    for i in range(0, len(ids), 5000):
+        for bill_id, step in LadderStep.objects.filter(bill_id__in=ids[i:i + 5000]).values_list("bill_id", "step"):
+            done[bill_id].add(step)
+    supervisors = None
+    for bill in bills:
+        todo = [s for s in steps_due(bill.effective_due, day) if s not in done[bill.pk]]
+        if not todo:
+            continue
+        if supervisors is None:
+            supervisors = _Supervisors()
+        counts["bills"] += 1
+        with transaction.atomic():
+            for step in todo:
+                _apply_step(bill, step, day, bill.effective_due, supervisors, counts)
+    return {k: v for k, v in counts.items() if not k.startswith("_")}
+
+
+def current_step(bill: Bill) -> int | None:
+    return LadderStep.objects.filter(bill=bill).order_by("-step").values_list("step", flat=True).first()
