@@ -16,9 +16,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from . import services
-from .columns import KINDS
 from .models import ImportJob
 from .readers import max_upload_bytes
+from .registry import is_kind, kind_names
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,9 +55,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=KINDS)
+    kind = serializers.ChoiceField(choices=())  # every registered kind (registry.py), set per instance
     file = serializers.FileField()
     dry_run = serializers.BooleanField(default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_names()
 
 
 class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
@@ -112,8 +116,8 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
     @action(detail=False, methods=["get"], url_path=r"templates/(?P<kind>[a-z_]+)", url_name="template")
     def template(self, request, kind=None):
         """The xlsx template of one import kind (customers, contacts, supply_points, transformers,
-        metering_points)."""
-        if kind not in KINDS:
+        metering_points, and the kinds other modules register)."""
+        if not is_kind(kind):
             raise Http404
         response = HttpResponse(services.template_xlsx(kind), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="powerkam-{kind}-template.xlsx"'

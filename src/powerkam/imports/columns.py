@@ -26,6 +26,7 @@ from powerkam.customers import constants as c
 from powerkam.customers.models import Contact, Customer, MeteringPoint, SupplyPoint, Transformer
 from powerkam.customers.validators import validate_id_number, validate_ratio, validate_uscc
 
+# The five archive kinds, registered by services.py; other apps register theirs in registry.py.
 KINDS = ("customers", "contacts", "supply_points", "transformers", "metering_points")
 KIND_LABELS = {
     "customers": gettext_lazy("Customers"),
@@ -406,8 +407,11 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
 
 
 def header_index(kind: str) -> dict[str, ColumnSpec]:
+    """Normalised header → column of any registered kind (registry.py)."""
+    from .registry import get_kind
+
     index: dict[str, ColumnSpec] = {}
-    for spec in COLUMNS[kind]:
+    for spec in get_kind(kind).columns:
         for key in spec.header_keys():
             index.setdefault(key, spec)
     return index

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .columns import KIND_LABELS, KINDS
+from .registry import kind_choices
 
 
 def import_upload_to(instance: "ImportJob", filename: str) -> str:
@@ -32,7 +32,7 @@ class ImportJob(models.Model):
 
     RUNNING = (Status.PENDING, Status.VALIDATING, Status.COMMITTING)
 
-    kind = models.CharField(_("kind"), max_length=24, choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    kind = models.CharField(_("kind"), max_length=24, choices=kind_choices)  # registry.py
     file = models.FileField(_("file"), upload_to=import_upload_to, max_length=255, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING,

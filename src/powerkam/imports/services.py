@@ -73,6 +73,7 @@ from .readers import (
     max_rows,
     open_source,
 )
+from .registry import get_kind, is_kind, kind_names, register_kind
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def map_headers(kind: str, headers: list[str]) -> list[BoundColumn]:
                           "explains each column).") % {"columns": "、".join(unknown)})
     if twice:
         problems.append(_("Columns given more than once: %(columns)s.") % {"columns": "、".join(twice)})
-    missing = [s.zh for s in COLUMNS[kind] if s.required and s.field not in seen]
+    missing = [s.zh for s in get_kind(kind).columns if s.required and s.field not in seen]
     if missing:
         problems.append(_("Missing required columns: %(columns)s.") % {"columns": "、".join(missing)})
     if problems:
@@ -199,7 +200,7 @@ class Importer:
     def header(self, field_name: str) -> str:
         if field_name in self.headers:
             return self.headers[field_name]
-        for spec in COLUMNS[self.kind]:
+        for spec in get_kind(self.kind).columns:
             if spec.field == field_name:
                 return spec.zh
         try:
@@ -237,6 +238,17 @@ class Importer:
     def visible(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset if self.actor is None else visible_customers(self.actor, queryset)
 
+    def customers_by_number(self, numbers: Iterable[str], *, fields: Iterable[str] = ()) -> dict[str, Customer]:
+        """{number: Customer} of the customers the actor may see, in one query (chunked by BATCH_SIZE).
+        A number that is missing or outside the actor's scope is absent."""
+        numbers = sorted({n for n in numbers if n})
+        only = ("id", "number", "name", "lifecycle_status", "org_unit_id", *fields)
+        found: dict[str, Customer] = {}
+        for start in range(0, len(numbers), BATCH_SIZE):
+            chunk = numbers[start:start + BATCH_SIZE]
+            found.update((c.number, c) for c in self.visible(Customer.objects.filter(number__in=chunk)).only(*only))
+        return found
+
     @staticmethod
     def apply(obj: models.Model, values: dict[str, Any], fields: Iterable[str]) -> list[str]:
         """Set values on obj; return the names of the fields that really changed."""
@@ -269,14 +281,24 @@ class Importer:
     def write(self, plans: list[Plan]) -> None:
         creates = [p.obj for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
+        audited = hasattr(self.model, "history")
         if creates:
-            bulk_create_with_history(creates, self.model, batch_size=WRITE_BATCH_SIZE, default_user=self.actor,
-                                     default_change_reason=self.change_reason)
+            if audited:
+                bulk_create_with_history(creates, self.model, batch_size=WRITE_BATCH_SIZE, default_user=self.actor,
+                                         default_change_reason=self.change_reason)
+            else:
+                self.model.objects.bulk_create(creates, batch_size=WRITE_BATCH_SIZE)
         if updates:
             fields = sorted({f for p in updates for f in p.changed})
-            bulk_update_with_history([p.obj for p in updates], self.model, fields, batch_size=WRITE_BATCH_SIZE,
-                                     default_user=self.actor, default_change_reason=self.change_reason)
-        touched = {p.customer_id or p.obj.pk for p in plans if p.action != "unchanged"}
+            if audited:
+                bulk_update_with_history([p.obj for p in updates], self.model, fields, batch_size=WRITE_BATCH_SIZE,
+                                         default_user=self.actor, default_change_reason=self.change_reason)
+            else:
+                self.model.objects.bulk_update([p.obj for p in updates], fields, batch_size=WRITE_BATCH_SIZE)
+        for p in plans:  # created customers got their primary key from bulk_create
+            if p.customer_id is None and isinstance(p.obj, Customer):
+                p.customer_id = p.obj.pk
+        touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
         self.touched |= touched
         self.add_timeline(touched - self.timeline_done)
 
@@ -285,7 +307,7 @@ class Importer:
             return
         who = self.actor.display_name if self.actor else _("the system")
         title = (_("Imported by %(user)s from file %(file)s") % {"user": who, "file": self.filename})[:200]
-        detail = str(KIND_LABELS[self.kind])
+        detail = str(get_kind(self.kind).label)
         now = timezone.now()
         TimelineEvent.objects.bulk_create(
             [TimelineEvent(customer_id=cid, kind=TIMELINE_KIND, title=title, detail=detail, actor=self.actor,
@@ -433,12 +455,6 @@ class CustomerImporter(Importer):
             self.result.updated += 1
         return Plan(row, action, obj, changed, customer_id=obj.pk)
 
-    def write(self, plans):
-        super().write(plans)
-        for plan in plans:  # created customers got their primary key from bulk_create
-            if plan.action == "create":
-                plan.customer_id = plan.obj.pk
-
 
 class ChildImporter(Importer):
     """Records that hang off a customer, matched to existing ones by a natural key."""
@@ -448,7 +464,8 @@ class ChildImporter(Importer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen_keys: dict[tuple, int] = {}
-        self.FIELDS = tuple(s.field for s in COLUMNS[self.kind] if s.field != CUSTOMER_NUMBER_REF)
+        if not type(self).FIELDS:
+            self.FIELDS = tuple(s.field for s in get_kind(self.kind).columns if s.field != CUSTOMER_NUMBER_REF)
 
     def key_of_values(self, customer_id: int, values: dict[str, Any]) -> tuple:
         raise NotImplementedError
@@ -466,6 +483,10 @@ class ChildImporter(Importer):
         """Turn reference columns into objects; report errors. Returns ok."""
         return True
 
+    def existing_queryset(self, customer_ids: set[int], rows) -> models.QuerySet:
+        """The records a row of the batch may update (narrow it, e.g. by number, when customers have many)."""
+        return self.model.objects.filter(customer_id__in=customer_ids)
+
     def new_record(self, customer: Customer, values: dict[str, Any]) -> models.Model:
         obj = self.model(customer=customer)
         self.apply(obj, values, self.FIELDS)
@@ -476,12 +497,11 @@ class ChildImporter(Importer):
         for row, values in batch:
             parsed, ok = self.parse_row(row, values)
             rows.append((row, values, parsed, ok))
-        numbers = {p[CUSTOMER_NUMBER_REF] for _r, _v, p, _ok in rows if CUSTOMER_NUMBER_REF in p}
-        customers = {c.number: c for c in self.visible(Customer.objects.filter(number__in=numbers))
-                     .only("id", "number", "name", "lifecycle_status")}
+        customers = self.customers_by_number(p[CUSTOMER_NUMBER_REF] for _r, _v, p, _ok in rows
+                                             if CUSTOMER_NUMBER_REF in p)
         ids = {c.pk for c in customers.values()}
         existing: dict[tuple, models.Model] = {}
-        for record in self.model.objects.filter(customer_id__in=ids).order_by("pk"):
+        for record in self.existing_queryset(ids, rows).order_by("pk"):
             existing.setdefault(self.key_of_record(record), record)
         self.load_references(ids, rows)
 
@@ -685,6 +705,8 @@ IMPORTERS: dict[str, type[Importer]] = {
     "transformers": TransformerImporter,
     "metering_points": MeteringPointImporter,
 }
+for _kind in KINDS:  # the archive kinds go through the same registry as every other app's
+    register_kind(_kind, KIND_LABELS[_kind], COLUMNS[_kind], IMPORTERS[_kind])
 
 
 # ---------------------------------------------------------------------------- the import
@@ -722,8 +744,8 @@ def _process(importer: Importer, source: RowSource, result: ImportResult, *, wri
 def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_run: bool,
                progress: ProgressCallback | None = None) -> ImportResult:
     """Validate (dry_run=True) or validate and write (dry_run=False) one file, all or nothing."""
-    if kind not in IMPORTERS:
-        raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(KINDS)}.")
+    if not is_kind(kind):
+        raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(kind_names())}.")
     result = ImportResult(kind=kind, dry_run=dry_run)
     try:
         source = open_source(fileobj, filename)
@@ -733,7 +755,7 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
     try:
         columns = map_headers(kind, source.headers)
         result.headers = [c.header for c in columns]
-        importer = IMPORTERS[kind](kind, actor=actor, columns=columns, filename=filename, result=result)
+        importer = get_kind(kind).importer_class(kind, actor=actor, columns=columns, filename=filename, result=result)
         if dry_run:
             _process(importer, source, result, write=False, progress=progress)
         else:
@@ -809,9 +831,9 @@ def template_xlsx(kind: str) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    if kind not in COLUMNS:
+    if not is_kind(kind):
         raise ValueError(f"Unknown import kind {kind!r}")
-    specs = COLUMNS[kind]
+    specs = get_kind(kind).columns
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
@@ -913,7 +935,7 @@ def start_import(kind: str, upload, filename: str, *, actor: Staff, dry_run: boo
     its size, before it is stored or parsed."""
     if not actor.can_import:
         raise PermissionDenied(_("You are not allowed to import data."))
-    if kind not in KINDS:
+    if not is_kind(kind):
         raise ValidationError({"kind": _("Choose what to import.")})
     filename = PurePath(filename or "upload").name[:255]
     job = ImportJob(kind=kind, filename=filename, created_by=actor, dry_run=dry_run)

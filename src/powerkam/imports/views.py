@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .columns import KIND_LABELS, KINDS
 from .forms import ImportForm
 from .models import ImportJob
 from .readers import max_rows, max_upload_bytes
+from .registry import all_kinds, is_kind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_JOBS = 20
@@ -33,7 +33,7 @@ def _own_job(request, pk: int) -> ImportJob:
 
 def _index_context(request, form: ImportForm) -> dict:
     return {
-        "nav": "imports", "form": form, "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+        "nav": "imports", "form": form, "kinds": all_kinds(),
         "jobs": ImportJob.objects.filter(created_by=request.user)[:RECENT_JOBS],
         "max_mb": max_upload_bytes() // (1024 * 1024), "max_rows": max_rows(),
     }
@@ -120,7 +120,7 @@ def error_report(request, pk: int):
 @login_required
 def template(request, kind: str):
     _require_import(request.user)
-    if kind not in KINDS:
+    if not is_kind(kind):
         raise Http404
     response = HttpResponse(services.template_xlsx(kind), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="powerkam-{kind}-template.xlsx"'
