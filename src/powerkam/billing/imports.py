@@ -1,0 +1,1 @@
+"""The "bills" import kind (registered with powerkam.imports once its registry exists)."""
