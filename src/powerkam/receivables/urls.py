@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "receivables"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.payments, name="payments"),
+    path("payments/<int:pk>/", views.payment_detail, name="payment"),
+    path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
+    path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
+    path("bills/<int:pk>/", views.bill_detail, name="bill"),
+    path("bills/<int:pk>/extension/", views.bill_extension, name="bill_extension"),
+    path("bills/<int:pk>/waive/", views.bill_waive, name="bill_waive"),
+    path("bills/<int:pk>/late-fee-paid/", views.late_fee_paid, name="late_fee_paid"),
+    path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("notices/<int:pk>/", views.notice, name="notice"),
+    path("board/", views.board, name="board"),
+]

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Payment
+
+
+class PaymentForm(forms.Form):
+    customer_number = forms.CharField(label=_("Customer number"), max_length=40)
+    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Payment.Channel.choices)
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
+    payer = forms.CharField(label=_("Payer"), max_length=100, required=False)
+    is_advance = forms.BooleanField(label=_("Record any amount above the balance as an advance payment"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ExtensionForm(forms.Form):
+    new_due_on = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason (force majeure)"), max_length=300)
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1",
+                                     choices=(("1", _("Approve")), ("0", _("Reject"))))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class LateFeePaidForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
+
+
+def apply_errors(form: forms.Form, exc) -> None:
+    """Put a service ValidationError on the form: field errors on their fields, others on top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = name if name in form.fields else ("customer_number" if name == "customer" and "customer_number" in form.fields else None)
+            for msg in errors:
+                form.add_error(target, msg)
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)

@@ -1,0 +1,272 @@
+"""Receivables pages: payments (entry + list), a bill's collection page, the written notice, and
+the collections board. Thin views: scope, parse, call services, render."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from powerkam.billing.models import Bill
+from powerkam.core.scoping import get_visible_or_404, visible_customers
+from powerkam.imports.exports import FORMATS, export_response
+from powerkam.org.selectors import org_unit_options, visible_portfolio_staff
+
+from . import selectors, services
+from .forms import (
+    DecisionForm,
+    ExtensionForm,
+    LateFeePaidForm,
+    PaymentForm,
+    ReasonForm,
+    RefundForm,
+    apply_errors,
+)
+from .models import CollectionNotice, Extension, LadderStep, LateFee, Payment
+
+
+def _require_writer(user) -> None:
+    if user.is_read_only:
+        raise PermissionDenied(_("Your role is read-only."))
+
+
+def _page(request, qs):
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
+
+
+def _partial_or_page(request, page: str, partial: str, context: dict):
+    htmx = getattr(request, "htmx", None)
+    response = render(request, partial if htmx and not htmx.history_restore_request else page, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+PAYMENT_SORTS = (("number", gettext_lazy("Number")), ("customer", gettext_lazy("Customer")),
+                 ("received", gettext_lazy("Received on")), ("amount", gettext_lazy("Amount")))
+
+
+@login_required
+def payments(request):
+    user = request.user
+    form = PaymentForm(initial={"received_on": timezone.localdate(), "channel": Payment.Channel.BANK_TRANSFER})
+    if request.method == "POST":
+        _require_writer(user)
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            customer = visible_customers(user).filter(number=d["customer_number"].strip()).first()
+            if customer is None:
+                form.add_error("customer_number", _("No customer with this number in your scope."))
+            else:
+                try:
+                    payment = services.record_payment(
+                        customer=customer, amount=d["amount"], channel=d["channel"], received_on=d["received_on"],
+                        reference=d["reference"], payer=d["payer"], is_advance=d["is_advance"], note=d["note"],
+                        actor=user)
+                except ValidationError as exc:
+                    apply_errors(form, exc)
+                else:
+                    messages.success(request, _("Payment %(n)s recorded: %(a)s yuan allocated, %(r)s yuan advance.") % {
+                        "n": payment.number, "a": payment.allocated_amount, "r": payment.unallocated})
+                    return redirect("receivables:payment", pk=payment.pk)
+    qs, sort = selectors.payments(user, request.GET)
+    if request.GET.get("export") in FORMATS:
+        return export_response(qs.iterator(chunk_size=2000), selectors.PAYMENT_COLUMNS, fmt=request.GET["export"],
+                               filename=_("payments"))
+    context = {
+        "nav": "money", "page": _page(request, qs), "sort": sort, "sort_columns": PAYMENT_SORTS, "form": form,
+        "params": request.GET, "channels": Payment.Channel.choices, "statuses": Payment.Status.choices,
+        "export_formats": FORMATS, "can_edit": not user.is_read_only, "target": "#payment-table",
+    }
+    return _partial_or_page(request, "receivables/payments.html", "receivables/_payment_table.html", context)
+
+
+@login_required
+def payment_detail(request, pk: int):
+    payment = get_visible_or_404(Payment.objects.select_related("customer", "created_by", "reversed_by"),
+                                 request.user, pk=pk)
+    context = {
+        "nav": "money", "payment": payment,
+        "allocations": payment.allocations.select_related("bill").order_by("id"),
+        "refunds": payment.refunds.select_related("created_by"),
+        "reverse_form": ReasonForm(), "refund_form": RefundForm(initial={"amount": payment.unallocated}),
+        "can_edit": not request.user.is_read_only,
+    }
+    return render(request, "receivables/payment_detail.html", context)
+
+
+@login_required
+@require_POST
+def payment_reverse(request, pk: int):
+    _require_writer(request.user)
+    payment = get_visible_or_404(Payment.objects.all(), request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for the reversal."))
+        services.reverse_payment(payment, reason=form.cleaned_data["reason"], actor=request.user)
+        messages.success(request, _("Payment reversed; the bills it paid are open again."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:payment", pk=pk)
+
+
+@login_required
+@require_POST
+def payment_refund(request, pk: int):
+    _require_writer(request.user)
+    payment = get_visible_or_404(Payment.objects.all(), request.user, pk=pk)
+    form = RefundForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the amount and the reason for the refund."))
+        services.refund_advance(payment, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
+                                actor=request.user)
+        messages.success(request, _("Refund recorded."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:payment", pk=pk)
+
+
+# --- a bill's collection page ---------------------------------------------------------------------
+
+def _visible_bill(request, pk: int) -> Bill:
+    return get_visible_or_404(Bill.objects.select_related("customer", "customer__primary_manager"), request.user, pk=pk)
+
+
+@login_required
+def bill_detail(request, pk: int):
+    bill = _visible_bill(request, pk)
+    today = timezone.localdate()
+    try:
+        as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else None
+    except ValueError:
+        as_of = None
+    fee = LateFee.objects.filter(bill=bill).select_related("waived_by").first()
+    penalty = services.bill_penalty(bill, as_of or (bill.paid_on if bill.status == Bill.Status.PAID else today))
+    context = {
+        "nav": "money", "bill": bill, "today": today, "penalty": penalty, "fee": fee,
+        "due_on": services.effective_due_on(bill),
+        "allocations": bill.allocations.select_related("payment").order_by("id"),
+        "steps": LadderStep.objects.filter(bill=bill).select_related("task", "task__assignee"),
+        "notice": CollectionNotice.objects.filter(bill=bill).only("pk", "number", "issued_on").first(),
+        "extensions": Extension.objects.filter(bill=bill).select_related("requested_by", "decided_by"),
+        "extension_form": ExtensionForm(), "decision_form": DecisionForm(), "waive_form": ReasonForm(),
+        "paid_form": LateFeePaidForm(initial={"paid_on": today}),
+        "can_edit": not request.user.is_read_only, "can_approve": services.can_approve(request.user),
+    }
+    return render(request, "receivables/bill_detail.html", context)
+
+
+@login_required
+@require_POST
+def bill_extension(request, pk: int):
+    _require_writer(request.user)
+    bill = _visible_bill(request, pk)
+    form = ExtensionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the new due date and the reason."))
+        services.request_extension(bill, new_due_on=form.cleaned_data["new_due_on"],
+                                   reason=form.cleaned_data["reason"], actor=request.user)
+        messages.success(request, _("Extension requested; a supervisor must approve it."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:bill", pk=pk)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    _require_writer(request.user)
+    ext = get_visible_or_404(Extension.objects.select_related("bill", "customer"), request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose approve or reject."))
+        services.decide_extension(ext, approve=form.cleaned_data["approve"], approver=request.user,
+                                  note=form.cleaned_data["note"])
+        messages.success(request, _("Decision recorded."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:bill", pk=ext.bill_id)
+
+
+@login_required
+@require_POST
+def bill_waive(request, pk: int):
+    _require_writer(request.user)
+    bill = _visible_bill(request, pk)
+    try:
+        services.waive_late_fee(bill, approver=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Late-payment penalty waived."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:bill", pk=pk)
+
+
+@login_required
+@require_POST
+def late_fee_paid(request, pk: int):
+    _require_writer(request.user)
+    bill = _visible_bill(request, pk)
+    form = LateFeePaidForm(request.POST)
+    fee = LateFee.objects.filter(bill=bill).first()
+    try:
+        if fee is None or not form.is_valid():
+            raise ValidationError(_("There is no charged penalty to mark paid."))
+        services.mark_late_fee_paid(fee, paid_on=form.cleaned_data["paid_on"],
+                                    reference=form.cleaned_data["reference"], actor=request.user)
+        messages.success(request, _("Penalty marked paid."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("receivables:bill", pk=pk)
+
+
+@login_required
+def notice(request, pk: int):
+    """The written notice exactly as generated (stored snapshot, with its print stylesheet)."""
+    doc = get_visible_or_404(CollectionNotice.objects.all(), request.user, pk=pk)
+    return HttpResponse(doc.html)
+
+
+# --- collections board ------------------------------------------------------------------------------
+
+BOARD_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Outstanding")),
+               ("overdue", gettext_lazy("Days overdue")), ("step", gettext_lazy("Ladder step")))
+
+
+@login_required
+def board(request):
+    user = request.user
+    today = timezone.localdate()
+    qs, sort = selectors.board(user, request.GET, today)
+    step_labels = dict(LadderStep.Step.choices)
+    if request.GET.get("export") in FORMATS:
+        return export_response(qs.iterator(chunk_size=2000), selectors.board_columns(today, step_labels),
+                               fmt=request.GET["export"], filename=_("collections"))
+    page = _page(request, qs)
+    for row in page.object_list:
+        row.days_overdue = max((today - row.oldest_due).days, 0)
+        row.step_label = step_labels.get(row.step, "")
+    context = {
+        "nav": "money", "page": page, "sort": sort, "sort_columns": BOARD_SORTS, "params": request.GET,
+        "steps": LadderStep.Step.choices, "export_formats": FORMATS, "target": "#board-table", "today": today,
+    }
+    if not getattr(request, "htmx", None):
+        context["org_units"] = org_unit_options(user)
+        context["managers"] = list(visible_portfolio_staff(user).order_by("full_name", "username"))
+    return _partial_or_page(request, "receivables/board.html", "receivables/_board_table.html", context)
