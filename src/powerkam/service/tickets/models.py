@@ -84,6 +84,8 @@ class Ticket(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(_("taken in at"), default=timezone.now)
+    # First day of the local month of created_at: monthly volumes group on a plain column.
+    created_month = models.DateField(_("month"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -100,12 +102,19 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["first_contact_owner", "status"], name="ticket_fco_idx"),
             models.Index(fields=["ticket_type", "created_at"], name="ticket_type_created_idx"),
+            models.Index(fields=["created_month", "ticket_type"], name="ticket_month_type_idx"),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
 
     def __str__(self) -> str:
         return f"{self.number or self.pk} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if self.created_at:
+            self.created_month = timezone.localtime(self.created_at).date().replace(day=1) \
+                if timezone.is_aware(self.created_at) else self.created_at.date().replace(day=1)
+        super().save(*args, **kwargs)
 
     @property
     def is_complaint(self) -> bool:

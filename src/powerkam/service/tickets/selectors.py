@@ -1,0 +1,268 @@
+"""Read side of tickets: who sees which ticket, the list query, and the complaint analysis.
+
+Visibility (core.scoping) plus first-contact responsibility: a ticket is visible to everyone
+who may see its customer, and always to its first-contact owner and its current owner — the
+clerk who took a call keeps seeing "their" ticket whatever customer it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.core.scoping import customer_scope_q
+from powerkam.org.models import OrgUnit
+
+from . import constants as c
+from .models import Ticket, TicketStage
+
+
+def ticket_scope_q(user) -> Q | None:
+    """The filter for tickets `user` may see, or None for everything."""
+    q = customer_scope_q(user, prefix="customer__")
+    if q is None:
+        return None
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    return q | Q(first_contact_owner_id=user.pk) | Q(assignee_id=user.pk)
+
+
+def visible_tickets(user, queryset: QuerySet | None = None) -> QuerySet:
+    qs = Ticket.objects.all() if queryset is None else queryset
+    q = ticket_scope_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+def list_queryset(qs: QuerySet) -> QuerySet:
+    return qs.select_related("customer", "org_unit", "first_contact_owner", "assignee", "about_staff")
+
+
+# --- list filters ---------------------------------------------------------------------------------
+
+SORTS = {
+    "created": "created_at", "-created": "-created_at",
+    "due": "due_at", "-due": "-due_at",
+    "number": "number", "-number": "-number",
+    "customer": "customer__name", "-customer": "-customer__name",
+}
+DEFAULT_SORT = "-created"
+
+
+@dataclass
+class ListParams:
+    q: str = ""
+    ticket_type: str = ""
+    status: str = ""
+    stage: str = ""
+    channel: str = ""
+    org_unit: int | None = None
+    overdue: bool = False
+    mine: str = ""
+    sort: str = DEFAULT_SORT
+    errors: dict = field(default_factory=dict)
+
+
+def parse_params(data) -> ListParams:
+    p = ListParams()
+    p.q = (data.get("q") or "").strip()[:100]
+    p.ticket_type = data.get("ticket_type", "") if data.get("ticket_type") in c.TicketType.values else ""
+    p.status = data.get("status", "") if data.get("status") in c.Status.values or data.get("status") == "active" else ""
+    p.stage = data.get("stage", "") if data.get("stage") in c.Stage.values else ""
+    p.channel = data.get("channel", "") if data.get("channel") in c.Channel.values else ""
+    try:
+        p.org_unit = int(data.get("org_unit") or 0) or None
+    except (TypeError, ValueError):
+        p.org_unit = None
+    p.overdue = data.get("overdue") in ("1", "true", "on")
+    p.mine = data.get("mine", "") if data.get("mine") in ("first_contact", "assigned", "about") else ""
+    p.sort = data.get("sort") if data.get("sort") in SORTS else DEFAULT_SORT
+    return p
+
+
+def filter_tickets(qs: QuerySet, p: ListParams, user, *, now: datetime | None = None) -> QuerySet:
+    now = now or timezone.now()
+    if p.q:
+        qs = qs.filter(Q(number__icontains=p.q) | Q(subject__icontains=p.q) | Q(customer__name__icontains=p.q)
+                       | Q(customer__number=p.q) | Q(contact_phone=p.q) | Q(contact_name=p.q))
+    if p.ticket_type:
+        qs = qs.filter(ticket_type=p.ticket_type)
+    if p.status == "active":
+        qs = qs.exclude(status=c.Status.CLOSED)
+    elif p.status:
+        qs = qs.filter(status=p.status)
+    if p.stage:
+        qs = qs.filter(stage=p.stage)
+    if p.channel:
+        qs = qs.filter(channel=p.channel)
+    if p.org_unit:
+        unit = OrgUnit.objects.filter(pk=p.org_unit).values_list("path", flat=True).first()
+        qs = qs.filter(org_unit__path__startswith=unit) if unit else qs.none()
+    if p.overdue:
+        qs = qs.exclude(status=c.Status.CLOSED).filter(due_at__lt=now)
+    if p.mine == "first_contact":
+        qs = qs.filter(first_contact_owner_id=user.pk)
+    elif p.mine == "assigned":
+        qs = qs.filter(assignee_id=user.pk)
+    elif p.mine == "about":
+        qs = qs.filter(about_staff_id=user.pk)
+    return qs.order_by(SORTS[p.sort], "-id")
+
+
+# --- ticket detail ---------------------------------------------------------------------------------
+
+
+def ticket_detail_queryset() -> QuerySet:
+    return Ticket.objects.select_related("customer", "customer__org_unit", "org_unit", "contact",
+                                         "first_contact_owner", "assignee", "about_staff", "created_by",
+                                         "current_stage", "current_stage__owner")
+
+
+def ticket_stages(ticket: Ticket) -> list[TicketStage]:
+    return list(ticket.stages.select_related("owner", "completed_by").order_by("started_at", "id"))
+
+
+def ticket_events(ticket: Ticket) -> list:
+    return list(ticket.events.select_related("actor", "target", "stage").order_by("occurred_at", "id"))
+
+
+# --- complaint analysis ------------------------------------------------------------------------------
+
+
+@dataclass
+class AnalysisParams:
+    date_from: date
+    date_to: date  # inclusive
+    org_unit: int | None = None
+    unit_path: str = ""
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last twelve months up to today."""
+    months = today.year * 12 + today.month - 1 - 11
+    return date(months // 12, months % 12 + 1, 1), today
+
+
+def _bounds(p: AnalysisParams) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(p.date_from, time.min))
+    end = timezone.make_aware(datetime.combine(p.date_to, time.max))
+    return start, end
+
+
+def analysis_base(user, p: AnalysisParams) -> QuerySet:
+    start, end = _bounds(p)
+    qs = visible_tickets(user).filter(created_at__gte=start, created_at__lte=end)
+    if p.unit_path:
+        qs = qs.filter(org_unit__path__startswith=p.unit_path)
+    return qs
+
+
+def _pct(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _hours(seconds) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _p90_by_stage(stages: QuerySet) -> dict[str, int]:
+    """90th percentile (discrete: the smallest duration at or above 90 % of the values) of stage
+    durations, per stage, computed in the database."""
+    stages = stages.filter(duration_seconds__isnull=False)
+    if connection.vendor == "postgresql":
+        from django.db.models import Aggregate, FloatField
+
+        class PercentileDisc(Aggregate):
+            function = "PERCENTILE_DISC"
+            template = "%(function)s(0.9) WITHIN GROUP (ORDER BY %(expressions)s)"
+            output_field = FloatField()
+
+        rows = stages.values("stage").annotate(p90=PercentileDisc("duration_seconds")).order_by()
+        return {r["stage"]: int(r["p90"]) for r in rows}
+    inner, params = stages.values("stage", "duration_seconds").order_by().query.sql_with_params()
+    sql = ("SELECT stage, MIN(duration_seconds) FROM (SELECT stage, duration_seconds, "
+           "CUME_DIST() OVER (PARTITION BY stage ORDER BY duration_seconds) AS cd FROM (" + inner + ") AS d) AS r "
+           "WHERE cd >= 0.9 GROUP BY stage")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {stage: int(value) for stage, value in cursor.fetchall()}
+
+
+def complaint_analysis(user, p: AnalysisParams) -> dict:
+    """Everything the analysis page shows, in a fixed number of grouped queries (9)."""
+    base = analysis_base(user, p)
+    complaints = base.filter(ticket_type=c.TicketType.COMPLAINT)
+
+    type_labels = dict(c.TicketType.choices)
+    by_type = [{"key": r["ticket_type"], "label": type_labels.get(r["ticket_type"], r["ticket_type"]),
+                "count": r["n"], "closed": r["closed"], "avg_close_hours": _round1(r["avg_close"])}
+               for r in base.values("ticket_type").annotate(
+                   n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
+                   avg_close=Avg("hours_to_close")).order_by("-n", "ticket_type")]
+
+    cause_labels = dict(c.Cause.choices)
+    by_cause = [{"key": r["cause"], "label": cause_labels.get(r["cause"], _("Not classified")), "count": r["n"]}
+                for r in complaints.values("cause").annotate(n=Count("id")).order_by("-n", "cause")]
+
+    by_unit = [{"key": r["org_unit_id"], "label": r["org_unit__name"] or "—", "count": r["n"],
+                "open": r["open"], "avg_close_hours": _round1(r["avg_close"])}
+               for r in complaints.values("org_unit_id", "org_unit__name").annotate(
+                   n=Count("id"), open=Count("id", filter=~Q(status=c.Status.CLOSED)),
+                   avg_close=Avg("hours_to_close")).order_by("-n", "org_unit__name")]
+
+    by_person = [{"key": r["about_staff_id"], "label": r["about_staff__full_name"] or r["about_staff__username"],
+                  "unit": r["about_staff__org_unit__name"] or "", "count": r["n"]}
+                 for r in complaints.filter(about_staff__isnull=False).values(
+                     "about_staff_id", "about_staff__full_name", "about_staff__username",
+                     "about_staff__org_unit__name").annotate(n=Count("id")).order_by("-n", "about_staff_id")[:20]]
+
+    stages = TicketStage.objects.filter(ticket__in=complaints.values("pk"))
+    stage_rows = {r["stage"]: r for r in stages.filter(completed_at__isnull=False).values("stage").annotate(
+        n=Count("id"), avg=Avg("duration_seconds"), met=Count("id", filter=Q(sla_met=True)),
+        longest=Max("duration_seconds")).order_by()}
+    p90 = _p90_by_stage(stages)
+    stage_durations = []
+    total_done = total_met = 0
+    for stage in c.COMPLAINT_STAGES:
+        r = stage_rows.get(stage)
+        n, met = (r["n"], r["met"]) if r else (0, 0)
+        total_done += n
+        total_met += met
+        stage_durations.append({
+            "key": stage, "label": c.Stage(stage).label, "count": n,
+            "avg_hours": _hours(r["avg"]) if r else None, "p90_hours": _hours(p90.get(stage)),
+            "max_hours": _hours(r["longest"]) if r else None, "sla_pct": _pct(met, n),
+        })
+
+    monthly = [{"month": r["created_month"], "count": r["n"], "complaints": r["complaints"], "closed": r["closed"],
+                "avg_close_hours": _round1(r["avg_close"])}
+               for r in base.values("created_month").annotate(
+                   n=Count("id"), complaints=Count("id", filter=Q(ticket_type=c.TicketType.COMPLAINT)),
+                   closed=Count("id", filter=Q(status=c.Status.CLOSED)), avg_close=Avg("hours_to_close"),
+               ).order_by("created_month")]
+
+    totals = complaints.aggregate(n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
+                                  reopened=Count("id", filter=Q(reopen_count__gt=0)),
+                                  avg_close=Avg("hours_to_close"))
+    return {
+        "by_type": by_type, "by_cause": by_cause, "by_unit": by_unit, "by_person": by_person,
+        "stage_durations": stage_durations, "monthly": monthly,
+        "totals": {"complaints": totals["n"], "closed": totals["closed"], "reopened": totals["reopened"],
+                   "avg_close_hours": _round1(totals["avg_close"]), "sla_pct": _pct(total_met, total_done),
+                   "tickets": sum(r["count"] for r in by_type)},
+    }
+
+
+def _round1(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)

@@ -1,0 +1,500 @@
+"""Business operations on tickets: one function per operation, called alike from the pages,
+the API, the escalation job and the demo (house style: Zulip's actions).
+
+Rules (DOMAIN.md "Service"):
+- first-contact responsibility (首问负责制, seeds 000/001/002): whoever takes the request in
+  is its `first_contact_owner` for its whole life, whoever does the work;
+- complaints go 核实 verify → 审查 review → 整改 rectify → 回访 revisit → 归档 archive (seed
+  003-篇6), each stage with a named owner, a deadline from the SLA table and a work-queue task;
+  other tickets go open (accept) → in progress (handle) → closed;
+- station → region → company escalation when a stage nears / passes / is well past its deadline;
+- an unsatisfied revisit sends the complaint back to rectify with a new deadline.
+
+Every operation validates everything first and writes inside one transaction: bad input
+raises ValidationError (field → message) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.core import workqueue
+from powerkam.core.models import Task
+from powerkam.core.scoping import visible_customers
+from powerkam.customers.services import add_timeline_event
+from powerkam.org.models import OrgUnit, Role, Staff
+
+from . import constants as c
+from . import sla
+from .models import Ticket, TicketAttachment, TicketEvent, TicketStage
+
+log = logging.getLogger("powerkam.tickets")
+
+TIMELINE_KIND = "ticket"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _require_writer(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied(_("Log in to work on tickets."))
+    if actor.is_read_only:
+        raise PermissionDenied(_("Your role is read-only."))
+
+
+def _audited(instance, actor) -> None:
+    if actor is not None and getattr(actor, "pk", None):
+        instance._history_user = actor
+
+
+def _check_worker(staff, field: str, errors: dict) -> None:
+    """Someone who can hold a stage: an active staff member who is not read-only."""
+    if staff is None:
+        return
+    if not isinstance(staff, Staff) or not staff.is_active or staff.is_read_only:
+        errors[field] = _("Choose an active staff member who is not read-only.")
+
+
+def _link(ticket: Ticket) -> str:
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+def _stage_label(stage: str) -> str:
+    return str(c.Stage(stage).label) if stage in c.Stage.values else stage
+
+
+def _event(ticket: Ticket, kind: str, *, actor=None, stage=None, target=None, level=None, note: str = "",
+           now: datetime | None = None) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, stage=stage, actor=actor if getattr(actor, "pk", None) else None,
+                                      target=target, level=level, note=note, occurred_at=now or timezone.now())
+
+
+def _timeline(ticket: Ticket, title: str, *, detail: str = "", actor=None, now=None) -> None:
+    add_timeline_event(ticket.customer, TIMELINE_KIND, title, detail=detail,
+                       actor=actor if getattr(actor, "pk", None) else None, occurred_at=now)
+
+
+def _stage_task(ticket: Ticket, stage: TicketStage, *, actor=None) -> Task:
+    return workqueue.open_task(
+        kind=Task.Kind.TICKET_STEP, assignee=stage.owner, customer=ticket.customer, org_unit=ticket.org_unit,
+        title=_("%(stage)s: %(number)s %(subject)s") % {"stage": _stage_label(stage.stage), "number": ticket.number,
+                                                        "subject": ticket.subject},
+        due_at=stage.due_at, key=stage.task_key, link=_link(ticket), detail=ticket.description[:500],
+        priority=Task.Priority.HIGH if ticket.is_complaint else Task.Priority.NORMAL, created_by=actor)
+
+
+def _start_stage(ticket: Ticket, stage: str, owner, *, actor=None, now: datetime) -> TicketStage:
+    deadlines = sla.stage_deadlines(ticket.ticket_type, stage, now)
+    previous = TicketStage.objects.filter(ticket=ticket, stage=stage).count()
+    st = TicketStage(ticket=ticket, stage=stage, round=previous + 1, owner=owner, started_at=now,
+                     due_at=deadlines.due_at, warn_at=deadlines.warn_at, company_at=deadlines.company_at)
+    _audited(st, actor)
+    st.save()
+    ticket.stage = stage
+    ticket.current_stage = st
+    ticket.status = c.STAGE_STATUS[stage]
+    ticket.assignee = owner
+    ticket.due_at = st.due_at
+    ticket.escalation_level = 0
+    _event(ticket, c.EventKind.STAGE_STARTED, actor=actor, stage=st, target=owner, now=now)
+    _stage_task(ticket, st, actor=actor)
+    return st
+
+
+def _finish_stage(st: TicketStage, *, actor, note: str, outcome: str, now: datetime,
+                  task_status: str = Task.Status.DONE) -> None:
+    st.completed_at = now
+    st.completed_by = actor if getattr(actor, "pk", None) else None
+    st.result_note = note
+    st.outcome = outcome
+    st.duration_seconds = max(0, int((now - st.started_at).total_seconds()))
+    st.sla_met = now <= st.due_at
+    _audited(st, actor)
+    st.save()
+    workqueue.close_by_key(st.task_key, by=actor, result=note[:500], status=task_status)
+    workqueue.close_by_prefix(f"{st.task_key}:esc", by=actor, result=note[:500])
+
+
+def _request_survey(ticket: Ticket, actor) -> bool:
+    """Ask the surveys module for a satisfaction survey (issue #4 §4), if it is installed.
+
+    A failing survey must not undo the close: the error is logged and the close stands."""
+    try:
+        from powerkam.service.surveys import services as survey_services
+    except ImportError:
+        return False
+    request_survey = getattr(survey_services, "request_survey", None)
+    if request_survey is None:
+        return False
+    try:
+        with transaction.atomic():
+            request_survey(customer=ticket.customer, kind="ticket", subject=ticket, category=ticket.ticket_type,
+                           contact=ticket.contact, actor=actor if getattr(actor, "pk", None) else None)
+    except Exception:  # noqa: BLE001 - another module's failure must not block closing a ticket
+        log.exception("survey request for ticket %s failed", ticket.pk)
+        return False
+    return True
+
+
+def _hours(start: datetime, end: datetime) -> Decimal:
+    return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _save(ticket: Ticket, actor) -> None:
+    _audited(ticket, actor)
+    ticket.save()
+
+
+def _locked(ticket: Ticket | int) -> Ticket:
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("customer", "current_stage", "org_unit")
+            .get(pk=pk))
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_ticket(*, actor: Staff, customer, ticket_type: str, channel: str, subject: str, description: str = "",
+                contact=None, contact_name: str = "", contact_phone: str = "", cause: str = "",
+                about_staff: Staff | None = None, assignee: Staff | None = None,
+                now: datetime | None = None) -> Ticket:
+    """Take a request in. The actor becomes its first-contact owner for good; the first stage
+    (verify for a complaint, accept otherwise) goes to `assignee` or, by default, the actor."""
+    _require_writer(actor)
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    from powerkam.customers.models import Customer
+
+    if not isinstance(customer, Customer) or not visible_customers(actor).filter(pk=customer.pk).exists():
+        errors["customer"] = _("Unknown customer: choose a customer you can see.")
+    if ticket_type not in c.TicketType.values:
+        errors["ticket_type"] = _("Choose a ticket type.")
+    if channel not in c.Channel.values:
+        errors["channel"] = _("Choose the channel the request came in through.")
+    subject = (subject or "").strip()
+    if not subject:
+        errors["subject"] = _("Give the ticket a subject.")
+    elif len(subject) > 200:
+        errors["subject"] = _("Keep the subject under 200 characters.")
+    if cause and cause not in c.Cause.values:
+        errors["cause"] = _("Choose a cause from the list.")
+    if contact is not None and "customer" not in errors and contact.customer_id != customer.pk:
+        errors["contact"] = _("This contact belongs to another customer.")
+    if about_staff is not None:
+        if ticket_type != c.TicketType.COMPLAINT:
+            errors["about_staff"] = _("Only a complaint can be about a staff member.")
+        elif not isinstance(about_staff, Staff):
+            errors["about_staff"] = _("Choose a staff member.")
+    _check_worker(assignee, "assignee", errors)
+    if errors:
+        raise ValidationError(errors)
+
+    owner = assignee or actor
+    ticket = Ticket(customer=customer, org_unit_id=customer.org_unit_id, contact=contact,
+                    contact_name=contact_name or (contact.name if contact else ""),
+                    contact_phone=contact_phone or (contact.mobile or contact.phone if contact else ""),
+                    channel=channel, ticket_type=ticket_type, cause=cause, subject=subject,
+                    description=description or "", about_staff=about_staff, first_contact_owner=actor,
+                    assignee=owner, created_at=now, created_by=actor)
+    _save(ticket, actor)
+    ticket.number = f"TK{timezone.localtime(now):%Y%m%d}-{ticket.pk:06d}"
+    _event(ticket, c.EventKind.INTAKE, actor=actor, note=ticket.get_channel_display(), now=now)
+    _start_stage(ticket, c.stages_for(ticket_type)[0], owner, actor=actor, now=now)
+    _save(ticket, actor)
+    _timeline(ticket, _("%(type)s %(number)s taken in: %(subject)s") % {
+        "type": ticket.get_ticket_type_display(), "number": ticket.number, "subject": subject},
+        detail=_("Channel: %(channel)s. First-contact owner: %(owner)s.") % {
+            "channel": ticket.get_channel_display(), "owner": actor.display_name}, actor=actor, now=now)
+    return ticket
+
+
+# --- work on a ticket --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign(ticket: Ticket, *, to: Staff, actor: Staff, note: str = "", now: datetime | None = None) -> Ticket:
+    """Hand the current stage to someone else. The first-contact owner stays who it was."""
+    _require_writer(actor)
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    errors: dict[str, str] = {}
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed; reopen it first."))
+    if to is None:
+        errors["to"] = _("Choose who takes the ticket over.")
+    else:
+        _check_worker(to, "to", errors)
+        if not errors and to.pk == ticket.assignee_id:
+            errors["to"] = _("The ticket is already with this person.")
+    if errors:
+        raise ValidationError(errors)
+    st = ticket.current_stage
+    st.owner = to
+    _audited(st, actor)
+    st.save(update_fields=["owner"])
+    ticket.assignee = to
+    _save(ticket, actor)
+    task = Task.objects.filter(key=st.task_key).first()
+    if task is not None and task.is_open:
+        workqueue.reassign_task(task, to, by=actor)
+    else:
+        _stage_task(ticket, st, actor=actor)
+    _event(ticket, c.EventKind.ASSIGNED, actor=actor, stage=st, target=to, note=note, now=now)
+    return ticket
+
+
+@transaction.atomic
+def advance(ticket: Ticket, *, actor: Staff, stage: str, result_note: str, outcome: str = "",
+            next_owner: Staff | None = None, now: datetime | None = None) -> Ticket:
+    """Complete the current stage with its result and start the next one.
+
+    `stage` is the stage the user saw (a form field): if the ticket has moved on meanwhile,
+    or the value was tampered with, nothing happens. A revisit needs an outcome; "unsatisfied"
+    reopens the complaint at rectify with a new deadline."""
+    _require_writer(actor)
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed; reopen it first."))
+    errors: dict[str, str] = {}
+    if stage != ticket.stage:
+        errors["stage"] = _("The ticket is at stage “%(current)s”, not “%(given)s”: reload the page.") % {
+            "current": _stage_label(ticket.stage), "given": _stage_label(stage) if stage else "—"}
+    result_note = (result_note or "").strip()
+    if not result_note:
+        errors["result_note"] = _("Write the result of this stage before advancing.")
+    if ticket.stage == c.Stage.REVISIT:
+        if outcome not in c.RevisitOutcome.values:
+            errors["outcome"] = _("Record whether the customer is satisfied.")
+    elif outcome:
+        errors["outcome"] = _("Only a revisit has an outcome.")
+    _check_worker(next_owner, "next_owner", errors)
+    if errors:
+        raise ValidationError(errors)
+
+    current = ticket.current_stage
+    _finish_stage(current, actor=actor, note=result_note, outcome=outcome, now=now)
+    _event(ticket, c.EventKind.STAGE_COMPLETED, actor=actor, stage=current, note=result_note, now=now)
+    owner = next_owner or ticket.assignee
+    flow = c.stages_for(ticket.ticket_type)
+    if outcome == c.RevisitOutcome.UNSATISFIED:
+        ticket.reopen_count += 1
+        _event(ticket, c.EventKind.REOPENED, actor=actor, stage=current, note=result_note, now=now)
+        _start_stage(ticket, c.Stage.RECTIFY, owner, actor=actor, now=now)
+        _save(ticket, actor)
+        _timeline(ticket, _("Complaint %(number)s reopened: customer unsatisfied at revisit") % {
+            "number": ticket.number}, detail=result_note, actor=actor, now=now)
+        return ticket
+    position = flow.index(current.stage)
+    if position + 1 < len(flow):
+        _start_stage(ticket, flow[position + 1], owner, actor=actor, now=now)
+        _save(ticket, actor)
+        _timeline(ticket, _("%(number)s: %(done)s done, now %(next)s") % {
+            "number": ticket.number, "done": _stage_label(current.stage), "next": _stage_label(ticket.stage)},
+            detail=result_note, actor=actor, now=now)
+        return ticket
+    _close(ticket, actor=actor, note=result_note, now=now)
+    return ticket
+
+
+def _close(ticket: Ticket, *, actor, note: str, now: datetime) -> None:
+    ticket.status = c.Status.CLOSED
+    ticket.stage = ""
+    ticket.current_stage = None
+    ticket.due_at = None
+    ticket.escalation_level = 0
+    ticket.closed_at = now
+    ticket.hours_to_close = _hours(ticket.created_at, now)
+    _save(ticket, actor)
+    _event(ticket, c.EventKind.CLOSED, actor=actor, note=note, now=now)
+    _timeline(ticket, _("%(type)s %(number)s closed") % {"type": ticket.get_ticket_type_display(),
+                                                       "number": ticket.number},
+              detail=note, actor=actor, now=now)
+    _request_survey(ticket, actor)
+
+
+@transaction.atomic
+def reopen(ticket: Ticket, *, actor: Staff, reason: str, owner: Staff | None = None,
+           now: datetime | None = None) -> Ticket:
+    """Reopen a closed ticket: a complaint goes back to rectify, any other ticket to handle."""
+    _require_writer(actor)
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    errors: dict[str, str] = {}
+    if not ticket.is_closed:
+        errors["__all__"] = _("Only a closed ticket can be reopened.")
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Say why the ticket is reopened.")
+    _check_worker(owner, "owner", errors)
+    if errors:
+        raise ValidationError(errors)
+    ticket.reopen_count += 1
+    ticket.closed_at = None
+    ticket.hours_to_close = None
+    _event(ticket, c.EventKind.REOPENED, actor=actor, note=reason, now=now)
+    _start_stage(ticket, c.REOPEN_STAGE[ticket.is_complaint], owner or ticket.assignee, actor=actor, now=now)
+    _save(ticket, actor)
+    _timeline(ticket, _("%(number)s reopened") % {"number": ticket.number}, detail=reason, actor=actor, now=now)
+    return ticket
+
+
+@transaction.atomic
+def add_attachment(ticket: Ticket, *, actor: Staff, file, now: datetime | None = None) -> TicketAttachment:
+    _require_writer(actor)
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    name = getattr(file, "name", "") or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not file:
+        errors["file"] = _("Choose a file to upload.")
+    elif ext not in c.ATTACHMENT_EXTENSIONS:
+        errors["file"] = _("Files of type “%(ext)s” are not accepted. Allowed: %(allowed)s.") % {
+            "ext": ext or "—", "allowed": ", ".join(c.ATTACHMENT_EXTENSIONS)}
+    elif file.size > c.ATTACHMENT_MAX_BYTES:
+        errors["file"] = _("The file is larger than %(mb)s MB.") % {"mb": c.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+    if errors:
+        raise ValidationError(errors)
+    att = TicketAttachment(ticket=ticket, name=name.rsplit("/", 1)[-1][:200], size=file.size, uploaded_by=actor,
+                           uploaded_at=now)
+    att.file.save(att.name, file, save=False)
+    _audited(att, actor)
+    att.save()
+    _event(ticket, c.EventKind.ATTACHMENT, actor=actor, note=att.name, now=now)
+    return att
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+
+def supervisor_for(org_unit: OrgUnit | None, level: int) -> Staff | None:
+    """The supervisor of escalation `level`: 1 the station's, 2 the region's, 3 the company's.
+
+    Walks up the unit's ancestors (materialised path) to the unit of the level's kind; if that
+    unit has no active supervisor, the nearest one above it; finally an administrator."""
+    ancestors: list[OrgUnit] = []
+    if org_unit is not None and org_unit.path:
+        ids = [int(x) for x in org_unit.path.strip("/").split("/") if x]
+        by_id = OrgUnit.objects.in_bulk(ids)
+        ancestors = [by_id[i] for i in ids if i in by_id]  # company first … station last
+    wanted = {1: None, 2: OrgUnit.Kind.REGION, 3: OrgUnit.Kind.COMPANY}[level]
+    start = len(ancestors) - 1
+    if wanted is not None:
+        matches = [i for i, u in enumerate(ancestors) if u.kind == wanted]
+        start = matches[-1] if matches else (0 if level == 3 else max(0, len(ancestors) - 2))
+    candidates = [u.pk for u in ancestors[: start + 1]] if ancestors else []
+    supervisors = {}
+    for s in Staff.objects.filter(role=Role.SUPERVISOR, is_active=True, org_unit_id__in=candidates).order_by("pk"):
+        supervisors.setdefault(s.org_unit_id, s)
+    for unit_id in reversed(candidates):
+        if unit_id in supervisors:
+            return supervisors[unit_id]
+    return Staff.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk").first()
+
+
+def _escalate_stage(st: TicketStage, level: int, *, actor=None, note: str = "", now: datetime) -> TicketEvent | None:
+    """Raise a stage to `level` (one step): event + task for that level's supervisor.
+
+    Safe against a concurrent run: the stage row is locked and re-read, and the database
+    allows one escalation event per level per stage."""
+    ticket = st.ticket
+    st = TicketStage.objects.select_for_update().get(pk=st.pk)
+    if st.completed_at is not None or st.escalation_level >= level:
+        return None
+    target = supervisor_for(ticket.org_unit, level)
+    st.escalation_level = level
+    _audited(st, actor)
+    st.save(update_fields=["escalation_level"])
+    Ticket.objects.filter(pk=ticket.pk, current_stage=st).update(escalation_level=level)
+    reason = note or {
+        1: _("Stage near its deadline"), 2: _("Stage past its deadline"), 3: _("Stage well past its deadline"),
+    }[level]
+    try:
+        with transaction.atomic():
+            event = _event(ticket, c.EventKind.ESCALATED, actor=actor, stage=st, target=target, level=level,
+                           note=reason, now=now)
+    except IntegrityError:
+        return None
+    if target is not None:
+        workqueue.open_task(
+            kind=Task.Kind.TICKET_STEP, assignee=target, customer=ticket.customer, org_unit=ticket.org_unit,
+            title=_("Escalation (%(level)s): %(stage)s of %(number)s %(subject)s") % {
+                "level": c.ESCALATION_LEVELS[level], "stage": _stage_label(st.stage), "number": ticket.number,
+                "subject": ticket.subject},
+            due_at=max(st.due_at, now), key=f"{st.task_key}:esc{level}", link=_link(ticket),
+            detail=f"{reason}. {_('Stage owner')}: {st.owner.display_name}",
+            priority=Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH, created_by=actor)
+    return event
+
+
+def escalation_target_level(st: TicketStage, now: datetime) -> int:
+    """The level a stage should be at, at `now`: 0 before warn_at, 1 before the deadline,
+    2 until the company margin has passed, then 3."""
+    if now >= st.company_at:
+        return 3
+    if now > st.due_at:
+        return 2
+    if now >= st.warn_at:
+        return 1
+    return 0
+
+
+@dataclass
+class EscalationRun:
+    checked: int = 0
+    escalated: int = 0
+
+    def as_dict(self) -> dict:
+        return {"checked": self.checked, "escalated": self.escalated}
+
+
+def run_escalations(now: datetime | None = None) -> dict:
+    """Escalate every open stage that has reached a threshold. Idempotent: safe every 15 minutes
+    (manage.py escalate_tickets) and from the daily job; a level is never raised twice."""
+    now = now or timezone.now()
+    run = EscalationRun()
+    due = (TicketStage.objects.filter(completed_at__isnull=True, warn_at__lte=now, escalation_level__lt=c.MAX_LEVEL)
+           .select_related("ticket", "ticket__org_unit", "ticket__customer", "owner").order_by("warn_at", "pk"))
+    for st in due.iterator(chunk_size=500):
+        run.checked += 1
+        target = escalation_target_level(st, now)
+        for level in range(st.escalation_level + 1, target + 1):
+            with transaction.atomic():
+                if _escalate_stage(st, level, now=now) is not None:
+                    run.escalated += 1
+    return run.as_dict()
+
+
+@transaction.atomic
+def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None = None) -> TicketEvent:
+    """Escalate the current stage one level by hand, with a reason."""
+    _require_writer(actor)
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    errors: dict[str, str] = {}
+    if ticket.is_closed:
+        raise ValidationError(_("This ticket is closed; reopen it first."))
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Say why the ticket is escalated.")
+    st = ticket.current_stage
+    if st.escalation_level >= c.MAX_LEVEL:
+        errors["__all__"] = _("This stage is already escalated to the company.")
+    if errors:
+        raise ValidationError(errors)
+    st.ticket = ticket
+    event = _escalate_stage(st, st.escalation_level + 1, actor=actor, note=reason, now=now)
+    if event is None:  # pragma: no cover - only on a concurrent escalation
+        raise ValidationError(_("The ticket was escalated meanwhile; reload the page."))
+    return event
