@@ -10,6 +10,7 @@ Two different things live here:
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -98,3 +99,120 @@ class BehaviourRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.level} ({self.since})"
+
+
+class CharacteristicGrade(models.Model):
+    """Threshold of one characteristic grade (1 best … 6 worst), editable by administrators.
+
+    A total characteristic score gets the best grade whose minimum percentage (of the maximum
+    score) it reaches; grade 6 should start at 0.
+    """
+
+    grade = models.PositiveSmallIntegerField(_("grade"), unique=True)
+    min_percent = models.DecimalField(_("minimum score (% of maximum)"), max_digits=5, decimal_places=2)
+    description = models.CharField(_("description"), max_length=80, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["grade"]
+        verbose_name = _("characteristic grade")
+        verbose_name_plural = _("characteristic grades")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(grade__gte=1) & models.Q(grade__lte=6), name="credit_grade_1_6"),
+            models.CheckConstraint(condition=models.Q(min_percent__gte=0) & models.Q(min_percent__lte=100),
+                                   name="credit_grade_percent_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade} (≥ {self.min_percent} %)"
+
+
+def _money(**kw):
+    return models.DecimalField(max_digits=16, decimal_places=2, **kw)
+
+
+def _ratio(label):
+    return models.DecimalField(label, max_digits=12, decimal_places=4, null=True, blank=True)
+
+
+class CreditAssessment(models.Model):
+    """An enterprise credit assessment of one customer (seed 003-篇4): the statement figures, the
+    72 characteristic scores, and everything computed from them with the reasons. Drafts are
+    edited by the preparer; a supervisor approves; an approved assessment never changes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="credit_assessments")
+    assessed_on = models.DateField(_("assessed on"))
+    statement_date = models.DateField(_("statement date"), null=True, blank=True,
+                                      help_text=_("Balance-sheet date of the financial statement."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+
+    # Financial statement (yuan)
+    current_assets = _money(verbose_name=_("current assets"))
+    inventory = _money(verbose_name=_("inventory"))
+    cash = _money(verbose_name=_("cash and equivalents"))
+    total_assets = _money(verbose_name=_("total assets"))
+    current_liabilities = _money(verbose_name=_("current liabilities"))
+    total_liabilities = _money(verbose_name=_("total liabilities"))
+    net_worth = _money(verbose_name=_("net worth (equity)"))
+    sales_revenue = _money(verbose_name=_("sales revenue"))
+    cost_of_sales = _money(verbose_name=_("cost of sales"))
+    total_cost = _money(verbose_name=_("total cost and expenses"))
+    net_profit = _money(verbose_name=_("net profit"))
+
+    # Characteristic analysis: {item key: [4 scores]}
+    scores = models.JSONField(_("characteristic scores"), default=dict)
+
+    # Results
+    current_ratio = _ratio(_("current ratio"))
+    quick_ratio = _ratio(_("quick ratio"))
+    cash_ratio = _ratio(_("cash ratio"))
+    debt_ratio = _ratio(_("debt ratio"))
+    inventory_turnover = _ratio(_("inventory turnover"))
+    sales_margin = _ratio(_("sales margin"))
+    gross_margin = _ratio(_("gross margin"))
+    cost_profit_ratio = _ratio(_("cost-profit ratio"))
+    characteristic_total = models.PositiveIntegerField(_("characteristic score"), default=0)
+    characteristic_max = models.PositiveIntegerField(_("maximum characteristic score"), default=0)
+    grade = models.PositiveSmallIntegerField(_("characteristic grade"), default=6)
+    working_capital = _money(verbose_name=_("working capital"), default=Decimal("0.00"))
+    operating_assets = _money(verbose_name=_("operating assets"), default=Decimal("0.00"))
+    evaluation_value = models.DecimalField(_("evaluation value"), max_digits=12, decimal_places=2, null=True, blank=True)
+    limit_percent = models.DecimalField(_("limit percentage"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    model_limit = _money(verbose_name=_("working-capital model limit"), default=Decimal("0.00"))
+    grade_factor = models.DecimalField(_("grade factor"), max_digits=4, decimal_places=2, default=Decimal("0"))
+    credit_limit = _money(verbose_name=_("credit limit"), default=Decimal("0.00"))
+    limit_tier = models.CharField(_("limit tier"), max_length=2, default="1A")
+    code = models.CharField(_("credit code"), max_length=4, db_index=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prepared by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        verbose_name = _("credit assessment")
+        verbose_name_plural = _("credit assessments")
+        indexes = [models.Index(fields=["customer", "status", "assessed_on"], name="credit_assess_customer_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(grade__gte=1) & models.Q(grade__lte=6), name="credit_assess_grade_1_6"),
+            models.CheckConstraint(condition=models.Q(credit_limit__gte=0), name="credit_assess_limit_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.code} ({self.assessed_on})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
