@@ -6,3 +6,16 @@ class VisitsConfig(AppConfig):
     name = "powerkam.service.visits"
     label = "visits"
     verbose_name = _("Visits and care")
+
+    def ready(self) -> None:
+        from powerkam.core import jobs
+        from powerkam.core.extensions import register_customer_tab
+
+        def visit_plans(day):
+            from . import services
+
+            return services.nightly(day)
+
+        jobs.register("visit_plans", visit_plans,
+                      "Visit plans: next regular visit per key account, must-visit occasions, overdue escalation")
+        register_customer_tab("service", _("Service"), "bi-headset", "visits:customer_tab", order=70)
