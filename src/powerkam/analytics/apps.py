@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "powerkam.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from powerkam.core.extensions import register_customer_tab
+
+        register_customer_tab("money", _("Money"), "bi-cash-coin", "analytics:customer_money", order=60)
