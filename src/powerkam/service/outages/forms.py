@@ -1,0 +1,48 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from powerkam.customers.models import Substation, SupplyLine
+
+from . import constants as c
+
+
+class OutageForm(forms.Form):
+    """Parses the page's fields; the rules (window, lines of the substation) are checked by
+    services.create_outage so that the page and the API give the same messages."""
+
+    substation = forms.ModelChoiceField(label=_("Substation"), queryset=Substation.objects.order_by("name"),
+                                        error_messages={"required": _("Choose the substation.")})
+    supply_lines = forms.ModelMultipleChoiceField(
+        label=_("Supply lines"), queryset=SupplyLine.objects.select_related("substation").order_by("substation__name", "name"),
+        error_messages={"required": _("Choose at least one supply line."),
+                        "invalid_choice": _("Unknown supply line: %(value)s."),
+                        "invalid_pk_value": _("Unknown supply line: %(pk)s.")})
+    kind = forms.ChoiceField(label=_("Outage kind"), choices=c.OutageKind.choices, initial=c.OutageKind.PLANNED)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supply_lines"].label_from_instance = lambda line: f"{line.substation.name} · {line.name}"
+        self._bootstrap()
+
+    def _bootstrap(self):
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, (forms.Select, forms.SelectMultiple)) else "form-control"
+            if self.errors.get(name):
+                css += " is-invalid"
+            field.widget.attrs["class"] = css
+        self.fields["supply_lines"].widget.attrs["size"] = 8
+
+
+class NotifyForm(forms.Form):
+    override_reason = forms.CharField(label=_("Reason for sending late"), required=False, max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+
+
+class PhoneAckForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=255,
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
