@@ -6,3 +6,13 @@ class TicketsConfig(AppConfig):
     name = "powerkam.service.tickets"
     label = "tickets"
     verbose_name = _("Tickets and complaints")
+
+    def ready(self) -> None:
+        from powerkam.core import jobs
+
+        from . import jobs as ticket_jobs
+
+        # The scheduler runs daily jobs; `manage.py escalate_tickets` (cron, every 15 min) is the
+        # frequent path. Both call the same idempotent service.
+        jobs.register("escalate_tickets", ticket_jobs.escalate_tickets,
+                      "Escalate ticket stages near or past their SLA deadline (station → region → company)")

@@ -26,6 +26,19 @@ class StaffChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} · {obj.get_role_display()}" + (f" · {unit}" if unit else "")
 
 
+class BootstrapForm(forms.Form):
+    """Bootstrap 5 classes on every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form, field by field."""
     if hasattr(exc, "error_dict"):
@@ -35,7 +48,7 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(BootstrapForm):
     customer = forms.CharField(label=_("Customer"), max_length=40,
                                help_text=_("Customer number (or pick from the list)."))
     channel = forms.ChoiceField(label=_("Channel"), choices=c.Channel.choices, initial=c.Channel.PHONE)
@@ -69,7 +82,7 @@ class IntakeForm(forms.Form):
         return customer
 
 
-class AssignForm(forms.Form):
+class AssignForm(BootstrapForm):
     to = StaffChoiceField(label=_("Hand to"), queryset=Staff.objects.none())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -78,7 +91,7 @@ class AssignForm(forms.Form):
         self.fields["to"].queryset = worker_queryset()
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(BootstrapForm):
     stage = forms.CharField(widget=forms.HiddenInput)
     result_note = forms.CharField(label=_("Result of this stage"), widget=forms.Textarea(attrs={"rows": 3}),
                                   required=False)
@@ -92,15 +105,15 @@ class AdvanceForm(forms.Form):
         self.fields["next_owner"].queryset = worker_queryset()
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(BootstrapForm):
     file = forms.FileField(label=_("File"))
 
 
-class AnalysisForm(forms.Form):
+class AnalysisForm(BootstrapForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     org_unit = forms.IntegerField(label=_("Org unit"), required=False)

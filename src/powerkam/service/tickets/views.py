@@ -30,7 +30,15 @@ from powerkam.org.selectors import org_unit_options, visible_org_units
 
 from . import constants as c
 from . import selectors, services
-from .forms import AdvanceForm, AnalysisForm, AssignForm, AttachmentForm, IntakeForm, ReasonForm, apply_errors
+from .forms import (
+    AdvanceForm,
+    AnalysisForm,
+    AssignForm,
+    AttachmentForm,
+    IntakeForm,
+    ReasonForm,
+    apply_errors,
+)
 from .models import Ticket, TicketAttachment
 
 
@@ -168,7 +176,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "attachment_form": forms.get("attachment_form") or AttachmentForm(),
         "is_revisit": ticket.stage == c.Stage.REVISIT,
         "can_escalate": stage is not None and stage.escalation_level < c.MAX_LEVEL,
-        "flow": c.stages_for(ticket.ticket_type),
+        "flow": [(s, c.Stage(s).label) for s in c.stages_for(ticket.ticket_type)],
     }
 
 
