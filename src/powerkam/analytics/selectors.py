@@ -169,25 +169,25 @@ def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
     by_month = {
         r["period"]: r
         for r in bills.filter(period__gte=start, period__lte=f.date_to)
-        .values("period").annotate(kwh=Sum("kwh"), amount=Sum("total"), bills=Count("id"))
+        .values("period").annotate(s_kwh=Sum("kwh"), s_amount=Sum("total"), n=Count("id"))
     }
     rows = []
     for m in f.months:
         cur = by_month.get(m, {})
         prev = by_month.get(add_months(m, -1), {})
         ly = by_month.get(add_months(m, -12), {})
-        kwh = dec(cur.get("kwh"))
+        kwh = dec(cur.get("s_kwh"))
         rows.append({
-            "month": m, "kwh": kwh, "amount": money(cur.get("amount")), "bills": cur.get("bills", 0),
-            "kwh_previous_month": dec(prev.get("kwh")), "mom_pct": change_pct(kwh, prev.get("kwh")),
-            "kwh_last_year": dec(ly.get("kwh")), "yoy_pct": change_pct(kwh, ly.get("kwh")),
+            "month": m, "kwh": kwh, "amount": money(cur.get("s_amount")), "bills": cur.get("n", 0),
+            "kwh_previous_month": dec(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
+            "kwh_last_year": dec(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
         })
     ly_from, ly_to = add_months(f.date_from, -12), add_months(f.date_to, -12)
     in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
     cat_rows = (
         bills.filter(in_period | Q(period__gte=ly_from, period__lte=ly_to))
         .values("customer__usage_category")
-        .annotate(kwh=Sum("kwh", filter=in_period), kwh_last_year=Sum("kwh", filter=~in_period),
+        .annotate(s_kwh=Sum("kwh", filter=in_period), s_kwh_ly=Sum("kwh", filter=~in_period),
                   customers=Count("customer_id", distinct=True, filter=in_period))
         .order_by("customer__usage_category")
     )
@@ -197,8 +197,8 @@ def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
     categories = [{
         "usage_category": r["customer__usage_category"],
         "label": str(labels.get(r["customer__usage_category"], r["customer__usage_category"] or "—")),
-        "kwh": dec(r["kwh"]), "kwh_last_year": dec(r["kwh_last_year"]), "customers": r["customers"],
-        "yoy_pct": change_pct(r["kwh"], r["kwh_last_year"]),
+        "kwh": dec(r["s_kwh"]), "kwh_last_year": dec(r["s_kwh_ly"]), "customers": r["customers"],
+        "yoy_pct": change_pct(r["s_kwh"], r["s_kwh_ly"]),
     } for r in cat_rows]
     total = sum((r["kwh"] for r in rows), ZERO)
     total_ly = sum((r["kwh_last_year"] for r in rows), ZERO)
@@ -215,11 +215,12 @@ PRICE_COMPONENTS = ("energy_charge", "basic_charge", "pf_adjustment", "surcharge
 
 
 def _price_row(r: dict) -> dict[str, Any]:
-    kwh = dec(r.get("kwh"))
-    row = {"kwh": kwh, "total": money(r.get("total")), "average_price": per_kwh(r.get("total"), kwh)}
+    """Figures from sums named s_<field>."""
+    kwh = dec(r.get("s_kwh"))
+    row = {"kwh": kwh, "total": money(r.get("s_total")), "average_price": per_kwh(r.get("s_total"), kwh)}
     for name in PRICE_COMPONENTS:
-        row[name] = money(r.get(name))
-        row[f"{name}_per_kwh"] = per_kwh(r.get(name), kwh)
+        row[name] = money(r.get(f"s_{name}"))
+        row[f"{name}_per_kwh"] = per_kwh(r.get(f"s_{name}"), kwh)
     return row
 
 
@@ -227,7 +228,7 @@ def price_composition(user, f: ReportFilter) -> dict[str, Any]:
     """Energy, basic charge, PF adjustment and surcharges per kWh, and the average price
     (total ÷ kWh), by billing month and by usage category. Two queries."""
     bills = scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
-    sums = {name: Sum(name) for name in (*PRICE_COMPONENTS, "total", "kwh")}
+    sums = {f"s_{name}": Sum(name) for name in (*PRICE_COMPONENTS, "total", "kwh")}
     by_month = {r["period"]: r for r in bills.values("period").annotate(**sums)}
     rows = [{"month": m, **_price_row(by_month.get(m, {}))} for m in f.months]
     from powerkam.customers.constants import UsageCategory
@@ -237,9 +238,9 @@ def price_composition(user, f: ReportFilter) -> dict[str, Any]:
     for r in bills.values("customer__usage_category").annotate(**sums).order_by("customer__usage_category"):
         code = r["customer__usage_category"]
         categories.append({"usage_category": code, "label": str(labels.get(code, code or "—")), **_price_row(r)})
-    totals: dict[str, Any] = {"kwh": sum((r["kwh"] for r in rows), ZERO)}
+    totals: dict[str, Any] = {"s_kwh": sum((r["kwh"] for r in rows), ZERO)}
     for name in (*PRICE_COMPONENTS, "total"):
-        totals[name] = sum((r[name] for r in rows), ZERO)
+        totals[f"s_{name}"] = sum((r[name] for r in rows), ZERO)
     return {"rows": rows, "categories": categories, "total": _price_row(totals)}
 
 
@@ -255,12 +256,12 @@ def payments_by_channel(user, f: ReportFilter) -> dict[str, Any]:
         Payment.objects.filter(status=Payment.Status.POSTED, received_on__gte=f.date_from,
                                received_on__lte=f.period_end).filter(f.customer_q()).order_by(), user)
     cells = (qs.annotate(m=TruncMonth("received_on")).values("m", "channel")
-             .annotate(amount=Sum("amount"), count=Count("id")))
+             .annotate(s_amount=Sum("amount"), n=Count("id")))
     labels = dict(Payment.Channel.choices)
     grid: dict[date, dict[str, dict]] = {}
     per_channel: dict[str, dict] = {code: {"amount": ZERO, "count": 0} for code in Payment.Channel.values}
     for r in cells:
-        cell = {"amount": money(r["amount"]), "count": r["count"]}
+        cell = {"amount": money(r["s_amount"]), "count": r["n"]}
         grid.setdefault(r["m"], {})[r["channel"]] = cell
         agg = per_channel.setdefault(r["channel"], {"amount": ZERO, "count": 0})
         agg["amount"] += cell["amount"]
@@ -334,7 +335,7 @@ def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = Fals
         _open_bills(user, f, period=period)
         .values("customer_id", "customer__number", "customer__name", "customer__org_unit__name",
                 "customer__primary_manager__full_name", "customer__primary_manager__username")
-        .annotate(outstanding=Sum(OUTSTANDING), bills=Count("id"), oldest_due=Min("due_on"), **bucket_sums)
+        .annotate(outstanding=Sum(OUTSTANDING), n=Count("id"), oldest_due=Min("due_on"), **bucket_sums)
         .order_by(order, "customer__number")
     )
 
@@ -345,7 +346,7 @@ def arrears_totals(user, f: ReportFilter, *, as_of: date, period: bool = False) 
     agg = _open_bills(user, f, period=period).aggregate(
         outstanding=Sum(OUTSTANDING), customers=Count("customer_id", distinct=True), bills=Count("id"),
         oldest_due=Min("due_on"), **sums)
-    out = {"outstanding": money(agg["outstanding"]), "customers": agg["customers"], "bills": agg["bills"],
+    out = {"outstanding": money(agg["outstanding"]), "customers": agg["customers"], "bills": agg["n"],
            "oldest_due": agg["oldest_due"]}
     out["buckets"] = [{"key": b.key, "label": str(b.label), "amount": money(agg[b.key])} for b in c.AGEING_BUCKETS]
     return out
@@ -358,7 +359,7 @@ def arrears_row(r: dict, as_of: date) -> dict[str, Any]:
         "customer_id": r["customer_id"], "number": r["customer__number"], "name": r["customer__name"],
         "org_unit": r["customer__org_unit__name"],
         "manager": r["customer__primary_manager__full_name"] or r["customer__primary_manager__username"] or "",
-        "bills": r["bills"], "outstanding": money(r["outstanding"]), "oldest_due": oldest,
+        "bills": r["n"], "outstanding": money(r["outstanding"]), "oldest_due": oldest,
         "max_days_overdue": max((as_of - oldest).days, 0) if oldest else 0,
         "buckets": {b.key: money(r[b.key]) for b in c.AGEING_BUCKETS},
     }
@@ -423,7 +424,7 @@ def _cost_expression(costs: dict[str, Decimal]):
     return ExpressionWrapper(F("kwh") * price, output_field=PRECISE)
 
 
-PROFIT_SORTS = {"profit": "profit", "revenue": "revenue", "kwh": "kwh", "cost": "cost", "billed": "billed",
+PROFIT_SORTS = {"profit": "profit", "revenue": "revenue", "kwh": "s_kwh", "cost": "cost", "billed": "billed",
                 "number": "customer__number", "name": "customer__name"}
 
 
@@ -437,7 +438,7 @@ def profit_customers(user, f: ReportFilter, *, costs: dict[str, Decimal], sort: 
         scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
         .values("customer_id", "customer__number", "customer__name", "customer__voltage_level",
                 "customer__org_unit__name")
-        .annotate(kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(cost),
+        .annotate(s_kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(cost),
                   profit=ExpressionWrapper(Sum(REVENUE) - Sum(cost), output_field=PRECISE))
         .order_by(order, "customer__number")
     )
@@ -449,17 +450,17 @@ def profit_row(r: dict, costs: dict[str, Decimal]) -> dict[str, Any]:
         "customer_id": r["customer_id"], "number": r["customer__number"], "name": r["customer__name"],
         "org_unit": r["customer__org_unit__name"], "voltage_level": r["customer__voltage_level"],
         "cost_per_kwh": costs.get(r["customer__voltage_level"], c.FALLBACK_PURCHASE_COST_PER_KWH),
-        "kwh": dec(r["kwh"]), "billed": money(r["billed"]), "revenue": revenue, "cost": cost,
+        "kwh": dec(r["s_kwh"]), "billed": money(r["billed"]), "revenue": revenue, "cost": cost,
         "profit": revenue - cost, "margin_pct": rate_pct(revenue - cost, revenue),
     }
 
 
 def profit_totals(user, f: ReportFilter, *, costs: dict[str, Decimal]) -> dict[str, Any]:
     agg = (scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
-           .aggregate(kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(_cost_expression(costs)),
+           .aggregate(s_kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(_cost_expression(costs)),
                       customers=Count("customer_id", distinct=True)))
     revenue, cost = money(agg["revenue"]), money(agg["cost"])
-    return {"customers": agg["customers"], "kwh": dec(agg["kwh"]), "billed": money(agg["billed"]),
+    return {"customers": agg["customers"], "kwh": dec(agg["s_kwh"]), "billed": money(agg["billed"]),
             "revenue": revenue, "cost": cost, "profit": revenue - cost, "margin_pct": rate_pct(revenue - cost, revenue)}
 
 
@@ -526,11 +527,11 @@ def customer_money(customer, *, today: date, months: int = 24) -> dict[str, Any]
         open_bills=Count("id", filter=Q(total__gt=F("paid_amount"))), oldest_due=Min("due_on"))
     first = add_months(today.replace(day=1), -(months - 1))
     per_month = {r["period"]: r for r in bills.filter(period__gte=first).values("period")
-                 .annotate(kwh=Sum("kwh"), billed=Sum("total"), paid=Sum("paid_amount"))}
+                 .annotate(s_kwh=Sum("kwh"), billed=Sum("total"), paid=Sum("paid_amount"))}
     series = []
     for m in month_range(first, today.replace(day=1)):
         r = per_month.get(m, {})
-        series.append({"month": m, "kwh": dec(r.get("kwh")), "billed": money(r.get("billed")),
+        series.append({"month": m, "kwh": dec(r.get("s_kwh")), "billed": money(r.get("billed")),
                        "paid": money(r.get("paid"))})
     payments = list(Payment.objects.filter(customer=customer).order_by("-received_on", "-id")[:10])
     step = (LadderStep.objects.filter(customer=customer, bill__status=Bill.Status.OPEN)
