@@ -81,7 +81,7 @@ class BillLine(models.Model):
     label = models.CharField(_("description"), max_length=100)
     quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=16, blank=True)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=6, null=True, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=8, null=True, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     sort = models.PositiveSmallIntegerField(default=0)
 
@@ -169,7 +169,8 @@ class TariffSurcharge(models.Model):
     tariff = models.ForeignKey(Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="surcharges")
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=100)
-    price = models.DecimalField(_("price (yuan/kWh)"), **PRICE)
+    # 8 places: funds are set in fen with several decimals (e.g. 0.196875 分/kWh = 0.00196875 yuan).
+    price = models.DecimalField(_("price (yuan/kWh)"), max_digits=14, decimal_places=8)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
