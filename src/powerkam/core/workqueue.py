@@ -112,3 +112,75 @@ def queue_counts(user) -> dict[str, int]:
     row = Task.objects.filter(assignee=user, status=Task.Status.OPEN).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     return {"open": row["open"] or 0, "overdue": row["overdue"] or 0}
+
+
+def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> list[Task]:
+    """`open_task` for many tasks at once (nightly jobs, imports). Each spec is a dict with
+    open_task's keyword arguments (`kind`, `title`, `key` — required —, `due_at`, `detail`,
+    `link`, `priority`) and either objects (`assignee`, `customer`, `org_unit`) or ids
+    (`assignee_id`, `customer_id`, `org_unit_id`; org unit defaults to the customer's, which
+    then must be an object). Keys that already exist, whatever their status, are skipped: a
+    closed task is never reopened. A constant number of queries per `batch_size` tasks (the
+    keys' look-up, the insert, the history insert). Returns the tasks created."""
+    from simple_history.utils import bulk_create_with_history
+
+    specs = [s for s in specs if s.get("key")]
+    created: list[Task] = []
+    actor = created_by if getattr(created_by, "pk", None) else None
+    for start in range(0, len(specs), batch_size):
+        chunk = {s["key"]: s for s in specs[start:start + batch_size]}  # one per key
+        taken = set(Task.objects.filter(key__in=list(chunk)).values_list("key", flat=True))
+        tasks = []
+        for key, s in chunk.items():
+            if key in taken:
+                continue
+            refs = {}
+            for name in ("assignee", "customer", "org_unit"):
+                if s.get(name) is not None:
+                    refs[name] = s[name]
+                elif s.get(f"{name}_id") is not None:
+                    refs[f"{name}_id"] = s[f"{name}_id"]
+            if "org_unit" not in refs and "org_unit_id" not in refs and s.get("customer") is not None:
+                refs["org_unit_id"] = s["customer"].org_unit_id
+            tasks.append(Task(kind=s["kind"], title=s["title"][:200], detail=s.get("detail", ""),
+                              due_at=_aware(s.get("due_at")), key=key, link=s.get("link", ""),
+                              priority=s.get("priority", Task.Priority.NORMAL), created_by=actor, **refs))
+        if not tasks:
+            continue
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(tasks, Task, batch_size=batch_size, default_user=actor)
+            created.extend(tasks)
+        except IntegrityError:  # a concurrent run took some of the keys: one by one
+            for task in tasks:
+                task.pk = None
+                _audited(task, actor)
+                try:
+                    with transaction.atomic():
+                        task.save()
+                except IntegrityError:
+                    continue
+                created.append(task)
+    return created
+
+
+def close_tasks_bulk(keys, *, by=None, result: str = "", status: str = Task.Status.DONE,
+                     batch_size: int = 1000) -> int:
+    """`close_by_key` for many keys at once: closes the open ones (with their history rows) in a
+    constant number of queries per `batch_size` keys. Returns how many were closed."""
+    from simple_history.utils import bulk_update_with_history
+
+    keys = sorted({k for k in keys if k})
+    actor = by if getattr(by, "pk", None) else None
+    now = timezone.now()
+    closed = 0
+    for start in range(0, len(keys), batch_size):
+        tasks = list(Task.objects.filter(key__in=keys[start:start + batch_size], status=Task.Status.OPEN))
+        for task in tasks:
+            task.status, task.closed_at, task.closed_by, task.result = status, now, actor, result
+        if tasks:
+            with transaction.atomic():
+                bulk_update_with_history(tasks, Task, ["status", "closed_at", "closed_by", "result"],
+                                         batch_size=batch_size, default_user=actor)
+            closed += len(tasks)
+    return closed

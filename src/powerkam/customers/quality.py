@@ -9,7 +9,7 @@ import contextvars
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -45,7 +45,11 @@ CUSTOMER_FIELDS = (
     "id", "contract_capacity_kva", "operating_capacity_kva", "usage_category", "industry", "voltage_level",
     "pf_standard", "lifecycle_status", "customer_type", "id_number", "credit_code", "legal_representative",
     "basic_charge_method", "is_key_account", "primary_manager_id",
+    # for the work-queue tasks of findings, not for the rules:
+    "secondary_manager_id", "org_unit_id", "name",
 )
+TASK_KEY = "dq:{pk}"  # work-queue task of one finding
+TASK_DUE_DAYS = 7  # a finding's task is due a week after detection
 
 
 def _fmt(value: Decimal) -> str:
@@ -231,9 +235,10 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
     today = today or timezone.localdate()
     now = timezone.now()
     facts = load_facts(ids)
-    open_findings: dict[tuple[int, str], tuple[int, dict]] = {
-        (cid, rule): (pk, params) for pk, cid, rule, params in DataQualityFinding.objects.filter(
-            customer_id__in=ids, status=DataQualityFinding.Status.OPEN).values_list("pk", "customer_id", "rule", "params")}
+    open_findings: dict[tuple[int, str], tuple[int, dict, object]] = {
+        (cid, rule): (pk, params, detected) for pk, cid, rule, params, detected in DataQualityFinding.objects.filter(
+            customer_id__in=ids, status=DataQualityFinding.Status.OPEN).values_list(
+            "pk", "customer_id", "rule", "params", "detected_at")}
     to_create, to_update = [], []
     found_by_customer = {cid: findings_for(f, today) for cid, f in facts.items()}
     for cid, found in found_by_customer.items():
@@ -243,7 +248,7 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
                 to_create.append(DataQualityFinding(customer_id=cid, rule=code, params=params, detected_at=now))
             elif existing[1] != params:
                 to_update.append(DataQualityFinding(pk=existing[0], params=params))
-    resolved_ids = [pk for (cid, code), (pk, _params) in open_findings.items()
+    resolved_ids = [pk for (cid, code), (pk, _params, _detected) in open_findings.items()
                     if cid in found_by_customer and code not in found_by_customer[cid]]
     with transaction.atomic():
         if resolved_ids:
@@ -253,7 +258,93 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
             DataQualityFinding.objects.bulk_create(to_create, batch_size=1000)
         if to_update:
             DataQualityFinding.objects.bulk_update(to_update, ["params"], batch_size=1000)
+        if to_create and to_create[0].pk is None:  # a database that returns no ids from bulk inserts
+            to_create = list(DataQualityFinding.objects.filter(
+                customer_id__in={f.customer_id for f in to_create}, status=DataQualityFinding.Status.OPEN,
+                detected_at=now))
+        # Work queue: every open finding has a task (idempotent by key: also backfills findings
+        # opened before tasks existed, never reopens a task someone closed); resolved ones close.
+        resolved = set(resolved_ids)
+        still_open = [(pk, cid, code, params, detected) for (cid, code), (pk, params, detected) in open_findings.items()
+                      if pk not in resolved]
+        still_open += [(f.pk, f.customer_id, f.rule, f.params, f.detected_at) for f in to_create]
+        open_finding_tasks(still_open, facts)
+        if resolved_ids:
+            close_finding_tasks(resolved_ids)
     return {"opened": len(to_create), "resolved": len(resolved_ids)}
+
+
+def task_assignees(customers: Iterable) -> dict[int, int]:
+    """{customer id: staff id} of who works on a customer's findings: the primary manager, else
+    the secondary manager, else a supervisor (else a clerk) of the customer's org unit or of the
+    nearest ancestor unit that has one. Active staff only. Three queries whatever the number."""
+    from powerkam.org.models import OrgUnit, Role, Staff
+
+    customers = list(customers)
+    managers = {m for cu in customers for m in (cu.primary_manager_id, cu.secondary_manager_id) if m}
+    active = set(Staff.objects.filter(pk__in=managers, is_active=True).values_list("pk", flat=True)) if managers else set()
+    result, orphans = {}, []
+    for cu in customers:
+        person = next((m for m in (cu.primary_manager_id, cu.secondary_manager_id) if m in active), None)
+        if person:
+            result[cu.id] = person
+        else:
+            orphans.append(cu)
+    if orphans:
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+        rank = {Role.SUPERVISOR: 0, Role.CLERK: 1}
+        best: dict[int, tuple[int, int]] = {}  # org unit → (rank, staff id), lowest wins
+        for pk, unit, role in Staff.objects.filter(role__in=rank, is_active=True, org_unit__isnull=False).values_list(
+                "pk", "org_unit_id", "role"):
+            best[unit] = min(best.get(unit, (9, 0)), (rank[role], pk))
+        for cu in orphans:
+            unit, seen = cu.org_unit_id, set()
+            while unit is not None and unit not in best and unit not in seen:
+                seen.add(unit)
+                unit = parents.get(unit)
+            if unit in best:
+                result[cu.id] = best[unit][1]
+    return result
+
+
+def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
+    """A data_quality task for each (finding pk, customer id, rule, params, detected_at) unless its
+    key exists: assigned by `task_assignees`, due a week after detection, linked to the 360 page's
+    quality tab. A constant number of queries per call."""
+    from django.urls import reverse
+
+    from powerkam.core import workqueue
+    from powerkam.core.models import Task
+
+    if not findings:
+        return 0
+    keys = {TASK_KEY.format(pk=pk) for pk, *_rest in findings}
+    existing = set(Task.objects.filter(key__in=keys).values_list("key", flat=True))
+    findings = [f for f in findings if TASK_KEY.format(pk=f[0]) not in existing]
+    if not findings:
+        return 0
+    assignees = task_assignees(facts[cid].c for cid in {f[1] for f in findings} if cid in facts)
+    specs = []
+    for pk, cid, code, params, detected in findings:
+        if cid not in assignees:
+            continue  # nobody anywhere above the customer: the quality page still lists it
+        cust = facts[cid].c
+        specs.append({
+            "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
+            "customer_id": cid, "org_unit_id": cust.org_unit_id,
+            "due_at": timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS),
+            "title": f"{rule_label(code)} · {cust.name}", "detail": finding_text(code, params),
+            "link": reverse("customers:detail", args=[cid]) + "?tab=quality",
+        })
+    return len(workqueue.open_tasks_bulk(specs))
+
+
+def close_finding_tasks(finding_ids: Iterable[int]) -> int:
+    from powerkam.core import workqueue
+    from powerkam.core.models import Task
+
+    return workqueue.close_tasks_bulk([TASK_KEY.format(pk=pk) for pk in finding_ids], result="resolved",
+                                      status=Task.Status.DONE)
 
 
 def evaluate_customer(customer_id: int, today: date | None = None) -> dict[str, int]:
