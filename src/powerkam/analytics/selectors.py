@@ -344,7 +344,7 @@ def arrears_totals(user, f: ReportFilter, *, as_of: date, period: bool = False) 
     """Totals over every arrears customer: one aggregate query."""
     sums = {b.key: Sum(OUTSTANDING, filter=_bucket_q(lo, hi)) for b, lo, hi in bucket_bounds(as_of)}
     agg = _open_bills(user, f, period=period).aggregate(
-        outstanding=Sum(OUTSTANDING), customers=Count("customer_id", distinct=True), bills=Count("id"),
+        outstanding=Sum(OUTSTANDING), customers=Count("customer_id", distinct=True), n=Count("id"),
         oldest_due=Min("due_on"), **sums)
     out = {"outstanding": money(agg["outstanding"]), "customers": agg["customers"], "bills": agg["n"],
            "oldest_due": agg["oldest_due"]}
