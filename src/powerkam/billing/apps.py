@@ -8,4 +8,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from . import imports  # noqa: F401  registers the "bills" import kind when the framework offers it
+        from . import imports
+
+        imports.register()  # the "bills" import kind
