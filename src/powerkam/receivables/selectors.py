@@ -13,6 +13,7 @@ from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import Column
 
 from .models import LadderStep, Payment
+from .services import money
 
 PAYMENT_ORDERING = {
     "received": "received_on", "-received": "-received_on",
@@ -116,7 +117,7 @@ def board_columns(today: date, step_labels: dict) -> list[Column]:
         Column(_("Org unit"), lambda r: r.org_unit.name if r.org_unit_id else ""),
         Column(_("Manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
         Column(_("Open bills"), lambda r: r.open_bills),
-        Column(_("Outstanding"), lambda r: r.outstanding),
+        Column(_("Outstanding"), lambda r: money(r.outstanding)),
         Column(_("Oldest due date"), lambda r: r.oldest_due),
         Column(_("Days overdue"), lambda r: max((today - r.oldest_due).days, 0)),
         Column(_("Ladder step"), lambda r: step_labels.get(r.step, "")),

@@ -261,6 +261,7 @@ def board(request):
     page = _page(request, qs)
     for row in page.object_list:
         row.days_overdue = max((today - row.oldest_due).days, 0)
+        row.outstanding = services.money(row.outstanding)
         row.step_label = step_labels.get(row.step, "")
     context = {
         "nav": "money", "page": page, "sort": sort, "sort_columns": BOARD_SORTS, "params": request.GET,
