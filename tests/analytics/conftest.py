@@ -23,7 +23,8 @@ from .factories import make_bill
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

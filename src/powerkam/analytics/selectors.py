@@ -77,6 +77,11 @@ def money(value: Any) -> Decimal:
     return dec(value).quantize(c.MONEY_PLACES, ROUND_HALF_UP)
 
 
+def energy(value: Any) -> Decimal:
+    """kWh to two places, the same on SQLite and PostgreSQL."""
+    return dec(value).quantize(c.MONEY_PLACES, ROUND_HALF_UP)
+
+
 def change_pct(current: Any, base: Any) -> Decimal | None:
     """(current − base) ÷ base × 100, one decimal; None when there is no base to compare with."""
     base = dec(base)
@@ -176,11 +181,11 @@ def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
         cur = by_month.get(m, {})
         prev = by_month.get(add_months(m, -1), {})
         ly = by_month.get(add_months(m, -12), {})
-        kwh = dec(cur.get("s_kwh"))
+        kwh = energy(cur.get("s_kwh"))
         rows.append({
             "month": m, "kwh": kwh, "amount": money(cur.get("s_amount")), "bills": cur.get("n", 0),
-            "kwh_previous_month": dec(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
-            "kwh_last_year": dec(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
+            "kwh_previous_month": energy(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
+            "kwh_last_year": energy(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
         })
     ly_from, ly_to = add_months(f.date_from, -12), add_months(f.date_to, -12)
     in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
@@ -197,7 +202,7 @@ def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
     categories = [{
         "usage_category": r["customer__usage_category"],
         "label": str(labels.get(r["customer__usage_category"], r["customer__usage_category"] or "—")),
-        "kwh": dec(r["s_kwh"]), "kwh_last_year": dec(r["s_kwh_ly"]), "customers": r["customers"],
+        "kwh": energy(r["s_kwh"]), "kwh_last_year": energy(r["s_kwh_ly"]), "customers": r["customers"],
         "yoy_pct": change_pct(r["s_kwh"], r["s_kwh_ly"]),
     } for r in cat_rows]
     total = sum((r["kwh"] for r in rows), ZERO)
@@ -216,7 +221,7 @@ PRICE_COMPONENTS = ("energy_charge", "basic_charge", "pf_adjustment", "surcharge
 
 def _price_row(r: dict) -> dict[str, Any]:
     """Figures from sums named s_<field>."""
-    kwh = dec(r.get("s_kwh"))
+    kwh = energy(r.get("s_kwh"))
     row = {"kwh": kwh, "total": money(r.get("s_total")), "average_price": per_kwh(r.get("s_total"), kwh)}
     for name in PRICE_COMPONENTS:
         row[name] = money(r.get(f"s_{name}"))
@@ -450,7 +455,7 @@ def profit_row(r: dict, costs: dict[str, Decimal]) -> dict[str, Any]:
         "customer_id": r["customer_id"], "number": r["customer__number"], "name": r["customer__name"],
         "org_unit": r["customer__org_unit__name"], "voltage_level": r["customer__voltage_level"],
         "cost_per_kwh": costs.get(r["customer__voltage_level"], c.FALLBACK_PURCHASE_COST_PER_KWH),
-        "kwh": dec(r["s_kwh"]), "billed": money(r["billed"]), "revenue": revenue, "cost": cost,
+        "kwh": energy(r["s_kwh"]), "billed": money(r["billed"]), "revenue": revenue, "cost": cost,
         "profit": revenue - cost, "margin_pct": rate_pct(revenue - cost, revenue),
     }
 
@@ -460,7 +465,7 @@ def profit_totals(user, f: ReportFilter, *, costs: dict[str, Decimal]) -> dict[s
            .aggregate(s_kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(_cost_expression(costs)),
                       customers=Count("customer_id", distinct=True)))
     revenue, cost = money(agg["revenue"]), money(agg["cost"])
-    return {"customers": agg["customers"], "kwh": dec(agg["s_kwh"]), "billed": money(agg["billed"]),
+    return {"customers": agg["customers"], "kwh": energy(agg["s_kwh"]), "billed": money(agg["billed"]),
             "revenue": revenue, "cost": cost, "profit": revenue - cost, "margin_pct": rate_pct(revenue - cost, revenue)}
 
 
@@ -531,7 +536,7 @@ def customer_money(customer, *, today: date, months: int = 24) -> dict[str, Any]
     series = []
     for m in month_range(first, today.replace(day=1)):
         r = per_month.get(m, {})
-        series.append({"month": m, "kwh": dec(r.get("s_kwh")), "billed": money(r.get("billed")),
+        series.append({"month": m, "kwh": energy(r.get("s_kwh")), "billed": money(r.get("billed")),
                        "paid": money(r.get("paid"))})
     payments = list(Payment.objects.filter(customer=customer).order_by("-received_on", "-id")[:10])
     step = (LadderStep.objects.filter(customer=customer, bill__status=Bill.Status.OPEN)
