@@ -16,7 +16,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
     with override("en"):
         yield
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.scoping import scope_to_user
@@ -67,7 +68,7 @@ def export_columns() -> list[Column]:
         return timezone.localtime(dt) if dt else None
 
     return [
-        Column(_("Number"), lambda t: t.number),
+        Column(_("Ticket number"), lambda t: t.number),
         Column(_("Taken in at"), lambda t: local(t.created_at)),
         Column(_("Type"), lambda t: t.get_ticket_type_display()),
         Column(_("Channel"), lambda t: t.get_channel_display()),
@@ -89,7 +90,8 @@ def export_columns() -> list[Column]:
     ]
 
 
-SORT_LABELS = (("number", "Number"), ("created", "Taken in at"), ("customer", "Customer"), ("due", "Stage deadline"))
+SORT_LABELS = (("number", gettext_lazy("Ticket number")), ("created", gettext_lazy("Taken in at")),
+               ("customer", gettext_lazy("Customer")), ("due", gettext_lazy("Stage deadline")))
 
 
 @login_required
@@ -106,7 +108,7 @@ def ticket_list(request):
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     context = {
         "nav": "service", "page": page, "params": params, "now": timezone.now(), "export_formats": FORMATS,
-        "sort_columns": [(k, _(label)) for k, label in SORT_LABELS], "sort": params.sort,
+        "sort_columns": SORT_LABELS, "sort": params.sort,
         "can_edit": not user.is_read_only,
     }
     if _htmx(request):
