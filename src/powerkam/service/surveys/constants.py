@@ -50,3 +50,15 @@ class ExitReason(models.TextChoices):
     RELIABILITY = "reliability", _("Supply reliability")
     SELF_SUPPLY = "self_supply", _("Own generation / other supplier")
     OTHER = "other", _("Other")
+
+
+# Labels for the ticket types tickets pass as `category` (issue #4 §3). Tickets own the type list;
+# this is only for display, and an unknown code is shown as it is.
+CATEGORY_LABELS = {
+    "consultation": _("Consultation"),
+    "fault_repair": _("Fault repair"),
+    "service_request": _("Service request"),
+    "complaint": _("Complaint"),
+    "suggestion": _("Suggestion"),
+    "praise": _("Praise"),
+}

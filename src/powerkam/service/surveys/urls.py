@@ -5,5 +5,9 @@ from . import views
 app_name = "surveys"
 
 urlpatterns = [
+    path("", views.survey_list, name="list"),
+    path("exit/", views.send_exit_survey, name="send_exit"),
+    path("analysis/", views.analysis, name="analysis"),
+    path("loss/", views.loss, name="loss"),
     path("s/<str:token>/", views.answer, name="answer"),
 ]
