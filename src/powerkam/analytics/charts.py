@@ -49,7 +49,7 @@ def sales_volume(data: dict) -> list[dict]:
 
 
 COMPONENT_LABELS = {
-    "energy_charge": gettext_lazy("Energy charge"), "basic_charge": gettext_lazy("Basic charge"),
+    "energy_charge": gettext_lazy("Energy charge"), "basic_charge": gettext_lazy("Basic electricity charge"),
     "pf_adjustment": gettext_lazy("PF adjustment"), "surcharges": gettext_lazy("Funds and surcharges"),
 }
 

@@ -16,7 +16,7 @@ SALES_VOLUME = [
     Column(_("Same month last year kWh"), lambda r: r["kwh_last_year"]),
     Column(_("Year-on-year %"), lambda r: r["yoy_pct"]),
     Column(_("Amount billed (yuan)"), lambda r: r["amount"]),
-    Column(_("Bills"), lambda r: r["bills"]),
+    Column(_("Number of bills"), lambda r: r["bills"]),
 ]
 
 PRICE = [
@@ -41,7 +41,7 @@ def payment_columns(data: dict) -> list[Column]:
         code, label = ch["channel"], ch["label"]
         cols.append(Column(f"{label} ({_('yuan')})", lambda r, code=code: r["by_channel"].get(code, {}).get("amount", 0)))
         cols.append(Column(f"{label} ({_('count')})", lambda r, code=code: r["by_channel"].get(code, {}).get("count", 0)))
-    cols += [Column(_("Total (yuan)"), lambda r: r["amount"]), Column(_("Payments"), lambda r: r["count"])]
+    cols += [Column(_("Total (yuan)"), lambda r: r["amount"]), Column(_("Number of payments"), lambda r: r["count"])]
     return cols
 
 
@@ -64,7 +64,7 @@ ARREARS = [
 COLLECTION = [
     Column(_("Breakdown"), lambda r: r["kind"]),
     Column(_("Name"), lambda r: r["name"]),
-    Column(_("Bills"), lambda r: r["bills"]),
+    Column(_("Number of bills"), lambda r: r["bills"]),
     Column(_("Billed (yuan)"), lambda r: r["billed"]),
     Column(_("Collected (yuan)"), lambda r: r["collected"]),
     Column(_("Uncollected (yuan)"), lambda r: r["uncollected"]),
