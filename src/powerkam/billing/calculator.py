@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import constants as c
@@ -189,23 +190,39 @@ def billed_demand(max_demand_kw: Decimal, declared_kw: Decimal, capacity_kva: De
 def demand_basic_charge(price: Decimal, max_demand_kw: Decimal, declared_kw: Decimal,
                         capacity_kva: Decimal | None) -> tuple[Decimal, list[Line]]:
     approved, normal, excess = billed_demand(max_demand_kw, declared_kw, capacity_kva)
-    lines = [Line("basic_demand", _("Basic charge by demand"), normal, "kW", price, money(normal * price))]
+    lines = [Line("basic_demand", labels()["basic_demand"], normal, "kW", price, money(normal * price))]
     if excess:
         double = price * c.DEMAND_EXCESS_MULTIPLIER
-        lines.append(Line("basic_demand_excess", _("Demand above 105% of declared (double price)"),
+        lines.append(Line("basic_demand_excess", labels()["basic_demand_excess"],
                           excess, "kW", double, money(excess * double)))
     return sum((ln.amount for ln in lines), ZERO), lines
 
 
 def capacity_basic_charge(price: Decimal, capacity_kva: Decimal) -> tuple[Decimal, list[Line]]:
     amount = money(capacity_kva * price)
-    return amount, [Line("basic_capacity", _("Basic charge by capacity"), capacity_kva, "kVA", price, amount)]
+    return amount, [Line("basic_capacity", labels()["basic_capacity"], capacity_kva, "kVA", price, amount)]
 
 
-PERIOD_LABELS = {
-    c.TouPeriod.SHARP: c.TouPeriod.SHARP.label, c.TouPeriod.PEAK: c.TouPeriod.PEAK.label,
-    c.TouPeriod.FLAT: c.TouPeriod.FLAT.label, c.TouPeriod.VALLEY: c.TouPeriod.VALLEY.label,
-}
+_LABEL_CACHE: dict[str, dict[str, str]] = {}
+
+
+def labels() -> dict[str, str]:
+    """Line labels in the active language, translated once per language (a billing run computes
+    hundreds of thousands of lines)."""
+    lang = get_language() or ""
+    cached = _LABEL_CACHE.get(lang)
+    if cached is None:
+        cached = {f"energy_{p}": _("Energy, %(period)s") % {"period": p.label} for p in c.TOU_PERIODS}
+        cached.update({
+            "energy": _("Energy"),
+            "basic_capacity": _("Basic charge by capacity"),
+            "basic_demand": _("Basic charge by demand"),
+            "basic_demand_excess": _("Demand above 105% of declared (double price)"),
+            "pf_adjustment": _("Power factor adjustment (PF %(pf)s, standard %(std)s)"),
+            "yuan": _("yuan"),
+        })
+        _LABEL_CACHE[lang] = cached
+    return cached
 
 
 def validate(tariff: TariffSpec, load: Load) -> None:
@@ -250,6 +267,7 @@ def validate(tariff: TariffSpec, load: Load) -> None:
 def calculate(tariff: TariffSpec, load: Load) -> BillResult:
     """The itemised bill for one month. Raises ValidationError (field errors) on bad input."""
     validate(tariff, load)
+    label = labels()
     lines: list[Line] = []
     # Energy
     if tariff.is_tou:
@@ -258,14 +276,13 @@ def calculate(tariff: TariffSpec, load: Load) -> BillResult:
             if not kwh:
                 continue
             price = tariff.prices[period]
-            lines.append(Line(f"energy_{period}", _("Energy, %(period)s") % {"period": PERIOD_LABELS[period]},
-                              kwh, "kWh", price, money(kwh * price)))
+            lines.append(Line(f"energy_{period}", label[f"energy_{period}"], kwh, "kWh", price, money(kwh * price)))
     else:
         kwh = load.total_kwh
         price = tariff.price_single if tariff.price_single is not None else tariff.prices.get(c.TouPeriod.FLAT)
         if price is None:
             raise ValidationError({"tariff_code": _("This tariff has no non-TOU price.")})
-        lines.append(Line("energy", _("Energy"), kwh, "kWh", price, money(kwh * price)))
+        lines.append(Line("energy", label["energy"], kwh, "kWh", price, money(kwh * price)))
     energy_charge = sum((ln.amount for ln in lines), ZERO)
     total_kwh = load.total_kwh
 
@@ -305,9 +322,8 @@ def calculate(tariff: TariffSpec, load: Load) -> BillResult:
     base = energy_charge + basic_charge
     pf_amount = money(base * rate)
     if load.pf_standard in c.PF_STANDARDS and pf is not None:
-        lines.append(Line("pf_adjustment",
-                          _("Power factor adjustment (PF %(pf)s, standard %(std)s)") % {"pf": pf, "std": load.pf_standard},
-                          base, _("yuan"), rate, pf_amount))
+        lines.append(Line("pf_adjustment", label["pf_adjustment"] % {"pf": pf, "std": load.pf_standard},
+                          base, label["yuan"], rate, pf_amount))
 
     # Funds and surcharges
     surcharge_total = ZERO
