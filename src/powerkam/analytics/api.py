@@ -265,8 +265,16 @@ class _ReportView(APIView):
     def respond(self, data):
         return Response(self.serializer_class(data).data)
 
-    def paged(self, request, rows, convert):
+    def paged(self, request, rows, convert, count: int | None = None):
+        """A page of grouped rows; `count` when already known (saves a second GROUP BY)."""
         paginator = Pagination()
+        if count is not None:
+            class KnownCount(paginator.django_paginator_class):
+                @property
+                def count(self):
+                    return count
+
+            paginator.django_paginator_class = KnownCount
         page = paginator.paginate_queryset(rows, request, view=self)
         return {"count": paginator.page.paginator.count, "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(), "results": [convert(r) for r in page]}
@@ -312,10 +320,10 @@ class ArrearsView(_ReportView):
         by_period = bool(request.query_params.get("from_month") or request.query_params.get("to_month"))
         sort = request.query_params.get("sort") or "-outstanding"
         rows = selectors.arrears_customers(request.user, f, as_of=today, period=by_period, sort=sort)
+        totals = selectors.arrears_totals(request.user, f, as_of=today, period=by_period)
         return self.respond({
-            "as_of": today, "definition": str(c.ARREARS_DEFINITION),
-            "totals": selectors.arrears_totals(request.user, f, as_of=today, period=by_period),
-            **self.paged(request, rows, lambda r: selectors.arrears_row(r, today)),
+            "as_of": today, "definition": str(c.ARREARS_DEFINITION), "totals": totals,
+            **self.paged(request, rows, lambda r: selectors.arrears_row(r, today), count=totals["customers"]),
         })
 
 
@@ -339,12 +347,13 @@ class ProfitView(_ReportView):
         f = self.report_filter(request)
         costs = selectors.purchase_costs()
         rows = selectors.profit_customers(request.user, f, costs=costs, sort=request.query_params.get("sort") or "-profit")
+        revenue = selectors.pareto(request.user, f, measure="revenue", costs=costs)
         return self.respond({
             "definitions": [str(c.REVENUE_DEFINITION), str(c.COST_DEFINITION)], "purchase_costs": costs,
             "totals": selectors.profit_totals(request.user, f, costs=costs),
-            "pareto_revenue": selectors.pareto(request.user, f, measure="revenue", costs=costs),
+            "pareto_revenue": revenue,
             "pareto_profit": selectors.pareto(request.user, f, measure="profit", costs=costs),
-            **self.paged(request, rows, lambda r: selectors.profit_row(r, costs)),
+            **self.paged(request, rows, lambda r: selectors.profit_row(r, costs), count=revenue["customers"]),
         })
 
 

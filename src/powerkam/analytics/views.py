@@ -66,8 +66,12 @@ def _form(request) -> ReportFilterForm:
     return ReportFilterForm(request.GET, user=request.user, today=timezone.localdate())
 
 
-def _page(request, rows):
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, rows, count: int | None = None):
+    """One page of `rows`; `count` when the caller already knows it (saves a second GROUP BY)."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
 
@@ -151,7 +155,7 @@ def arrears(request):
         return _export(request, (selectors.arrears_row(r, today) for r in rows.iterator(chunk_size=2000)),
                        exports.ARREARS, _("arrears"))
     totals = selectors.arrears_totals(request.user, f, as_of=today, period=by_period)
-    page = _page(request, rows)
+    page = _page(request, rows, count=totals["customers"])  # one row per customer with arrears
     page_rows = [selectors.arrears_row(r, today) for r in page.object_list]
     top = page_rows[:TOP_ARREARS] if sort == "-outstanding" else \
         [selectors.arrears_row(r, today) for r in
@@ -202,7 +206,7 @@ def profit(request):
     totals = selectors.profit_totals(request.user, f, costs=costs)
     revenue = selectors.pareto(request.user, f, measure="revenue", costs=costs)
     profit_curve = selectors.pareto(request.user, f, measure="profit", costs=costs)
-    page = _page(request, rows)
+    page = _page(request, rows, count=revenue["customers"])  # one row per customer billed in the period
     return _render(request, "analytics/profit.html", title, form, {
         **context, "totals": totals, "page": page, "rows": [selectors.profit_row(r, costs) for r in page.object_list],
         "sort": sort, "pareto_revenue": revenue, "pareto_profit": profit_curve, "costs": sorted(costs.items()),
