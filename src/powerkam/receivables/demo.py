@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from powerkam.billing.models import Bill
 from powerkam.customers.constants import UsageCategory
@@ -122,7 +123,8 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
         LateFee.objects.bulk_create(fees, batch_size=BATCH)
         cutoff = today - timedelta(days=TIMELINE_DAYS)
         events = [TimelineEvent(customer_id=p.customer_id, kind="payment",
-                                title=f"Payment {p.number} received: {p.amount} yuan ({p.get_channel_display()})",
+                                title=_("Payment %(n)s received: %(a)s yuan (%(ch)s)") % {
+                                    "n": p.number, "a": p.amount, "ch": p.get_channel_display()},
                                 occurred_at=timezone.make_aware(datetime.combine(p.received_on, time(10, 0))))
                   for p in payments if p.received_on >= cutoff]
         TimelineEvent.objects.bulk_create(events, batch_size=BATCH)

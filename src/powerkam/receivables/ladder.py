@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
@@ -82,19 +83,19 @@ def responsible(customer, supervisors: _Supervisors):
 
 
 STEP_TITLES = {
-    Step.REMINDER: "Reminder: bill %(n)s of %(c)s is due on %(d)s",
-    Step.WARNING: "Credit warning: bill %(n)s of %(c)s is 7 days overdue",
-    Step.COLLECTION: "Collection: send written notice %(notice)s for bill %(n)s of %(c)s (14 days overdue)",
-    Step.INVESTIGATION: "Field investigation: bill %(n)s of %(c)s is 30 days overdue (blacklisted)",
+    Step.REMINDER: N_("Reminder: bill %(n)s of %(c)s is due on %(d)s"),
+    Step.WARNING: N_("Credit warning: bill %(n)s of %(c)s is 7 days overdue"),
+    Step.COLLECTION: N_("Collection: send written notice %(notice)s for bill %(n)s of %(c)s (14 days overdue)"),
+    Step.INVESTIGATION: N_("Field investigation: bill %(n)s of %(c)s is 30 days overdue (blacklisted)"),
 }
 STEP_DETAILS = {
-    Step.REMINDER: "Call the customer, confirm the payment date, mention the on-time payment incentive.",
-    Step.WARNING: "Find out why the bill is overdue, notify the customer in writing of the credit warning; "
-                  "a bad-credit record has been written.",
-    Step.COLLECTION: "Deliver the written collection notice and press for payment; analyse the cause. Supply "
-                     "may be stopped only through the legal notice procedure (prior written notice).",
-    Step.INVESTIGATION: "Visit the customer, investigate, prepare the documents for a special case. The customer "
-                        "has been blacklisted and every unit notified.",
+    Step.REMINDER: N_("Call the customer, confirm the payment date, mention the on-time payment incentive."),
+    Step.WARNING: N_("Find out why the bill is overdue, notify the customer in writing of the credit warning; "
+                  "a bad-credit record has been written."),
+    Step.COLLECTION: N_("Deliver the written collection notice and press for payment; analyse the cause. Supply "
+                     "may be stopped only through the legal notice procedure (prior written notice)."),
+    Step.INVESTIGATION: N_("Visit the customer, investigate, prepare the documents for a special case. The customer "
+                        "has been blacklisted and every unit notified."),
 }
 
 
