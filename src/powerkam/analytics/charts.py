@@ -96,7 +96,7 @@ def arrears(totals: dict, top: list[dict]) -> list[dict]:
               "yAxis": {"type": "value", "name": _("yuan")},
               "series": [{"name": _("Outstanding"), "type": "bar", "data": [_f(b["amount"]) for b in buckets]}]}
     biggest = {**_base(_("Largest arrears (yuan)")), "legend": {"show": False},
-               "xAxis": {"type": "value", "name": _("yuan")},
+               "xAxis": {"type": "value", "name": _("yuan"), "axisLabel": {"rotate": 45}},
                "yAxis": {"type": "category", "inverse": True, "data": [r["name"] for r in top]},
                "series": [{"name": _("Outstanding"), "type": "bar", "data": [_f(r["outstanding"]) for r in top]}]}
     return [{"id": "chart-ageing", "options": ageing, "height": 320},
@@ -146,7 +146,7 @@ def customer_money(data: dict) -> list[dict]:
     kwh = {**_base(_("kWh, last 24 months")), "legend": {"show": False},
            "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": "kWh"},
            "series": [{"name": "kWh", "type": "bar", "data": [_f(r["kwh"]) for r in series]}]}
-    money = {**_base(_("Billed and paid, last 24 months (yuan)")),
+    money = {**_base(_("Billed by month and paid on those bills, last 24 months (yuan)")),
              "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": _("yuan")},
              "series": [{"name": _("Billed"), "type": "bar", "data": [_f(r["billed"]) for r in series]},
                         {"name": _("Paid"), "type": "bar", "data": [_f(r["paid"]) for r in series]}]}
