@@ -1,8 +1,9 @@
 """Read side of tickets: who sees which ticket, the list query, and the complaint analysis.
 
 Visibility (core.scoping) plus first-contact responsibility: a ticket is visible to everyone
-who may see its customer, and always to its first-contact owner and its current owner — the
-clerk who took a call keeps seeing "their" ticket whatever customer it concerns.
+who may see its customer, and always to its first-contact owner, its current owner and anyone
+who held one of its stages — the clerk who took a call keeps seeing "their" ticket whatever
+customer it concerns, and a stage owner sees what became of the work they handed on.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,8 @@ def ticket_scope_q(user) -> Q | None:
         return None
     if not user or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    return q | Q(first_contact_owner_id=user.pk) | Q(assignee_id=user.pk)
+    held = TicketStage.objects.filter(ticket_id=OuterRef("pk"), owner_id=user.pk)
+    return q | Q(first_contact_owner_id=user.pk) | Q(assignee_id=user.pk) | Exists(held)
 
 
 def visible_tickets(user, queryset: QuerySet | None = None) -> QuerySet:
