@@ -23,9 +23,32 @@ def customer_scope_q(user, prefix: str = "") -> Q | None:
     if user.role in PORTFOLIO_ROLES:
         return Q(**{f"{prefix}primary_manager_id": user.pk}) | Q(**{f"{prefix}secondary_manager_id": user.pk})
     if user.role in SUBTREE_ROLES and user.org_unit_id:
-        path = user.org_unit.path
-        return Q(**{f"{prefix}org_unit__path__startswith": path})
+        units = subtree_unit_ids(user)
+        if units is None:  # the user's unit is the company's only root: everything, no filter
+            return None
+        return Q(**{f"{prefix}org_unit_id__in": units})
     return Q(pk__in=[])
+
+
+def subtree_unit_ids(user) -> list[int] | None:
+    """Ids of the org units in the subtree of the user's unit (itself included), or None when
+    that subtree is every unit (the unit is the only root). One small query on org units,
+    remembered on the user object for the request — like Django's cache of `user.org_unit`.
+
+    Filtering customers by `org_unit_id IN (…)` instead of joining org units on
+    `path LIKE 'x%'` lets the database skip the join for every customer row (issue #2:
+    the company-wide supervisor's list and search), and works with several roots."""
+    from powerkam.org.models import OrgUnit
+
+    memo = getattr(user, "_scope_subtree", None)
+    if memo is not None and memo[0] == user.org_unit_id:
+        return memo[1]
+    units = list(OrgUnit.objects.values_list("pk", "path"))
+    own = next((path for pk, path in units if pk == user.org_unit_id), None)
+    ids = sorted(pk for pk, path in units if own is not None and path.startswith(own))
+    result = None if own is not None and len(ids) == len(units) else ids
+    user._scope_subtree = (user.org_unit_id, result)
+    return result
 
 
 def visible_customers(user, queryset: QuerySet | None = None) -> QuerySet:
