@@ -206,3 +206,15 @@ def test_analysis_is_scoped(login, people, many):
     response = login(people["clerk"]).get(reverse("tickets:analysis"), {"date_from": "2026-12-01", "date_to": "2026-01-01"})
     assert response.status_code == 200
     assert "The period ends before it starts." in response.content.decode()
+
+
+def test_a_stage_owner_who_handed_on_still_sees_the_ticket(login, people, org_tree):
+    customer = CustomerFactory(org_unit=org_tree["s1"])  # no portfolio manager: only the S1 subtree sees it
+    t = services.open_ticket(actor=people["clerk"], customer=customer, ticket_type="complaint", channel="phone",
+                             subject="x", assignee=people["other"])  # a specialist of S2
+    client = login(people["other"])
+    response = client.post(reverse("tickets:advance", args=[t.pk]),
+                           {"stage": "verify", "result_note": "done", "next_owner": people["station_sup"].pk})
+    assert response.status_code == 302
+    assert client.get(reverse("tickets:detail", args=[t.pk])).status_code == 200
+    assert login(people["s3_clerk"]).get(reverse("tickets:detail", args=[t.pk])).status_code == 404

@@ -196,3 +196,19 @@ def test_advancing_a_closed_ticket_is_refused(customer, people):
     services.advance(t, actor=people["clerk"], stage="handle", result_note="ok")
     with pytest.raises(ValidationError, match="closed"):
         services.advance(t, actor=people["clerk"], stage="handle", result_note="again")
+
+
+def test_closing_a_ticket_requests_a_satisfaction_survey(customer, people):
+    from django.contrib.contenttypes.models import ContentType
+
+    from powerkam.service.surveys.models import SurveyInvitation
+
+    ContactFactory(customer=customer, email="ops@example.com", is_primary=True)
+    t = services.open_ticket(actor=people["clerk"], customer=customer, ticket_type="fault_repair", channel="phone",
+                             subject="Breaker tripped")
+    services.advance(t, actor=people["clerk"], stage="accept", result_note="Crew sent")
+    assert not SurveyInvitation.objects.exists()
+    services.advance(t, actor=people["clerk"], stage="handle", result_note="Breaker replaced")
+    inv = SurveyInvitation.objects.get()
+    assert (inv.customer, inv.kind, inv.category) == (customer, "ticket", "fault_repair")
+    assert (inv.subject_type, inv.subject_id) == (ContentType.objects.get_for_model(Ticket), t.pk)
