@@ -176,32 +176,41 @@ def _apply_step(bill: Bill, step: int, day: date, due_on: date, supervisors: _Su
 
 
 def run_ladder(day: date) -> dict:
-    """Walk every open bill for `day`. Idempotent: a second run for the same day writes nothing."""
+    """Walk every open bill for `day`. Idempotent: a second run for the same day writes nothing.
+
+    Two passes keep the daily run cheap on millions of bills: plain (pk, effective due date) rows
+    of the open bills and the steps they already have, then full objects only for the few bills
+    that reach a new step today."""
     counts = defaultdict(int)
     counts["advances_applied"] = apply_advances()
-    bills = (Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
-                                 due_on__lte=day + timedelta(days=-min(c.LADDER_OFFSETS.values())))
-             .annotate(effective_due=Greatest(F("due_on"), Coalesce(extended_due_subquery(), F("due_on"))))
-             .select_related("customer", "customer__org_unit", "customer__primary_manager",
-                             "customer__secondary_manager")
-             .order_by("due_on", "pk"))
-    bills = [b for b in bills if step_date(b.effective_due, Step.REMINDER) <= day]
+    candidates = [
+        (pk, due) for pk, due in
+        Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
+                            due_on__lte=day + timedelta(days=-min(c.LADDER_OFFSETS.values())))
+        .annotate(effective_due=Greatest(F("due_on"), Coalesce(extended_due_subquery(), F("due_on"))))
+        .values_list("pk", "effective_due").iterator(chunk_size=5000)
+        if step_date(due, Step.REMINDER) <= day
+    ]
     done = defaultdict(set)
-    ids = [b.pk for b in bills]
+    ids = [pk for pk, _due in candidates]
     for i in range(0, len(ids), 5000):
         for bill_id, step in LadderStep.objects.filter(bill_id__in=ids[i:i + 5000]).values_list("bill_id", "step"):
             done[bill_id].add(step)
-    supervisors = None
-    for bill in bills:
-        todo = [s for s in steps_due(bill.effective_due, day) if s not in done[bill.pk]]
-        if not todo:
-            continue
-        if supervisors is None:
-            supervisors = _Supervisors()
-        counts["bills"] += 1
-        with transaction.atomic():
-            for step in todo:
-                _apply_step(bill, step, day, bill.effective_due, supervisors, counts)
+    todo = {pk: [s for s in steps_due(due, day) if s not in done[pk]] for pk, due in candidates}
+    todo = {pk: steps for pk, steps in todo.items() if steps}
+    due_of = dict(candidates)
+    supervisors = _Supervisors() if todo else None
+    pks = sorted(todo, key=lambda pk: (due_of[pk], pk))
+    for i in range(0, len(pks), 1000):
+        chunk = pks[i:i + 1000]
+        objs = Bill.objects.select_related("customer", "customer__org_unit", "customer__primary_manager",
+                                           "customer__secondary_manager").in_bulk(chunk)
+        for pk in chunk:
+            bill = objs[pk]
+            counts["bills"] += 1
+            with transaction.atomic():
+                for step in todo[pk]:
+                    _apply_step(bill, step, day, due_of[pk], supervisors, counts)
     return {k: v for k, v in counts.items() if not k.startswith("_")}
 
 
