@@ -301,7 +301,7 @@ def analysis_sheets(result: dict) -> list[tuple[str, list[Column], list]]:
         (_("Stage durations"), [Column(_("Stage"), lambda r: r["label"]), Column(_("Completed"), lambda r: r["count"]),
                                 Column(_("Average hours"), hours("avg_hours")), Column(_("P90 hours"), hours("p90_hours")),
                                 Column(_("Longest hours"), hours("max_hours")),
-                                Column(_("Within SLA %"), hours("sla_pct"))], result["stage_durations"]),
+                                Column(_("SLA compliance"), hours("sla_pct"))], result["stage_durations"]),
         (_("By month"), [Column(_("Month"), lambda r: r["month"].strftime("%Y-%m") if r["month"] else ""),
                          Column(_("Tickets"), lambda r: r["count"]), Column(_("Complaints"), lambda r: r["complaints"]),
                          Column(_("Closed"), lambda r: r["closed"]),
