@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := powerkam.settings
 
-.PHONY: run test test-only install assets messages makemessages migrate demo lint bench clean
+.PHONY: run test test-only install assets messages makemessages migrate demo lint bench bench-service clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ lint: install
 
 bench: assets
 	$(PY) bench/run_foundation.py $(BENCH_ARGS)
+
+bench-service: assets
+	$(PY) bench/run_service.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/static
