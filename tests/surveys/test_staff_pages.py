@@ -173,3 +173,23 @@ def test_month_label_for_answers_at_local_midnight(people):
     answered(people["c1"], 4, when=when)
     rows = selectors.satisfaction_by(selectors.responses(people["admin"]), "month")
     assert [r.label for r in rows] == ["2026-03"]
+
+
+def test_list_and_loss_pages_issue_a_constant_number_of_queries(people, login, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people["admin"])
+    client.get(reverse("surveys:list"))
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    answered(people["c1"], 4)
+    small = (count(reverse("surveys:list")), count(reverse("surveys:loss")))
+    for i in range(6):
+        answered(people["c1" if i % 2 else "c2"], 1 + i % 5)
+        request_survey(customer=people["c2"], kind="visit")
+    assert (count(reverse("surveys:list")), count(reverse("surveys:loss"))) == small
