@@ -86,3 +86,19 @@ def test_reimport_is_idempotent_and_updates_by_number(world):
     assert Bill.objects.get(number="B2").total == D("3.90")
     assert BillLine.objects.get(bill__number="B2").amount == D("3.90")
     assert TimelineEvent.objects.filter(kind="bill.issued").count() == 2  # updates announce nothing new
+
+
+def test_template_and_chinese_error_report(world):
+    import openpyxl
+
+    from powerkam.imports.services import error_report_xlsx, template_xlsx
+
+    wb = openpyxl.load_workbook(io.BytesIO(template_xlsx("bills")))
+    headers = [c.value for c in next(wb.worksheets[0].iter_rows(max_row=1))]
+    assert [str(h).rstrip("*") for h in headers[:3]] == ["账单编号", "客户编号", "电费年月"]
+    dup = ROW_B.replace("B2,", "B1,")
+    result = run_import("bills", csv_file(ROW_A, dup), "bills.csv", actor=world["clerk"], dry_run=True)
+    report = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(result))).worksheets[0]
+    rows = list(report.iter_rows(values_only=True))
+    assert rows[0] == ("行号", "列", "错误信息")
+    assert rows[1][:2] == (3, "账单编号")
