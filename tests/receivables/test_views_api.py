@@ -160,3 +160,19 @@ def test_extension_flow_on_the_page(world, bill_maker, login):
     login(world["sup"]).post(f"/receivables/extensions/{ext.pk}/decide/", {"approve": "1", "note": "ok"})
     ext.refresh_from_db()
     assert ext.status == "approved" and services.effective_due_on(bill) == date.fromordinal((TODAY + timedelta(days=20)).toordinal())
+
+
+def test_bill_page_query_count_does_not_grow_with_payments(world, bill_maker, login, django_assert_max_num_queries):
+    bill = bill_maker(world["c1"], "900.00", TODAY - timedelta(days=31))
+    run_ladder(TODAY)
+    client = login(world["sup"])
+    services.record_payment(customer=world["c1"], amount="100.00", channel="online", received_on=TODAY)
+    client.get(f"/receivables/bills/{bill.pk}/")
+    with django_assert_max_num_queries(30) as one:
+        client.get(f"/receivables/bills/{bill.pk}/")
+    for _ in range(5):
+        services.record_payment(customer=world["c1"], amount="10.00", channel="online", received_on=TODAY)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        r = client.get(f"/receivables/bills/{bill.pk}/")
+    html = r.content.decode()
+    assert "Field investigation and blacklist (30 days overdue)" in html and "CN-" in html
