@@ -12,10 +12,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
+
+from powerkam.core.scoping import scope_to_user
 
 from . import constants as c
 from .calculator import BillResult, Load, Surcharge, TariffSpec, calculate
@@ -155,22 +157,26 @@ def _load_for(reading: MeterReading, customer, tariff: Tariff) -> Load:
 
 
 def run_billing(period: date, *, customers: Iterable | None = None, readings: Iterable[MeterReading] | None = None,
-                actor=None, run: BillingRun | None = None, chunk_size: int = 2000) -> BillingRun:
+                actor=None, scope_user=None, run: BillingRun | None = None, chunk_size: int = 2000) -> BillingRun:
     """Bill one month from metered quantities. For every reading of the month (optionally only
     `customers`' or the given `readings`) without a bill yet, compute the itemised bill with the
     customer's tariff in force and write bill, lines and timeline event. Customers already billed
     for the month are skipped (a rerun changes nothing). A reading that cannot be billed (no
     tariff code, no tariff in force, bad data) is reported in `run.errors`; the others are billed.
-    Progress is saved per chunk so the page can show it."""
+    With `scope_user`, only the readings of customers that user may see are billed (a station
+    clerk bills the station). Progress is saved per chunk so the page can show it."""
     period = month_start(period)
     if run is None:
         run = BillingRun.objects.create(period=period, created_by=actor if actor is not None and actor.pk else None)
     run.status = BillingRun.Status.RUNNING
     if readings is None:
         qs = MeterReading.objects.filter(period=period)
-        if customers is not None:
-            ids = [getattr(cu, "pk", cu) for cu in customers]
-            qs = qs.filter(customer_id__in=ids)
+        if isinstance(customers, QuerySet):
+            qs = qs.filter(customer_id__in=customers.values("pk"))
+        elif customers is not None:
+            qs = qs.filter(customer_id__in=[getattr(cu, "pk", cu) for cu in customers])
+        if scope_user is not None:
+            qs = scope_to_user(qs, scope_user)
         reading_ids = list(qs.order_by("customer_id").values_list("pk", flat=True))
     else:
         reading_ids = [r.pk for r in readings]
@@ -207,6 +213,7 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
                                                     max_demand_kw=reading.max_demand_kw)
                 bills.append(bill)
                 lines.extend(bill_lines)
+            _unique_numbers(bills)
             with transaction.atomic():
                 bulk_create_with_history(bills, Bill, batch_size=1000, default_user=actor if actor is not None and actor.pk else None)
                 for ln in lines:
@@ -228,6 +235,18 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def _unique_numbers(bills: list[Bill]) -> None:
+    """A month re-billed after its bill was voided gets the next free number (B202610-31…-2)."""
+    taken = set(Bill.objects.filter(number__in=[b.number for b in bills]).values_list("number", flat=True))
+    for b in bills:
+        if b.number in taken:
+            base, n = b.number, 2
+            while f"{base}-{n}" in taken or Bill.objects.filter(number=f"{base}-{n}").exists():
+                n += 1
+            b.number = f"{base}-{n}"
+            taken.add(b.number)
 
 
 def bills_with_lines():

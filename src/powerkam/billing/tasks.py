@@ -9,4 +9,4 @@ def run_billing_job(run_id: int) -> None:
     from .services import run_billing
 
     run = BillingRun.objects.select_related("created_by").get(pk=run_id)
-    run_billing(run.period, actor=run.created_by, run=run)
+    run_billing(run.period, actor=run.created_by, scope_user=run.created_by, run=run)

@@ -173,7 +173,7 @@ def billing_runs(request):
                 run_billing_job.enqueue(run.pk)
                 messages.info(request, _("The billing run for %(month)s started in the background.") % {"month": f"{period:%Y-%m}"})
             else:
-                services.run_billing(period, actor=user, run=run)
+                services.run_billing(period, actor=user, scope_user=user, run=run)
                 messages.success(request, _("Billing run for %(month)s: %(created)s bills created, %(skipped)s already billed, %(errors)s errors.")
                                  % {"month": f"{period:%Y-%m}", "created": run.created, "skipped": run.skipped, "errors": len(run.errors)})
             return redirect("billing:run_detail", pk=run.pk)
