@@ -8,7 +8,7 @@ from powerkam.org.models import Staff
 
 from . import constants as c
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 FOLLOW_UP_ROWS = 3
 
 
@@ -53,7 +53,7 @@ class RecordVisitForm(forms.Form):
                 label=_("who"), queryset=staff_qs, required=False,
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
             self.fields[f"fu{i}_due"] = forms.DateField(label=_("due"), required=False,
-                                                        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}))
+                                                        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control form-control-sm"}))
 
     def follow_up_rows(self):
         return [(self[f"fu{i}_title"], self[f"fu{i}_assignee"], self[f"fu{i}_due"]) for i in range(1, FOLLOW_UP_ROWS + 1)]
