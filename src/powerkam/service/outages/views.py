@@ -26,7 +26,7 @@ from powerkam.org.models import Role
 from . import constants as c
 from . import selectors, services
 from .forms import NotifyForm, OutageForm, PhoneAckForm
-from .models import OutageNotice
+from .models import Outage, OutageNotice
 
 WRITER_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
 
@@ -46,7 +46,7 @@ def _require_writer(user) -> None:
 def _visible_outage(request, pk: int):
     try:
         return selectors.visible_outages(request.user).select_related("substation", "org_unit").get(pk=pk)
-    except Exception as exc:  # DoesNotExist: outside scope answers 404
+    except Outage.DoesNotExist as exc:  # outside the scope answers 404, like a missing one
         raise Http404 from exc
 
 
