@@ -13,13 +13,14 @@ language by `reason_text`, so a rating computed at night reads in Chinese or Eng
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateField,
@@ -505,6 +506,30 @@ def classify(metrics: _Metrics, on_time_rate: Decimal | None, levels: list) -> t
     return levels[-1], missed
 
 
+_UPDATE_COLUMNS = ("rated_on", "level", "on_time_rate", "bills_due", "bills_late", "max_days_overdue",
+                   "avg_days_overdue", "arrears", "reasons")
+_PG_CASTS = ("date", "varchar", "numeric", "integer", "integer", "integer", "numeric", "numeric", "jsonb")
+
+
+def _update_in_place(rows: list[tuple], batch: int = 2000) -> None:
+    """UPDATE … FROM (VALUES …): one statement per `batch` ratings (Django's bulk_update builds a
+    CASE per column and row, far too slow for 100,000 rows). Rows are (id, *_UPDATE_COLUMNS)."""
+    if not rows:
+        return
+    table = BehaviourRating._meta.db_table
+    pg = connection.vendor == "postgresql"
+    sets = ", ".join(
+        f"{col} = v.column{i + 2}" + (f"::{_PG_CASTS[i]}" if pg else "") for i, col in enumerate(_UPDATE_COLUMNS))
+    width = len(_UPDATE_COLUMNS) + 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            first = "v.column1::bigint" if pg else "v.column1"
+            cursor.execute(f"UPDATE {table} AS r SET {sets} FROM (VALUES {values}) AS v WHERE r.id = {first}",
+                           [p for row in chunk for p in row])
+
+
 def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[int] | None = None) -> dict:
     """Rate every customer's payment behaviour as of `day` from its bills (void bills ignored).
 
@@ -561,7 +586,7 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
                        "max_days_overdue", "avg_days_overdue", "arrears", "reasons")}
 
     new_rows: list[BehaviourRating] = []
-    updates: list[BehaviourRating] = []
+    updates: list[tuple] = []
     close_ids: list[int] = []
     skipped = 0
     empty = _Metrics()
@@ -596,15 +621,14 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
                 close_ids.append(cur["id"])
             new_rows.append(BehaviourRating(customer_id=cid, since=day, rated_on=day, is_current=True, **values))
         elif any(cur[k] != v for k, v in values.items()):
-            updates.append(BehaviourRating(id=cur["id"], rated_on=day, **values))
+            updates.append((cur["id"], day, level.code, rate, m.due, m.late, m.max_days, avg, m.arrears,
+                            json.dumps(reasons, ensure_ascii=False)))
 
     with transaction.atomic():
         for i in range(0, len(close_ids), 5000):
             BehaviourRating.objects.filter(pk__in=close_ids[i:i + 5000]).update(is_current=False)
         BehaviourRating.objects.bulk_create(new_rows, batch_size=2000)
-        BehaviourRating.objects.bulk_update(
-            updates, ["rated_on", "level", "on_time_rate", "bills_due", "bills_late", "max_days_overdue",
-                      "avg_days_overdue", "arrears", "reasons"], batch_size=1000)
+        _update_in_place(updates)
         # Unchanged ratings: only the day they were last confirmed moves, in one statement.
         BehaviourRating.objects.filter(is_current=True, rated_on__lt=day, customer__in=customers).update(rated_on=day)
     return {"rated": rated, "created": len(new_rows) - len(close_ids), "level_changed": len(close_ids),
