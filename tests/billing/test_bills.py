@@ -81,3 +81,20 @@ def test_detail_shows_lines(world, login):
     assert "620.00" in r.content.decode()
     d = login(world["manager"]).get(f"/api/v1/bills/{bill.pk}/").json()
     assert d["lines"][0]["amount"] == "620.00"
+
+
+def test_detail_and_customer_fragment_constant_queries(world, login, django_assert_max_num_queries):
+    from powerkam.billing.models import BillLine
+
+    c = login(world["manager"])
+    bill = world["bills"][0]
+    with django_assert_max_num_queries(8) as ctx:
+        c.get(f"/billing/bills/{bill.pk}/")
+    base = len(ctx.captured_queries)
+    BillLine.objects.bulk_create([BillLine(bill=bill, item=f"x{i}", label="x", amount=D("1.00"), sort=i)
+                                  for i in range(20)])
+    with django_assert_max_num_queries(base):
+        c.get(f"/billing/bills/{bill.pk}/")
+    r = c.get(f"/billing/customers/{world['mine'].pk}/bills/")
+    assert r.status_code == 200 and world["bills"][0].number in r.content.decode()
+    assert c.get(f"/billing/customers/{world['other'].pk}/bills/").status_code == 404
