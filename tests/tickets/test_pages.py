@@ -218,3 +218,18 @@ def test_a_stage_owner_who_handed_on_still_sees_the_ticket(login, people, org_tr
     assert response.status_code == 302
     assert client.get(reverse("tickets:detail", args=[t.pk])).status_code == 200
     assert login(people["s3_clerk"]).get(reverse("tickets:detail", args=[t.pk])).status_code == 404
+
+
+def test_detail_page_query_count_does_not_grow_with_stages(login, people, complaint, django_assert_max_num_queries):
+    client = login(people["clerk"])
+    url = reverse("tickets:detail", args=[complaint.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20) as first:
+        client.get(url)
+    for stage in ("verify", "review", "rectify"):
+        services.advance(complaint, actor=people["clerk"], stage=stage, result_note="ok",
+                         next_owner=people["worker"] if stage == "review" else None)
+    services.add_attachment(complaint, actor=people["clerk"], file=SimpleUploadedFile("a.pdf", b"%PDF"))
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(url)
+    assert response.context["ticket"].stage == "revisit"
