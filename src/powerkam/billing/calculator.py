@@ -217,7 +217,7 @@ def labels() -> dict[str, str]:
             "energy": _("Energy"),
             "basic_capacity": _("Basic charge by capacity"),
             "basic_demand": _("Basic charge by demand"),
-            "basic_demand_excess": _("Demand above 105% of declared (double price)"),
+            "basic_demand_excess": _("Demand above 105 percent of declared (double price)"),
             "pf_adjustment": _("Power factor adjustment (PF %(pf)s, standard %(std)s)"),
             "yuan": _("yuan"),
         })
