@@ -255,3 +255,20 @@ def test_analysis_constant_queries(login, team, key_account, today, django_asser
         done_visit(cu, today - timedelta(days=5))
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("visits:analysis"), {"by": "manager"})
+
+
+def test_briefing_and_tab_show_open_tickets(login, team, key_account, today):
+    from powerkam.service.tickets.models import Ticket
+
+    customer = key_account()
+    visit = services.plan_visit(customer=customer, planned_on=today, today=today)
+    common = {"customer": customer, "org_unit": customer.org_unit, "channel": "phone", "ticket_type": "complaint",
+              "first_contact_owner": team["manager"], "assignee": team["manager"]}
+    Ticket.objects.create(subject="抄表数据异常", status="open", **common)
+    Ticket.objects.create(subject="已经处理完的咨询", status="closed", **common)
+    client = login(team["manager"])
+    page = client.get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    assert "抄表数据异常" in page and "已经处理完的咨询" not in page
+    tab = client.get(reverse("visits:customer_tab", args=[customer.pk]))
+    assert tab.context["tickets_count"] == 1
+    assert "抄表数据异常" in tab.content.decode()
