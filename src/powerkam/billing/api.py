@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -23,13 +24,38 @@ def _form_errors(form) -> dict:
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
+_DEC = {"max_digits": 16, "decimal_places": 4, "required": False, "allow_null": True}
+CALCULATE_REQUEST = inline_serializer("BillCalculationRequest", {
+    "tariff_code": serializers.CharField(required=False, help_text="A catalogue tariff code (or give `tariff`)."),
+    "tariff": serializers.JSONField(required=False, help_text="An inline tariff: category, is_tou, price_sharp/peak/"
+                                    "flat/valley or price_single, capacity_price, demand_price, surcharges[{code,name,price}]."),
+    "period": serializers.CharField(help_text="Billing month, YYYY-MM."),
+    **{f"kwh_{p}": serializers.DecimalField(**_DEC) for p in ("sharp", "peak", "flat", "valley", "total")},
+    "kvarh": serializers.DecimalField(**_DEC),
+    "power_factor": serializers.DecimalField(**_DEC, help_text="Instead of kvarh."),
+    "max_demand_kw": serializers.DecimalField(**_DEC),
+    "declared_demand_kw": serializers.DecimalField(**_DEC),
+    "capacity_kva": serializers.DecimalField(**_DEC),
+    "pf_standard": serializers.ChoiceField(choices=["0.90", "0.85", "0.80", "none"], required=False),
+    "basic_method": serializers.ChoiceField(choices=["capacity", "demand"], required=False),
+})
+CALCULATE_RESPONSE = inline_serializer("BillCalculation", {
+    **{name: serializers.CharField() for name in ("tariff_code", "period", "kwh", "energy_charge", "basic_charge",
+                                                   "power_factor", "pf_adjustment_rate", "pf_adjustment_amount",
+                                                   "surcharges", "total", "basic_method", "billed_demand_kw")},
+    "lines": serializers.ListField(child=serializers.DictField()),
+    "basic_comparison": serializers.DictField(allow_null=True),
+})
+
+
 class CalculateView(APIView):
     """Itemised bill for a month's load. Reads only, so every signed-in staff member may call it
     (executives included)."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=None, summary="Bill calculator (电费试算)")
+    @extend_schema(request=CALCULATE_REQUEST, responses={200: CALCULATE_RESPONSE, 400: OpenApiTypes.OBJECT},
+                   summary="Bill calculator (电费试算)")
     def post(self, request):
         data = request.data
         inline = isinstance(data.get("tariff"), dict)
