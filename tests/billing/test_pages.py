@@ -77,3 +77,13 @@ def test_tou_tariff_needs_its_prices():
     with pytest.raises(ValidationError) as exc:
         t.full_clean()
     assert {"price_peak", "price_flat", "price_valley", "capacity_price"} <= set(exc.value.message_dict)
+
+
+def test_admin_edits_the_catalogue(make_staff, login):
+    TariffFactory(code="LI-10")
+    admin = make_staff("admin", is_staff=True, is_superuser=True)
+    c = login(admin)
+    assert c.get("/admin/billing/tariff/").status_code == 200
+    t = Tariff.objects.get(code="LI-10")
+    r = c.get(f"/admin/billing/tariff/{t.pk}/change/")
+    assert r.status_code == 200 and "国家重大水利工程建设基金" in r.content.decode()
