@@ -76,6 +76,7 @@ RESULTS = {
     c.Stage.ARCHIVE: ("资料齐全，已归档",),
 }
 UNHAPPY = "回访客户仍不满意，重新整改"
+CHANNEL_LABELS = dict(c.Channel.choices)
 
 
 @dataclass
@@ -102,8 +103,8 @@ def _rules() -> dict[tuple[str, str], sla.SlaSpec]:
 def _intake_moment(rng: random.Random, day: date) -> datetime:
     # Mostly office hours; fault calls also at night.
     minutes = rng.randint(8 * 60 + 30, 17 * 60 + 20) if rng.random() < 0.85 else rng.randint(0, 24 * 60 - 1)
-    # Round to 5 minutes so that deadlines repeat and the cache helps at bench scale.
-    minutes -= minutes % 5
+    # Round to a quarter hour so that deadlines repeat and the cache helps at bench scale.
+    minutes -= minutes % 15
     return timezone.make_aware(datetime.combine(day, time(minutes // 60, minutes % 60)))
 
 
@@ -112,7 +113,8 @@ class Simulator:
 
     def __init__(self, seed: int, now: datetime, customers: list[tuple[int, int | None]],
                  staff_by_unit: dict[int | None, list[int]], all_staff: list[int], supervisors: list[int],
-                 span_days: int = 730):
+                 span_days: int = 730, with_events: bool = True):
+        self.with_events = with_events
         self.rng = random.Random(seed * 7907 + 6)
         self.now = now
         self.customers = customers
@@ -148,8 +150,8 @@ class Simulator:
                    assignee_id=first, created_at=created, created_by_id=first,
                    created_month=timezone.localtime(created).date().replace(day=1))
         spec = _Spec(t)
-        spec.events.append(TicketEvent(kind=c.EventKind.INTAKE, actor_id=first, occurred_at=created,
-                                       note=t.get_channel_display()))
+        self._event(spec, kind=c.EventKind.INTAKE, actor_id=first, occurred_at=created,
+                    note=CHANNEL_LABELS[t.channel])
         # A few tickets are stuck in a stage (overdue), most move on.
         stuck = rng.random() < 0.04
         flow = list(c.stages_for(ticket_type))
@@ -162,11 +164,11 @@ class Simulator:
             st = TicketStage(stage=stage, round=rounds[stage], owner_id=owner, started_at=moment, due_at=d.due_at,
                              warn_at=d.warn_at, company_at=d.company_at)
             spec.stages.append(st)
-            spec.events.append(TicketEvent(kind=c.EventKind.STAGE_STARTED, target_id=owner, occurred_at=moment,
-                                           stage=st))
+            self._event(spec, kind=c.EventKind.STAGE_STARTED, target_id=owner, occurred_at=moment, stage=st)
             span = (d.due_at - moment).total_seconds()
             share = rng.uniform(0.05, 0.9) if rng.random() < 0.86 else rng.uniform(1.05, 2.5)
-            end = moment + timedelta(seconds=max(600, span * share))
+            # Whole quarter hours, so that the next stage's deadlines repeat (cached at bench scale).
+            end = moment + timedelta(minutes=15 * max(1, round(span * share / 900)))
             if end >= self.now or (stuck and rng.random() < 0.5):
                 break  # still open at this stage
             outcome = ""
@@ -178,15 +180,13 @@ class Simulator:
             st.completed_at, st.completed_by_id, st.result_note, st.outcome = end, owner, note, outcome
             st.duration_seconds = int((end - moment).total_seconds())
             st.sla_met = end <= st.due_at
-            spec.events.append(TicketEvent(kind=c.EventKind.STAGE_COMPLETED, actor_id=owner, occurred_at=end,
-                                           stage=st, note=note))
+            self._event(spec, kind=c.EventKind.STAGE_COMPLETED, actor_id=owner, occurred_at=end, stage=st, note=note)
             moment = end
             if rng.random() < 0.5:
                 owner = self._staff(unit_id)
             if unhappy:
                 t.reopen_count += 1
-                spec.events.append(TicketEvent(kind=c.EventKind.REOPENED, actor_id=owner, occurred_at=end,
-                                               stage=st, note=note))
+                self._event(spec, kind=c.EventKind.REOPENED, actor_id=owner, occurred_at=end, stage=st, note=note)
                 pos = flow.index(c.Stage.RECTIFY)
                 continue
             pos += 1
@@ -198,8 +198,12 @@ class Simulator:
             t.closed_at = last.completed_at
             t.hours_to_close = (Decimal((t.closed_at - created).total_seconds()) / 3600).quantize(
                 Decimal("0.01"), ROUND_HALF_UP)
-            spec.events.append(TicketEvent(kind=c.EventKind.CLOSED, actor_id=last.owner_id, occurred_at=t.closed_at))
+            self._event(spec, kind=c.EventKind.CLOSED, actor_id=last.owner_id, occurred_at=t.closed_at)
         return spec
+
+    def _event(self, spec: _Spec, **fields) -> None:
+        if self.with_events:
+            spec.events.append(TicketEvent(**fields))
 
 
 def _write(specs: list[_Spec]) -> tuple[list[Ticket], list[TicketStage]]:
@@ -283,8 +287,10 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
     return counts
 
 
-def generate(n: int, seed: int = 1, *, now: datetime | None = None, log=None) -> dict:
-    """Bench data: `n` tickets with their stages and events, bulk-inserted in batches.
+def generate(n: int, seed: int = 1, *, now: datetime | None = None, with_events: bool = False, log=None) -> dict:
+    """Bench data: `n` tickets with their stages (and, if asked, their events), bulk-inserted
+    in batches. Events are off by default: the pages the bench measures (work queue, complaint
+    analysis) never read them, and they are the largest table.
 
     Needs customers and staff (the bench's customer generator first). Ticket numbers are
     "TK-B<seed>-<i>" so that several runs with different seeds can coexist."""
@@ -293,7 +299,7 @@ def generate(n: int, seed: int = 1, *, now: datetime | None = None, log=None) ->
     if not customers or not all_staff:
         raise RuntimeError("generate() needs customers and staff first")
     now = now or timezone.now()
-    sim = Simulator(seed, now, customers, by_unit, all_staff, supervisors)
+    sim = Simulator(seed, now, customers, by_unit, all_staff, supervisors, with_events=with_events)
     total_stages = 0
     for start in range(0, n, BATCH):
         specs = [sim.ticket(i, f"TK-B{seed:02d}-{i + 1:07d}") for i in range(start, min(n, start + BATCH))]
