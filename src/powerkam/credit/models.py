@@ -82,6 +82,9 @@ class BehaviourRating(models.Model):
     arrears = models.DecimalField(_("arrears"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     is_current = models.BooleanField(_("current"), default=True)
+    # The figures the level and reasons were computed from; the nightly job skips rows whose
+    # fingerprint has not changed (no JSON to decode or compare for 100,000 customers).
+    fingerprint = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
