@@ -19,7 +19,7 @@ def _fast_hasher(settings):
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", scale=200, seed=7, verbosity=0)
+    call_command("load_demo", scale=200, seed=7, verbosity=0, archive_only=True)
 
 
 def test_org_tree_company_regions_stations(demo):
@@ -70,7 +70,7 @@ def test_correct_records_are_consistent(demo):
 
 
 def test_a_larger_demo_has_findings_of_several_rules(db):
-    call_command("load_demo", scale=600, seed=3, verbosity=0)
+    call_command("load_demo", scale=600, seed=3, verbosity=0, archive_only=True)
     rules = set(DataQualityFinding.objects.values_list("rule", flat=True))
     assert len(rules) >= 4
 
@@ -116,3 +116,18 @@ def test_credit_code_generator_is_valid_and_unique():
     codes = {make_credit_code(n, "91", "320102") for n in range(5000)}
     assert len(codes) == 5000
     assert all(is_valid_uscc(code) for code in codes)
+
+
+def test_full_demo_fills_every_module(db, capsys):
+    """`make run`'s demo: after the archive, every module's demo data in layer order."""
+    from powerkam.billing.models import Bill
+    from powerkam.core.models import Task
+
+    call_command("load_demo", scale=120, seed=2)
+    out = capsys.readouterr().out
+    assert "Module demo data loaded" in out
+    for name in ("billing:", "receivables:", "credit:", "tickets:", "visits:", "outages:", "surveys:"):
+        assert name in out
+    assert Bill.objects.exists()
+    assert Bill.objects.filter(paid_amount__gt=0).exists()  # receivables paid the billing demo's bills
+    assert Task.objects.filter(status=Task.Status.OPEN).exists()

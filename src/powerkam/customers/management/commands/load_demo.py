@@ -16,8 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="Number of customers (default %(default)s).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same data.")
         parser.add_argument("--skip-quality", action="store_true", help="Do not run the data-quality rules afterwards.")
+        parser.add_argument("--archive-only", action="store_true",
+                            help="Only the archive (org, staff, customers); no bills, payments, credit, tickets, visits, outages, surveys.")
 
-    def handle(self, *args, if_empty=False, scale=DEFAULT_SCALE, seed=1, skip_quality=False, verbosity=1, **options):
+    def handle(self, *args, if_empty=False, scale=DEFAULT_SCALE, seed=1, skip_quality=False, archive_only=False,
+               verbosity=1, **options):
         if Customer.objects.exists():
             if if_empty:
                 if verbosity:
@@ -38,4 +41,17 @@ class Command(BaseCommand):
                 f"{counts['supply_points']:,} supply points, {counts['transformers']:,} transformers, "
                 f"{counts['metering_points']:,} metering points, {counts['contracts']:,} contracts, "
                 f"{counts['staff']} staff; {quality.get('opened', 0):,} data-quality findings."))
+        if not archive_only:
+            from django.utils import timezone
+
+            from powerkam.core.demo import load_module_demos
+
+            started = time.perf_counter()
+            modules = load_module_demos(seed=seed, today=timezone.localdate(), log=log)
+            if verbosity:
+                summary = "; ".join(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in c.items() if isinstance(v, int))
+                                    for name, c in modules.items())
+                self.stdout.write(self.style.SUCCESS(
+                    f"Module demo data loaded in {time.perf_counter() - started:.1f} s — {summary}"))
+        if verbosity:
             self.stdout.write("Run `manage.py demo_logins` for the demo accounts.")
