@@ -64,18 +64,18 @@ def test_archive_kinds_are_registered():
 
 
 @pytest.mark.parametrize("kind, columns, importer, message", [
-    ("Bills", COLUMNS, ContactTitleImporter, "lower-case"),
+    ("Widgets", COLUMNS, ContactTitleImporter, "lower-case"),
     ("a_kind_name_much_too_long_", COLUMNS, ContactTitleImporter, "lower-case"),
-    ("bills", (), ContactTitleImporter, "non-empty"),
-    ("bills", (COLUMNS[1], COLUMNS[1]), ContactTitleImporter, "two columns"),
-    ("bills", COLUMNS, object(), "Importer subclass"),
+    ("test_widgets", (), ContactTitleImporter, "non-empty"),
+    ("test_widgets", (COLUMNS[1], COLUMNS[1]), ContactTitleImporter, "two columns"),
+    ("test_widgets", COLUMNS, object(), "Importer subclass"),
     ("customers", COLUMNS, ContactTitleImporter, "already registered"),
 ])
 def test_register_refuses_bad_kinds(kind, columns, importer, message):
     with pytest.raises(ValueError, match=message):
         registry.register_kind(kind, "x", columns, importer)
     assert registry.get_kind("customers").importer_class is services.CustomerImporter
-    assert not registry.is_kind("bills")
+    assert not registry.is_kind("test_widgets")
 
 
 def test_registered_kind_on_page_template_and_api(titles_kind, login, clerk):

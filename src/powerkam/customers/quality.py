@@ -50,6 +50,7 @@ CUSTOMER_FIELDS = (
 )
 TASK_KEY = "dq:{pk}"  # work-queue task of one finding
 TASK_DUE_DAYS = 7  # a finding's task is due a week after detection
+LINK_PLACEHOLDER = 987654321987
 
 
 def _fmt(value: Decimal) -> str:
@@ -255,7 +256,7 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
             DataQualityFinding.objects.filter(pk__in=resolved_ids).update(
                 status=DataQualityFinding.Status.RESOLVED, resolved_at=now)
         if to_create:
-            DataQualityFinding.objects.bulk_create(to_create, batch_size=1000)
+            _insert_findings(to_create)
         if to_update:
             DataQualityFinding.objects.bulk_update(to_update, ["params"], batch_size=1000)
         if to_create and to_create[0].pk is None:  # a database that returns no ids from bulk inserts
@@ -272,6 +273,36 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
         if resolved_ids:
             close_finding_tasks(resolved_ids)
     return {"opened": len(to_create), "resolved": len(resolved_ids)}
+
+
+def _insert_findings(findings: list) -> None:
+    """Insert new findings with one multi-row INSERT … RETURNING id per 1,000 (PostgreSQL and
+    SQLite ≥ 3.35) and set their pk: what bulk_create does, without its per-field preparation,
+    which dominated evaluating the rules after a 100,000-customer import."""
+    import json
+
+    from django.db import connection
+
+    from .models import DataQualityFinding
+
+    qn = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ("customer_id", "rule", "params", "status", "detected_at")
+    table = qn(DataQualityFinding._meta.db_table)
+    row = "(%s, %s, %s::jsonb, %s, %s)" if connection.vendor == "postgresql" else "(%s, %s, %s, %s, %s)"
+    for start in range(0, len(findings), 1000):
+        chunk = findings[start:start + 1000]
+        values = []
+        for f in chunk:
+            values += [f.customer_id, f.rule, json.dumps(f.params), DataQualityFinding.Status.OPEN.value,
+                       adapt(f.detected_at)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES "
+                           + ", ".join([row] * len(chunk)) + f" RETURNING {qn('id')}", values)
+            ids = [row[0] for row in cursor.fetchall()]
+        for f, pk in zip(chunk, ids, strict=True):
+            f.pk = f.id = pk
+            f.status = DataQualityFinding.Status.OPEN
 
 
 def task_assignees(customers: Iterable) -> dict[int, int]:
@@ -324,6 +355,7 @@ def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
     if not findings:
         return 0
     assignees = task_assignees(facts[cid].c for cid in {f[1] for f in findings} if cid in facts)
+    link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"  # reverse() once, not per row
     specs = []
     for pk, cid, code, params, detected in findings:
         if cid not in assignees:
@@ -334,9 +366,9 @@ def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
             "customer_id": cid, "org_unit_id": cust.org_unit_id,
             "due_at": timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS),
             "title": f"{rule_label(code)} · {cust.name}", "detail": finding_text(code, params),
-            "link": reverse("customers:detail", args=[cid]) + "?tab=quality",
+            "link": link.replace(str(LINK_PLACEHOLDER), str(cid), 1),
         })
-    return len(workqueue.open_tasks_bulk(specs))
+    return workqueue.open_tasks_bulk(specs)
 
 
 def close_finding_tasks(finding_ids: Iterable[int]) -> int:

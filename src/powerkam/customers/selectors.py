@@ -42,7 +42,10 @@ def customer_export_columns(user) -> list[Column]:
         return Customer._meta.get_field(name).verbose_name
 
     def display(name: str):
-        return lambda row: getattr(row, f"get_{name}_display")() if getattr(row, name) else ""
+        # One {code: label} map per export, not get_FOO_display() per cell (which rebuilds a dict
+        # of the lazy labels on every call: the biggest cost of a 10,000-row export).
+        labels = {code: str(label) for code, label in Customer._meta.get_field(name).flatchoices}
+        return lambda row: labels.get(getattr(row, name), getattr(row, name)) if getattr(row, name) else ""
 
     return [
         Column(label("number"), lambda r: r.number),

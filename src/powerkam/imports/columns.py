@@ -174,6 +174,11 @@ def parse_date(value: Any, spec: ColumnSpec) -> date:
     if isinstance(value, date):
         return value
     text = cell_text(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)  # the usual 2024-05-31, without strptime
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
             return datetime.strptime(text, fmt).date()

@@ -30,6 +30,8 @@ class Column:
 
 
 def safe_cell(value: Any) -> Any:
+    if type(value) is str:  # the usual cell first
+        return "'" + value if value.startswith(_DANGEROUS) else value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -32,9 +32,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from powerkam.core.scoping import customer_scope_q, visible_customers
+from powerkam.core.workqueue import insert_history_rows
 from powerkam.customers import quality
 from powerkam.customers import services as customer_services
 from powerkam.customers.models import (
@@ -50,6 +50,7 @@ from powerkam.customers.models import (
 )
 from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Staff
 
+from . import columns as cols
 from .columns import (
     COLUMNS,
     CUSTOMER_NUMBER_REF,
@@ -84,6 +85,12 @@ PREVIEW_ROWS = 20
 TIMELINE_KIND = "archive.imported"
 
 ProgressCallback = Callable[[int, int], None]
+
+# Parsers whose result depends on the cell text only: a file repeats the same few values
+# (大工业, 10kV, 是, dates…), so each distinct text is parsed once per column and file.
+MEMO_PARSERS = frozenset((cols.parse_choice, cols.parse_bool, cols.parse_date, cols.parse_decimal,
+                          cols.parse_positive_int))
+MEMO_SIZE = 5000
 
 
 @dataclass
@@ -195,6 +202,7 @@ class Importer:
         self.touched: set[int] = set()
         self.timeline_done: set[int] = set()
         self.change_reason = (_("Imported from %(file)s") % {"file": filename})[:100]
+        self._memo: dict[int, dict[str, tuple[Any, str | None]]] = {c.index: {} for c in columns}
 
     # -- helpers
     def header(self, field_name: str) -> str:
@@ -228,10 +236,20 @@ class Importer:
                     self.result.add_error(row, col.header, _("This column is required."))
                     ok = False
                 continue
-            try:
-                parsed[col.spec.field] = col.spec.parse(raw, col.spec)
-            except ValueError as exc:
-                self.result.add_error(row, col.header, str(exc))
+            memo = self._memo.get(col.index) if col.spec.parse in MEMO_PARSERS and type(raw) is str else None
+            if memo is not None and raw in memo:
+                value, message = memo[raw]
+            else:
+                try:
+                    value, message = col.spec.parse(raw, col.spec), None
+                except ValueError as exc:
+                    value, message = None, str(exc)
+                if memo is not None and len(memo) < MEMO_SIZE:
+                    memo[raw] = (value, message)
+            if message is None:
+                parsed[col.spec.field] = value
+            else:
+                self.result.add_error(row, col.header, message)
                 ok = False
         return parsed, ok
 
@@ -282,25 +300,31 @@ class Importer:
         creates = [p.obj for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
         audited = hasattr(self.model, "history")
+        actor_id = self.actor.pk if self.actor else None
         if creates:
+            self.model.objects.bulk_create(creates, batch_size=WRITE_BATCH_SIZE)
             if audited:
-                bulk_create_with_history(creates, self.model, batch_size=WRITE_BATCH_SIZE, default_user=self.actor,
-                                         default_change_reason=self.change_reason)
-            else:
-                self.model.objects.bulk_create(creates, batch_size=WRITE_BATCH_SIZE)
+                self._history(creates, "+", actor_id)
         if updates:
             fields = sorted({f for p in updates for f in p.changed})
+            objs = [p.obj for p in updates]
+            self.model.objects.bulk_update(objs, fields, batch_size=WRITE_BATCH_SIZE)
             if audited:
-                bulk_update_with_history([p.obj for p in updates], self.model, fields, batch_size=WRITE_BATCH_SIZE,
-                                         default_user=self.actor, default_change_reason=self.change_reason)
-            else:
-                self.model.objects.bulk_update([p.obj for p in updates], fields, batch_size=WRITE_BATCH_SIZE)
+                self._history(objs, "~", actor_id)
         for p in plans:  # created customers got their primary key from bulk_create
             if p.customer_id is None and isinstance(p.obj, Customer):
                 p.customer_id = p.obj.pk
         touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
         self.touched |= touched
         self.add_timeline(touched - self.timeline_done)
+
+    def _history(self, objs: list[models.Model], history_type: str, actor_id: int | None) -> None:
+        """History rows of rows just written, copied by the database (workqueue.insert_history_rows),
+        by the actor with the file name as the reason."""
+        if objs and objs[0].pk is None:  # Django returns ids from bulk inserts on PostgreSQL and SQLite ≥ 3.35
+            raise RuntimeError("The database returned no ids from a bulk insert (PostgreSQL or SQLite ≥ 3.35 needed).")
+        insert_history_rows(self.model, [o.pk for o in objs], user_id=actor_id, reason=self.change_reason,
+                            history_type=history_type)
 
     def add_timeline(self, customer_ids: set[int]) -> None:
         if not customer_ids:
