@@ -251,7 +251,7 @@ def phase_import(args) -> dict:
     headers = [c.value for c in next(load_workbook(io.BytesIO(template_xlsx("customers")), read_only=True).active.iter_rows(max_row=1))]
     by_header = {spec.zh: spec.field for spec in COLUMNS["customers"]}
     fields = [by_header.get(h) for h in headers]
-    first_number = 3900000000 if fmt == "csv" else 3800000000
+    first_number = args.import_first_number or (3900000000 if fmt == "csv" else 3800000000)
     path = OUT / f"import-customers-{args.import_rows}.{fmt}"
     started = time.perf_counter()
     rows = _import_rows(args.import_rows, args.seed + (7 if fmt == "csv" else 11), first_number)
@@ -320,7 +320,8 @@ def fresh_database(args) -> dict:
 def run_phase(name: str, args, env: dict, extra: list[str] | None = None) -> dict:
     cmd = [sys.executable, __file__, "--phase", name, "--customers", str(args.customers), "--seed", str(args.seed),
            "--repeat", str(args.repeat), "--export-repeat", str(args.export_repeat),
-           "--import-rows", str(args.import_rows), *(extra or [])]
+           "--import-rows", str(args.import_rows), "--import-first-number", str(args.import_first_number),
+           *(extra or [])]
     print(f"… {name} {' '.join(extra or [])}", flush=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     for line in proc.stdout.splitlines():
@@ -371,6 +372,9 @@ def main() -> None:
     parser.add_argument("--export-repeat", type=int, default=5)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--import-formats", default="csv,xlsx", help="comma-separated; empty to skip the import")
+    parser.add_argument("--import-first-number", type=int, default=0,
+                        help="first customer number of the imported file (re-measuring on a reused database "
+                             "needs numbers not imported yet)")
     parser.add_argument("--reuse", action="store_true", help="keep the database and skip loading (re-measure)")
     parser.add_argument("--phase", choices=tuple(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--import-format", default="csv", help=argparse.SUPPRESS)
