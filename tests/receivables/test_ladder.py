@@ -43,7 +43,7 @@ def test_steps_on_the_exact_days(world, bill_maker):
         run_ladder(D + timedelta(days=offset))
         expected.append((step, D + timedelta(days=offset)))
         assert _steps(bill) == expected, f"step {step} on D{offset:+d}"
-    tasks = {t.key: t for t in Task.objects.filter(key__startswith=f"ladder:bill:{bill.pk}:").exclude(key__contains=":notify:")}
+    tasks = {t.key: t for t in Task.objects.filter(key__startswith=f"ladder:bill:{bill.pk}:")}
     assert set(tasks) == {f"ladder:bill:{bill.pk}:{k}" for k in ("reminder", "warning", "collection", "investigation")}
     assert {t.assignee for t in tasks.values()} == {m1}
     assert all(t.kind == "ladder_step" and t.customer == c1 and t.link == f"/receivables/bills/{bill.pk}/" for t in tasks.values())
@@ -58,7 +58,8 @@ def test_steps_on_the_exact_days(world, bill_maker):
     assert entry.listed_on == D + timedelta(days=30)
     # Every unit's supervisors are notified (one supervisor in the fixture).
     assert entry.units_notified == 1
-    assert Task.objects.filter(key=f"ladder:bill:{bill.pk}:investigation:notify:{world['sup'].pk}").exists()
+    bulletin = Task.objects.get(key=f"ladder:blacklist:{D + timedelta(days=30)}:{world['sup'].pk}")
+    assert bulletin.assignee == world["sup"] and bill.number in bulletin.detail
 
 
 def test_running_twice_for_a_day_changes_nothing(world, bill_maker):

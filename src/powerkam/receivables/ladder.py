@@ -64,6 +64,7 @@ class _Supervisors:
             self.all.append(s)
             if s.org_unit_id:
                 self.by_unit[s.org_unit_id].append(s)
+        self.unit_count = len(self.by_unit)
 
     def nearest(self, org_unit) -> Staff | None:
         if org_unit is None:
@@ -139,22 +140,11 @@ def _apply_step(bill: Bill, step: int, day: date, due_on: date, supervisors: _Su
         extra["notice"] = notice.number
     elif step == Step.INVESTIGATION:
         entry, created = BlacklistEntry.objects.get_or_create(bill=bill, defaults={
-            "customer": customer, "listed_on": day,
+            "customer": customer, "listed_on": day, "units_notified": supervisors.unit_count,
             "reason": _("Bill %(n)s overdue 30 days: %(a)s yuan") % {"n": bill.number, "a": outstanding}})
         if created:
             counts["blacklisted"] += 1
-            units = set()
-            for sup in supervisors.all:
-                workqueue.open_task(
-                    kind=Task.Kind.LADDER_STEP, assignee=sup, customer=customer, org_unit=sup.org_unit,
-                    key=f"ladder:bill:{bill.pk}:{c.LADDER_KEYS[step]}:notify:{sup.pk}",
-                    title=_("Blacklist notice: %(c)s (bill %(n)s, %(a)s yuan, 30 days overdue)") % {
-                        "c": customer.name, "n": bill.number, "a": outstanding},
-                    detail=_("For information: the customer has been listed as a bad customer. Do not extend credit."),
-                    due_at=add_workdays(day, 2), link=reverse("receivables:bill", args=[bill.pk]))
-                units.add(sup.org_unit_id)
-            entry.units_notified = len(units)
-            entry.save(update_fields=["units_notified"])
+            counts.setdefault("_bulletin", []).append((customer, bill, outstanding))
     assignee = responsible(customer, supervisors)
     task = None
     params = {"n": bill.number, "c": customer.name, "d": due_on, **extra}
@@ -173,6 +163,19 @@ def _apply_step(bill: Bill, step: int, day: date, due_on: date, supervisors: _Su
     add_timeline_event(customer, "ladder", _(STEP_TITLES[step]) % params,
                        detail=_("Outstanding %(a)s yuan.") % {"a": outstanding}, occurred_at=_at(day))
     counts["steps"] += 1
+
+
+def _notify_units(day: date, listed: list, supervisors: _Supervisors) -> None:
+    """"All units notified": one bulletin task per active supervisor listing the customers
+    blacklisted today (one task per supervisor and day, not per bill)."""
+    lines = "\n".join(f"{cu.number} {cu.name}: {bill.number}, {amount}" for cu, bill, amount in listed)
+    for sup in supervisors.all:
+        workqueue.open_task(
+            kind=Task.Kind.LADDER_STEP, assignee=sup, org_unit=sup.org_unit, key=f"ladder:blacklist:{day}:{sup.pk}",
+            title=_("Blacklist bulletin %(d)s: %(n)s customers listed (30 days overdue)") % {"d": day, "n": len(listed)},
+            detail=_("For information: these customers have been listed as bad customers. Do not extend credit.")
+            + "\n" + lines,
+            due_at=add_workdays(day, 2), link=reverse("receivables:board") + "?step=4")
 
 
 def run_ladder(day: date) -> dict:
@@ -211,6 +214,8 @@ def run_ladder(day: date) -> dict:
             with transaction.atomic():
                 for step in todo[pk]:
                     _apply_step(bill, step, day, due_of[pk], supervisors, counts)
+    if counts.get("_bulletin"):
+        _notify_units(day, counts["_bulletin"], supervisors)
     return {k: v for k, v in counts.items() if not k.startswith("_")}
 
 
