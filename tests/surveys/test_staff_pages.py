@@ -193,3 +193,18 @@ def test_list_and_loss_pages_issue_a_constant_number_of_queries(people, login, d
         answered(people["c1" if i % 2 else "c2"], 1 + i % 5)
         request_survey(customer=people["c2"], kind="visit")
     assert (count(reverse("surveys:list")), count(reverse("surveys:loss"))) == small
+
+
+def test_customer_360_tab(people, login, django_assert_max_num_queries):
+    answered(people["c1"], 4, comment="很好")
+    answered(people["c1"], 2)
+    client = login(people["m1"])
+    client.get(reverse("surveys:list"))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("surveys:customer_tab", args=[people["c1"].pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Average overall satisfaction 3.0/5 over 2 answers." in html
+    assert "很好" in html
+    assert client.get(reverse("surveys:customer_tab", args=[people["c2"].pk])).status_code == 404
+    detail = client.get(reverse("customers:detail", args=[people["c1"].pk])).content.decode()
+    assert reverse("surveys:customer_tab", args=[people["c1"].pk]) in detail

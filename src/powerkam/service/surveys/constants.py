@@ -61,4 +61,5 @@ CATEGORY_LABELS = {
     "complaint": _("Complaint"),
     "suggestion": _("Suggestion"),
     "praise": _("Praise"),
+    "visit": _("Visit"),  # visits pass category "visit"
 }

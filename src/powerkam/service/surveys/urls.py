@@ -9,5 +9,6 @@ urlpatterns = [
     path("exit/", views.send_exit_survey, name="send_exit"),
     path("analysis/", views.analysis, name="analysis"),
     path("loss/", views.loss, name="loss"),
+    path("customer/<int:pk>/", views.customer_tab, name="customer_tab"),
     path("s/<str:token>/", views.answer, name="answer"),
 ]

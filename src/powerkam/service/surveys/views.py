@@ -288,3 +288,17 @@ def loss(request):
                "chart": {"labels": [r.unit for r in rows], "rates": [r.rate for r in rows],
                          "name": _("Loss rate %")}}
     return render(request, "surveys/loss.html", context)
+
+
+# --- customer 360 tab ---------------------------------------------------------------------------
+
+
+@login_required
+def customer_tab(request, pk: int):
+    """The customer's surveys and answers (an htmx fragment on the 360 page): 3 queries."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    rows = list(selectors.invitations(request.user).filter(customer=customer).order_by("-sent_at", "-id")[:50])
+    answered = [i.response for i in rows if i.state == c.Status.ANSWERED and i.kind != c.Kind.EXIT]
+    average = round(sum(a.overall for a in answered) / len(answered), 2) if answered else None
+    return render(request, "surveys/customer_tab.html", {"customer": customer, "rows": rows, "average": average,
+                                                         "answered": len(answered)})
