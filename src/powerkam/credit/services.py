@@ -542,8 +542,13 @@ _UPDATE_COLUMNS = ("rated_on", "level", "on_time_rate", "bills_due", "bills_late
 _PG_CASTS = ("date", "varchar", "numeric", "integer", "integer", "integer", "numeric", "numeric", "jsonb", "varchar")
 
 
-def _update_in_place(rows: list[tuple], batch: int = 2000) -> None:
-    """UPDATE … FROM (VALUES …): one statement per `batch` ratings (Django's bulk_update builds a
+def _batch(width: int) -> int:
+    """Rows per statement within the bound-parameter limit (PostgreSQL 65,535; SQLite 32,766)."""
+    return (60000 if connection.vendor == "postgresql" else 30000) // width
+
+
+def _update_in_place(rows: list[tuple]) -> None:
+    """UPDATE … FROM (VALUES …): one statement per few thousand ratings (Django's bulk_update builds a
     CASE per column and row, far too slow for 100,000 rows). Rows are (id, *_UPDATE_COLUMNS)."""
     if not rows:
         return
@@ -552,12 +557,33 @@ def _update_in_place(rows: list[tuple], batch: int = 2000) -> None:
     sets = ", ".join(
         f"{col} = v.column{i + 2}" + (f"::{_PG_CASTS[i]}" if pg else "") for i, col in enumerate(_UPDATE_COLUMNS))
     width = len(_UPDATE_COLUMNS) + 1
+    batch = _batch(width)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
             first = "v.column1::bigint" if pg else "v.column1"
             cursor.execute(f"UPDATE {table} AS r SET {sets} FROM (VALUES {values}) AS v WHERE r.id = {first}",
+                           [p for row in chunk for p in row])
+
+
+_INSERT_COLUMNS = ("customer_id", "since", "rated_on", "is_current", "level", "on_time_rate", "bills_due", "bills_late",
+                   "max_days_overdue", "avg_days_overdue", "arrears", "reasons", "fingerprint", "created_at")
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Multi-row INSERT of new current ratings (bulk_create's per-field preparation costs more
+    than the database for 100,000 rows). Values are already in database form."""
+    if not rows:
+        return
+    table = BehaviourRating._meta.db_table
+    cols = ", ".join(_INSERT_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
+    batch = _batch(len(_INSERT_COLUMNS))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}",
                            [p for row in chunk for p in row])
 
 
@@ -619,8 +645,9 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
     config = "/".join(f"{lv.code}:{lv.min_on_time_rate}:{lv.max_days_overdue}:{lv.max_arrears}:{lv.name}" for lv in levels)
     config_sig = hashlib.sha1(config.encode()).hexdigest()[:10]
 
-    new_rows: list[BehaviourRating] = []
+    new_rows: list[tuple] = []
     updates: list[tuple] = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     close_ids: list[int] = []
     skipped = 0
     empty = _Metrics()
@@ -644,10 +671,8 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
         if cur is None or cur[1] != level.code:
             if cur is not None:
                 close_ids.append(cur[0])
-            new_rows.append(BehaviourRating(
-                customer_id=cid, since=day, rated_on=day, is_current=True, level=level.code, on_time_rate=rate,
-                bills_due=m.due, bills_late=m.late, max_days_overdue=m.max_days, avg_days_overdue=avg,
-                arrears=m.arrears, reasons=reasons, fingerprint=fingerprint))
+            new_rows.append((cid, day, day, True, level.code, rate, m.due, m.late, m.max_days, avg, m.arrears,
+                             json.dumps(reasons, ensure_ascii=False), fingerprint, now))
         else:
             updates.append((cur[0], day, level.code, rate, m.due, m.late, m.max_days, avg, m.arrears,
                             json.dumps(reasons, ensure_ascii=False), fingerprint))
@@ -655,7 +680,7 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
     with transaction.atomic():
         for i in range(0, len(close_ids), 5000):
             BehaviourRating.objects.filter(pk__in=close_ids[i:i + 5000]).update(is_current=False)
-        BehaviourRating.objects.bulk_create(new_rows, batch_size=2000)
+        _insert_rows(new_rows)
         _update_in_place(updates)
         # Unchanged ratings: only the day they were last confirmed moves, in one statement.
         BehaviourRating.objects.filter(is_current=True, rated_on__lt=day, customer__in=customers).update(rated_on=day)
