@@ -100,7 +100,7 @@ class OutageDelivery(models.Model):
     contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
     contact_name = models.CharField(_("contact"), max_length=60, blank=True)
-    channel = models.CharField(_("channel"), max_length=8, choices=c.Channel.choices)
+    channel = models.CharField(_("delivery channel"), max_length=8, choices=c.Channel.choices)
     address = models.CharField(_("address"), max_length=254)
     status = models.CharField(_("delivery status"), max_length=8, choices=c.DeliveryStatus.choices)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

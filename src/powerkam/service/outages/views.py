@@ -185,7 +185,7 @@ REPORT_COLUMNS = [
     Column(gettext_lazy("key account"), lambda r: r["notice"].is_key_account),
     Column(gettext_lazy("supply points"), lambda r: r["notice"].supply_points),
     Column(gettext_lazy("contact"), lambda r: r["delivery"].contact_name if r["delivery"] else ""),
-    Column(gettext_lazy("channel"), lambda r: r["delivery"].get_channel_display() if r["delivery"] else ""),
+    Column(gettext_lazy("delivery channel"), lambda r: r["delivery"].get_channel_display() if r["delivery"] else ""),
     Column(gettext_lazy("address"), lambda r: r["delivery"].address if r["delivery"] else ""),
     Column(gettext_lazy("delivery status"), lambda r: r["delivery"].get_status_display() if r["delivery"] else ""),
     Column(gettext_lazy("sent at"), lambda r: r["delivery"].sent_at if r["delivery"] else None),

@@ -27,7 +27,7 @@ class SurveyInvitation(models.Model):
     category = models.CharField(_("ticket type"), max_length=40, blank=True, db_index=True)
     contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
-    channel = models.CharField(_("channel"), max_length=8, choices=c.Channel.choices)
+    channel = models.CharField(_("delivery channel"), max_length=8, choices=c.Channel.choices)
     address = models.CharField(_("address"), max_length=254, blank=True)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=c.Status.choices, default=c.Status.SENT,

@@ -129,7 +129,7 @@ INVITATION_COLUMNS = [
     Column(gettext_lazy("customer name"), lambda i: i.customer.name),
     Column(gettext_lazy("unit"), lambda i: i.customer.org_unit.name),
     Column(gettext_lazy("contact"), lambda i: i.contact.name if i.contact_id else ""),
-    Column(gettext_lazy("channel"), lambda i: i.get_channel_display()),
+    Column(gettext_lazy("delivery channel"), lambda i: i.get_channel_display()),
     Column(gettext_lazy("address"), lambda i: i.address),
     Column(gettext_lazy("status"), lambda i: str(c.Status(i.state).label)),
     Column(gettext_lazy("expires at"), lambda i: i.expires_at),
