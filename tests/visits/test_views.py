@@ -272,3 +272,17 @@ def test_briefing_and_tab_show_open_tickets(login, team, key_account, today):
     tab = client.get(reverse("visits:customer_tab", args=[customer.pk]))
     assert tab.context["tickets_count"] == 1
     assert "抄表数据异常" in tab.content.decode()
+
+
+def test_calendar_cell_shows_six_and_counts_the_rest(login, team, key_account, today):
+    from powerkam.service.visits.selectors import calendar_weeks, visible_visits
+
+    day = today + timedelta(days=1)
+    for i in range(8):
+        services.plan_visit(customer=key_account(name=f"客户{i:02d}"), planned_on=day, today=today)
+    weeks = calendar_weeks(visible_visits(team["manager"]), "week", day)
+    cell = next(cell for week in weeks for cell in week if cell["day"] == day)
+    assert [v.customer.name for v in cell["visits"]] == [f"客户{i:02d}" for i in range(6)]
+    assert cell["more"] == 2
+    page = login(team["manager"]).get(reverse("visits:calendar"), {"date": day.isoformat(), "view": "week"})
+    assert "+2 more" in page.content.decode()

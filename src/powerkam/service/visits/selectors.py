@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.apps import apps
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from powerkam.core.models import Task
@@ -99,14 +100,17 @@ def calendar_range(view: str, anchor: date) -> tuple[date, date]:
 
 
 def calendar_weeks(qs: QuerySet, view: str, anchor: date) -> list[list[dict]]:
-    """Weeks of day cells {day, visits (≤ CELL_LIMIT), more, in_month}. One query."""
+    """Weeks of day cells {day, visits (≤ CELL_LIMIT), more, in_month}. Two queries whatever the
+    number of visits: a count per day, and at most CELL_LIMIT visits per day (ROW_NUMBER window)."""
     start, end = calendar_range(view, anchor)
+    base = qs.filter(planned_on__range=(start, end)).exclude(status=c.VisitStatus.CANCELLED)
+    counts = dict(base.order_by().values("planned_on").annotate(n=Count("pk")).values_list("planned_on", "n"))
     by_day: dict[date, list] = {}
-    counts: dict[date, int] = {}
-    for v in (visit_list_queryset(qs).filter(planned_on__range=(start, end)).exclude(status=c.VisitStatus.CANCELLED)
-              .order_by("planned_on", "customer__name", "pk")):
-        counts[v.planned_on] = counts.get(v.planned_on, 0) + 1
-        if counts[v.planned_on] <= CELL_LIMIT:
+    if counts:
+        rank = Window(RowNumber(), partition_by=[F("planned_on")], order_by=[F("customer__name").asc(), F("pk").asc()])
+        shown = (visit_list_queryset(base).annotate(cell_rank=rank).filter(cell_rank__lte=CELL_LIMIT)
+                 .order_by("planned_on", "cell_rank"))
+        for v in shown:
             by_day.setdefault(v.planned_on, []).append(v)
     weeks, day = [], start
     while day <= end:
