@@ -18,7 +18,14 @@ from django.utils import timezone
 from . import constants as c
 from .calculator import Load, Surcharge, TariffSpec, calculate
 from .models import Bill, BillLine, MeterReading, Tariff, TariffSurcharge, TariffTimeBand
-from .services import TIMELINE_KIND, bill_number, due_date_for, issue_date_for
+from .services import (
+    LINE_COLUMNS,
+    TIMELINE_KIND,
+    bill_number,
+    due_date_for,
+    insert_rows,
+    issue_date_for,
+)
 
 MONTHS = 24
 VOLTAGES = ("0.4", "10", "20", "35", "110", "220")
@@ -223,18 +230,12 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
 BILL_COLUMNS = ("customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
                 "max_demand_kw", "power_factor", "pf_adjustment_rate", "energy_charge", "basic_charge",
                 "pf_adjustment", "surcharges", "total", "paid_amount", "status", "source", "created_at")
-LINE_COLUMNS = ("bill_id", "item", "label", "quantity", "unit", "unit_price", "amount", "sort")
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], *, returning: bool = True) -> list[int]:
-    """Plain executemany INSERTs (no model instances: 48k bills and 340k lines in seconds). For the
-    bills, returns the new ids in row order (read back by bill number, which is unique)."""
-    qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(table)} ({', '.join(qn(col) for col in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
-    with connection.cursor() as cur:
-        for start in range(0, len(rows), 5000):
-            cur.executemany(sql, rows[start:start + 5000])
+    """executemany INSERTs; for the bills, returns the new ids in row order (read back by bill
+    number, which is unique)."""
+    insert_rows(table, columns, rows)
     if not returning:
         return []
     ids = dict(Bill.objects.filter(period__gte=min(r[2] for r in rows)).values_list("number", "pk")) if rows else {}
