@@ -1,5 +1,8 @@
 """Fill a .po catalogue from JSON files mapping msgid → translation (used when the catalogue
-is regenerated with `manage.py makemessages`). Usage: merge_translations.py PO JSON [JSON…]"""
+is regenerated with `manage.py makemessages`). Usage: merge_translations.py PO JSON [JSON…]
+
+A key "context\u0004msgid" (gettext's separator) translates only the entry with that msgctxt
+(pgettext); a plain msgid key translates entries without a context."""
 
 import json
 import sys
@@ -12,7 +15,7 @@ for path in sys.argv[2:]:
     mapping.update(json.load(open(path, encoding="utf-8")))
 filled = 0
 for entry in po:
-    text = mapping.get(entry.msgid)
+    text = mapping.get(f"{entry.msgctxt}\x04{entry.msgid}") if entry.msgctxt else mapping.get(entry.msgid)
     if not text:
         continue
     if entry.msgid_plural:
