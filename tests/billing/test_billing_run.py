@@ -72,6 +72,11 @@ def test_clerk_runs_from_the_page_and_manager_cannot(setup, org_tree, make_staff
     manager = login(make_staff("manager", org_tree["s1"]))
     assert manager.post("/billing/runs/", {"period": "2026-10"}).status_code == 403
     assert BillingRun.objects.count() == 1
+    # A run lists its starter's customers: another unit's clerk neither lists nor opens it.
+    south_clerk = login(make_staff("clerk", org_tree["south"]))
+    assert south_clerk.get(f"/billing/runs/{run.pk}/").status_code == 404
+    assert f"/billing/runs/{run.pk}/" not in south_clerk.get("/billing/runs/").content.decode()
+    assert login(make_staff("admin", org_tree["company"])).get(f"/billing/runs/{run.pk}/").status_code == 200
 
 
 def test_voided_bill_is_rebilled_under_the_next_number(setup):

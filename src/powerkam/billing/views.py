@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, export_response
-from powerkam.org.models import Role
+from powerkam.org.models import COMPANY_ROLES, Role
 from powerkam.org.selectors import org_unit_options
 
 from . import constants as c
@@ -156,6 +156,15 @@ def _can_run(user) -> bool:
     return not user.is_read_only and (user.is_superuser or user.role in {Role.ADMIN, Role.CLERK, Role.SUPERVISOR})
 
 
+def _visible_runs(user):
+    """A run lists customer numbers of the starter's scope: its starter sees it, and the roles
+    that see the whole company (admins, executives)."""
+    qs = BillingRun.objects.select_related("created_by")
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs
+    return qs.filter(created_by=user)
+
+
 @login_required
 def billing_runs(request):
     user = request.user
@@ -177,13 +186,13 @@ def billing_runs(request):
                 messages.success(request, _("Billing run for %(month)s: %(created)s bills created, %(skipped)s already billed, %(errors)s errors.")
                                  % {"month": f"{period:%Y-%m}", "created": run.created, "skipped": run.skipped, "errors": len(run.errors)})
             return redirect("billing:run_detail", pk=run.pk)
-    runs = BillingRun.objects.select_related("created_by")[:20]
+    runs = _visible_runs(user)[:20]
     return render(request, "billing/runs.html", {"nav": "money", "form": form, "runs": runs, "can_run": _can_run(user)})
 
 
 @login_required
 def run_detail(request, pk: int):
-    run = get_object_or_404(BillingRun.objects.select_related("created_by"), pk=pk)
+    run = get_object_or_404(_visible_runs(request.user), pk=pk)
     return _partial_or_page(request, "billing/run_detail.html", "billing/_run_progress.html", {"nav": "money", "run": run})
 
 
