@@ -178,6 +178,10 @@ def test_occasion_page_admin_only(login, team, key_account, org_tree, today):
     occasion = MustVisitOccasion.objects.get()
     assert occasion.visits.count() == 1
     assert "台风预警" in client.get(reverse("visits:occasions")).content.decode()
+    services.plan_visit(customer=occasion.visits.get().customer, planned_on=today, today=today)
+    assert client.get(reverse("visits:list")).context["page"].paginator.count == 2
+    listed = client.get(reverse("visits:list"), {"occasion": occasion.pk}).context["page"]
+    assert [v.occasion_id for v in listed] == [occasion.pk]
     r = client.post(reverse("visits:occasion_create"), {"name": "x", "kind": "holiday", "starts_on": today.isoformat(),
                                                         "ends_on": today.isoformat()})
     assert r.status_code == 400

@@ -155,6 +155,9 @@ def _filtered_visits(request):
         qs = qs.filter(status=params["status"])
     if params["source"] in c.VisitSource.values:
         qs = qs.filter(source=params["source"])
+    if occasion := _int(request.GET.get("occasion")):
+        qs = qs.filter(occasion_id=occasion)
+        params["occasion"] = occasion
     if (d := _date(params["from"])) is not None:
         qs = qs.filter(planned_on__gte=d)
     if (d := _date(params["to"])) is not None:
