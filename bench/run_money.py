@@ -1,0 +1,504 @@
+#!/usr/bin/env python
+"""Money benchmark at production scale (issue #3): billing run, receivables ladder, arrears and
+sales-volume pages over 100,000 customers with 24 months of bills (2.4 million) and payments.
+
+    python bench/run_money.py --database postgres          # 100,000 customers, 2.4 M bills
+    python bench/run_money.py --database sqlite
+
+Builds a fresh database (PostgreSQL `powerkam_bench_money`, dropped and recreated, or SQLite
+under bench/out/var-money-sqlite/), migrates it, loads the archive demo (customers only,
+`load_demo(scale=N, evaluate=False)`), the billing demo's tariff catalogue
+(`powerkam.billing.demo.load_catalogue`), then writes with bulk inserts (COPY on PostgreSQL,
+executemany in 10,000-row batches on SQLite), bypassing the ORM and simple-history:
+
+- 24 months of bills for every customer with a catalogue tariff (the 24 months before the month
+  to be billed), with billing cycles spread over the month (issued on day 1–25 of the following
+  month, due 15 days later); amounts from a per-customer load (kWh × a price level, split into
+  energy / basic / PF / surcharges). No bill lines for these historical bills: no measured page
+  reads BillLine (the analytics pages read only billing_bill and the customer), the ladder
+  neither;
+- one payment and one allocation for every paid bill (~95 %), channels weighted like the
+  receivables demo; ~5 % of the customers keep their last 1–12 due bills open (arrears at
+  various ages), a third of them with the oldest open bill partly paid;
+- the ladder steps those arrears bills reached before the measured day (LadderStep rows, as if
+  the nightly job had run every day), so the measured day is a normal day, not a first-ever
+  catch-up;
+- meter readings of the month to bill for every customer.
+
+Then measures, each phase in its own process:
+
+1. `powerkam.billing.services.run_billing(month)` for the 100,000 readings (bills, lines,
+   history rows, timeline events) — target under 2 minutes; and a second run (skips all);
+2. `powerkam.receivables.ladder.run_ladder(today)` — target under 60 s; and a second run
+   (idempotent: writes nothing);
+3. /analytics/arrears/ (ageing buckets, sorts, pages) and 4. /analytics/sales-volume/ (12 and
+   24 months) with Django's test Client as the company supervisor (supervisor1) and a key
+   account manager (manager1): p50/p95 over --repeat requests and the SQL query count —
+   target p95 under 300 ms. Pages are measured after the billing run, so the month just billed
+   (100,000 bills, not yet paid) is in the arrears — the heaviest day of the month for that page.
+
+Prints a table and writes JSON to bench/out/. The machine's load average is recorded per phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_foundation import (  # noqa: E402
+    OUT,
+    RESULT_MARK,
+    ROOT,
+    _measure,
+    peak_rss_mb,
+    setup_django,
+)
+from run_foundation import fresh_database as _fresh_database  # noqa: E402
+
+PG_MONEY_URL = "postgres://postgres@127.0.0.1:5432/powerkam_bench_money"
+TARGET_MS = 300
+TARGET_BILLING_S = 120
+TARGET_LADDER_S = 60
+MONTHS = 24
+BATCH = 10_000
+CHANNELS = (("withholding", 35), ("bank_transfer", 30), ("online", 20), ("counter", 12), ("other", 3))
+ARREARS_SHARE = 0.05
+ARREARS_TAIL = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 6, 9, 12)  # open bills of a customer in arrears
+# Price level (yuan/kWh, all-in) by tariff prefix; shares of the total by component.
+PRICE = {"DGY": 0.78, "GSY": 0.82, "NY": 0.52, "JM": 0.56}
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return date(y, m + 1, 1)
+
+
+def months_setup():
+    """(month to bill, the 24 history months oldest first, the measured day)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    run_month = add_months(today.replace(day=1), -1)
+    history = [add_months(run_month, -i) for i in range(MONTHS, 0, -1)]
+    return run_month, history, today
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk writer: COPY on PostgreSQL, executemany on SQLite
+# ---------------------------------------------------------------------------------------------
+
+
+class Writer:
+    def __init__(self, table: str, columns: tuple[str, ...]):
+        from django.db import connection
+
+        self.connection = connection
+        self.table, self.columns = table, columns
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= BATCH * 5:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        qn = self.connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in self.columns)
+        with self.connection.cursor() as cur:
+            if self.connection.vendor == "postgresql":
+                text = "".join("\t".join(r"\N" if v is None else str(v) for v in row) + "\n" for row in self.rows)
+                with cur.cursor.copy(f"COPY {qn(self.table)} ({cols}) FROM STDIN") as copy:
+                    copy.write(text)
+            else:
+                sql = f"INSERT INTO {qn(self.table)} ({cols}) VALUES ({', '.join(['%s'] * len(self.columns))})"
+                for i in range(0, len(self.rows), BATCH):
+                    cur.executemany(sql, self.rows[i:i + BATCH])
+        self.count += len(self.rows)
+        self.rows = []
+
+
+def cents(c: int) -> str:
+    return f"{c // 100}.{c % 100:02d}"
+
+
+BILL_COLS = ("id", "customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
+             "max_demand_kw", "power_factor", "pf_adjustment_rate", "energy_charge", "basic_charge", "pf_adjustment",
+             "surcharges", "total", "paid_amount", "paid_on", "status", "source", "created_at", "created_by_id")
+PAY_COLS = ("id", "number", "customer_id", "channel", "amount", "received_on", "reference", "payer", "is_advance",
+            "allocated_amount", "refunded_amount", "status", "note", "reversal_reason", "created_at")
+ALLOC_COLS = ("id", "payment_id", "bill_id", "amount", "received_on", "is_reversed", "created_at")
+STEP_COLS = ("bill_id", "customer_id", "step", "reached_on", "due_on", "created_at")
+READING_COLS = ("customer_id", "period", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kwh_total", "kvarh",
+                "max_demand_kw", "declared_demand_kw", "created_at")
+
+
+def generate_money(seed: int, log=print) -> dict:
+    """Bills, payments, allocations, prior ladder steps and the month's meter readings."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from powerkam.billing.models import Bill, MeterReading, Tariff
+    from powerkam.customers.models import Customer
+    from powerkam.receivables import constants as rc
+    from powerkam.receivables.ladder import steps_due
+    from powerkam.receivables.models import LadderStep, Payment, PaymentAllocation
+
+    run_month, history, today = months_setup()
+    rng = random.Random(seed * 7727 + 5)
+    now = timezone.now().isoformat() if connection.vendor == "postgresql" else \
+        connection.ops.adapt_datetimefield_value(timezone.now())
+    tou = dict(Tariff.objects.values_list("code", "is_tou"))
+    channels, weights = [c for c, _w in CHANNELS], [w for _c, w in CHANNELS]
+    customers = list(Customer.objects.order_by("pk").values_list(
+        "pk", "number", "name", "tariff_code", "contract_capacity_kva", "usage_category", "basic_charge_method"))
+    bills = Writer(Bill._meta.db_table, BILL_COLS)
+    pays = Writer(Payment._meta.db_table, PAY_COLS)
+    allocs = Writer(PaymentAllocation._meta.db_table, ALLOC_COLS)
+    steps = Writer(LadderStep._meta.db_table, STEP_COLS)
+    readings = Writer(MeterReading._meta.db_table, READING_COLS)
+    bill_id = pay_id = 0
+    stats = {"customers_billed": 0, "customers_without_tariff": 0, "customers_in_arrears": 0, "open_bills": 0,
+             "partly_paid": 0}
+    # Month → (issue date, due date) per billing cycle day, precomputed.
+    dates = {(m, d): (add_months(m, 1).replace(day=d), add_months(m, 1).replace(day=d) + timedelta(days=15))
+             for m in history for d in range(1, 26)}
+    started = time.perf_counter()
+    with transaction.atomic():
+        for n, (pk, number, name, code, cap, usage, _method) in enumerate(customers):
+            if code not in tou:
+                stats["customers_without_tariff"] += 1
+                continue
+            stats["customers_billed"] += 1
+            prefix = code.split("-")[0]
+            capf = float(cap or 0) or rng.choice((8.0, 10.0, 16.0))
+            base = capf * rng.uniform(0.12, 0.42) * 730 if usage != "residential" else rng.uniform(150, 600)
+            price = PRICE.get(prefix, 0.7) * rng.uniform(0.95, 1.05)
+            pf = rng.uniform(0.82, 0.99)
+            cycle = 1 + pk % 25
+            arrears = rng.random() < ARREARS_SHARE
+            tail = rng.choice(ARREARS_TAIL) if arrears else 0
+            stats["customers_in_arrears"] += int(arrears)
+            late = rng.random() < 0.15
+            payer = name[:100].replace("\t", " ").replace("\\", "")
+            for i, m in enumerate(history):
+                season = 1 - 0.18 * ((m.month - 7.5) / 6) ** 2
+                kwh = round(base * season * rng.uniform(0.9, 1.1))
+                kwh = max(kwh, 10)
+                total = max(int(kwh * price * 100), 100)
+                energy = total * 80 // 100
+                basic = total * 12 // 100 if prefix == "DGY" else 0
+                surcharge = total * 3 // 100
+                pf_adj = total - energy - basic - surcharge
+                issued, due = dates[(m, cycle)]
+                bill_id += 1
+                is_open = i >= MONTHS - tail
+                paid_amount, paid_on, status = total, None, "paid"
+                if is_open:
+                    status, paid_amount = "open", 0
+                    stats["open_bills"] += 1
+                    if i == MONTHS - tail and rng.random() < 0.35:
+                        paid_amount = int(total * rng.uniform(0.3, 0.8))
+                        stats["partly_paid"] += 1
+                    for step in steps_due(due, today - timedelta(days=1)):
+                        steps.add((bill_id, pk, step, due + timedelta(days=rc.LADDER_OFFSETS[step]), due, now))
+                if paid_amount:
+                    on = due + timedelta(days=rng.randint(1, 20)) if late and rng.random() < 0.3 else \
+                        due - timedelta(days=rng.choice((0, 0, 1, 2, 3, 5, 7, 10)))
+                    on = max(min(on, today), issued)
+                    if not is_open:
+                        paid_on = on
+                    pay_id += 1
+                    amount = cents(paid_amount)
+                    pays.add((pay_id, f"BP{pay_id:09d}", pk, rng.choices(channels, weights)[0], amount, on,
+                              str(rng.randrange(10**11, 10**12)), payer, False, amount, "0.00", "posted", "", "", now))
+                    allocs.add((pay_id, pay_id, bill_id, amount, on, False, now))
+                bills.add((bill_id, pk, f"B{m:%Y%m}-{number}", m, issued, due, code, f"{kwh}.00",
+                           f"{round(kwh * 0.4)}.00", None, f"{pf:.2f}", "0.0000", cents(energy), cents(basic),
+                           cents(pf_adj), cents(surcharge), cents(total), cents(paid_amount), paid_on, status, "import",
+                           now, None))
+            # The month to bill: readings for the billing run.
+            kwh = base * rng.uniform(0.9, 1.1)
+            demand = min(capf, kwh / 730 / 0.6)
+            if tou[code]:
+                split = (0.0, 0.32, 0.36, 0.32)
+                parts = [f"{round(kwh * s)}.00" for s in split]
+                total_kwh = None
+            else:
+                parts, total_kwh = ["0.00"] * 4, f"{round(kwh)}.00"
+            readings.add((pk, run_month, *parts, total_kwh, f"{round(kwh * 0.45)}.00", f"{demand:.2f}",
+                          f"{max(0.4 * capf, demand):.0f}.00", now))
+            if n % 20000 == 19999:
+                log(f"  {n + 1:,} customers, {bill_id:,} bills, {time.perf_counter() - started:.0f} s")
+        for w in (bills, pays, allocs, steps, readings):
+            w.flush()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                for model in (Bill, Payment, PaymentAllocation):
+                    t = model._meta.db_table
+                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))")
+    stats.update({"bills": bills.count, "payments": pays.count, "allocations": allocs.count,
+                  "ladder_steps_before": steps.count, "readings": readings.count,
+                  "run_month": run_month, "history": [history[0], history[-1]], "today": today})
+    return stats
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases
+# ---------------------------------------------------------------------------------------------
+
+
+def phase_load(args) -> dict:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from powerkam.billing.demo import load_catalogue
+    from powerkam.customers.demo import load_demo
+
+    timings = {"loadavg_start": loadavg()}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    timings["migrate_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    counts = load_demo(scale=args.customers, seed=args.seed, evaluate=False)
+    timings["customers_s"] = round(time.perf_counter() - started, 1)
+    counts["tariffs"] = load_catalogue()
+    started = time.perf_counter()
+    counts["money"] = generate_money(args.seed, log=lambda m: print(m, file=sys.stderr, flush=True))
+    timings["money_s"] = round(time.perf_counter() - started, 1)
+    timings["money_rows_s"] = round(sum(counts["money"][k] for k in ("bills", "payments", "allocations", "readings"))
+                                    / max(timings["money_s"], 0.1))
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    timings["analyze_s"] = round(time.perf_counter() - started, 1)
+    timings["loadavg_end"] = loadavg()
+    return {"timings": timings, "counts": counts, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def _counting():
+    from django.db import connection
+
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    return count, connection.execute_wrapper(counter)
+
+
+def phase_billing(args) -> dict:
+    setup_django()
+    from powerkam.billing.models import Bill, BillLine
+    from powerkam.billing.services import run_billing
+
+    run_month, _history, _today = months_setup()
+    out = {"loadavg_start": loadavg(), "period": run_month}
+    lines_before = BillLine.objects.count()
+    count, wrapper = _counting()
+    started = time.perf_counter()
+    with wrapper:
+        run = run_billing(run_month)
+    out["first"] = {"seconds": round(time.perf_counter() - started, 1), "queries": count[0], "total": run.total,
+                    "created": run.created, "skipped": run.skipped, "errors": len(run.errors),
+                    "error_sample": run.errors[:3], "status": run.status}
+    out["lines_written"] = BillLine.objects.count() - lines_before
+    out["bills_in_month"] = Bill.objects.filter(period=run_month).count()
+    count, wrapper = _counting()
+    started = time.perf_counter()
+    with wrapper:
+        again = run_billing(run_month)
+    out["second"] = {"seconds": round(time.perf_counter() - started, 1), "queries": count[0], "created": again.created,
+                     "skipped": again.skipped}
+    out["loadavg_end"] = loadavg()
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics for the pages after 100,000 new bills
+        cursor.execute("ANALYZE")
+    return out
+
+
+def phase_ladder(args) -> dict:
+    setup_django()
+    from powerkam.receivables.ladder import run_ladder
+
+    _run_month, _history, today = months_setup()
+    out = {"loadavg_start": loadavg(), "day": today}
+    for key in ("first", "second"):
+        count, wrapper = _counting()
+        started = time.perf_counter()
+        with wrapper:
+            result = run_ladder(today)
+        out[key] = {"seconds": round(time.perf_counter() - started, 1), "queries": count[0], **result}
+    out["loadavg_end"] = loadavg()
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def phase_web(args) -> dict:
+    setup_django()
+    from django.test import Client
+
+    from powerkam.billing.models import Bill
+    from powerkam.core.scoping import visible_customers
+    from powerkam.org.models import Staff
+
+    run_month, history, _today = months_setup()
+    n = args.repeat
+    results: dict = {"loadavg_start": loadavg()}
+    users = {"supervisor": Staff.objects.get(username="supervisor1"), "manager": Staff.objects.get(username="manager1")}
+    y12 = f"?from_month={add_months(run_month, -11):%Y-%m}&to_month={run_month:%Y-%m}"
+    y24 = f"?from_month={add_months(run_month, -23):%Y-%m}&to_month={run_month:%Y-%m}"
+    for label, user in users.items():
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        visible = visible_customers(user)
+        open_bills = Bill.objects.filter(status="open", customer__in=visible)
+        r = {"visible_customers": visible.count(), "open_bills": open_bills.count(),
+             "arrears_customers": open_bills.values("customer_id").distinct().count()}
+        pages = max(1, (r["arrears_customers"] + 49) // 50)
+        page_list = [p for p in (1, 2, 10, 100, 1000) if p <= pages] or [1]
+        r["arrears"] = _measure(client, [f"/analytics/arrears/?page={page_list[i % len(page_list)]}" for i in range(n)])
+        sorts = ["oldest_due", "-d91_180", "name", "-outstanding", "-d1_30"]
+        r["arrears_sorted"] = _measure(client, [f"/analytics/arrears/?sort={sorts[i % len(sorts)]}" for i in range(n)])
+        r["sales_volume"] = _measure(client, ["/analytics/sales-volume/"] * n)
+        r["sales_volume_24m"] = _measure(client, [f"/analytics/sales-volume/{(y12, y24)[i % 2]}" for i in range(n)])
+        results[label] = r
+    results["loadavg_end"] = loadavg()
+    results["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return results
+
+
+PHASES = {"load": phase_load, "billing": phase_billing, "ladder": phase_ladder, "web": phase_web}
+
+
+def print_table(report: dict) -> None:
+    print(f"\nPowerKAM money benchmark — {report['database']}, {report['customers']:,} customers ({report['when']}, "
+          f"{report['cpus']} CPUs, load average at start {report['loadavg_start']})")
+    load = report.get("load", {})
+    if "timings" in load:
+        m = load["counts"]["money"]
+        print(f"load: {load['timings']}")
+        print(f"data: {m['bills']:,} bills, {m['payments']:,} payments, {m['allocations']:,} allocations, "
+              f"{m['open_bills']:,} open bills of {m['customers_in_arrears']:,} customers in arrears, "
+              f"{m['ladder_steps_before']:,} earlier ladder steps, {m['readings']:,} readings for {m['run_month']}")
+    elif load.get("failed"):
+        print("load phase failed")
+    b = report.get("billing", {})
+    if "first" in b:
+        f = b["first"]
+        ok = "ok" if f["seconds"] < TARGET_BILLING_S else "MISSED"
+        print(f"\nbilling run {b['period']}: {f['seconds']} s for {f['total']:,} readings (created {f['created']:,}, "
+              f"errors {f['errors']}, {b['lines_written']:,} lines, {f['queries']:,} queries) target {TARGET_BILLING_S} s "
+              f"{ok}; second run {b['second']['seconds']} s (created {b['second']['created']}, skipped "
+              f"{b['second']['skipped']:,}); load avg {b['loadavg_start']}")
+    lad = report.get("ladder", {})
+    if "first" in lad:
+        f = lad["first"]
+        ok = "ok" if f["seconds"] < TARGET_LADDER_S else "MISSED"
+        print(f"ladder {lad['day']}: {f['seconds']} s, {f['queries']:,} queries, steps {f.get('steps', 0)}, "
+              f"bills {f.get('bills', 0)}, tasks {f.get('tasks', 0)}, notices {f.get('notices', 0)}, "
+              f"blacklisted {f.get('blacklisted', 0)} — target {TARGET_LADDER_S} s {ok}; second run "
+              f"{lad['second']['seconds']} s, steps {lad['second'].get('steps', 0)}; load avg {lad['loadavg_start']}")
+    web = report.get("web", {})
+    if web.get("failed"):
+        print("web phase failed")
+    elif web:
+        print(f"\n{'page':<20}{'scope':<12}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}{'target p95':>12}")
+        for scope in ("supervisor", "manager"):
+            r = web.get(scope, {})
+            for key in ("arrears", "arrears_sorted", "sales_volume", "sales_volume_24m"):
+                m = r.get(key)
+                if m:
+                    ok = "ok" if m["p95"] < TARGET_MS else "MISSED"
+                    print(f"{key:<20}{scope:<12}{m['p50']:>9.1f}{m['p95']:>9.1f}{m['max']:>9.1f}{m['queries']:>9}"
+                          f"{TARGET_MS:>9} {ok}")
+        for scope in ("supervisor", "manager"):
+            r = web.get(scope, {})
+            print(f"{scope}: {r.get('visible_customers', 0):,} customers visible, {r.get('open_bills', 0):,} open bills "
+                  f"of {r.get('arrears_customers', 0):,} customers")
+        print(f"load average during web phase: {web['loadavg_start']} → {web['loadavg_end']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="postgres")
+    parser.add_argument("--database-url", help=f"PostgreSQL URL (default {PG_MONEY_URL}); the database is dropped!")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=30, help="requests per measure")
+    parser.add_argument("--phases", default="load,billing,ladder,web", help="comma-separated phases to run")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and skip loading (re-measure)")
+    parser.add_argument("--phase", choices=tuple(PHASES), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        result = PHASES[args.phase](args)
+        print(RESULT_MARK + json.dumps(result, ensure_ascii=False, default=str), flush=True)
+        return
+    if args.database == "postgres" and not args.database_url:
+        args.database_url = PG_MONEY_URL
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.database == "sqlite":  # our own file: never the foundation's bench/out/var-sqlite
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="powerkam.settings")
+        env.setdefault("LOG_LEVEL", "ERROR")
+        env.pop("DATABASE_URL", None)
+        var = OUT / "var-money-sqlite"
+        var.mkdir(parents=True, exist_ok=True)
+        if not args.reuse:
+            for f in var.glob("powerkam.sqlite3*"):
+                f.unlink()
+        env["POWERKAM_VAR_DIR"] = str(var)
+    else:
+        env = _fresh_database(args)
+    report = {"database": args.database, "customers": args.customers, "when": time.strftime("%Y-%m-%d %H:%M"),
+              "cpus": os.cpu_count(), "loadavg_start": loadavg(), "python": sys.version.split()[0]}
+    phases = [p for p in args.phases.split(",") if p]
+    if args.reuse and "load" in phases:
+        phases.remove("load")
+    path = OUT / f"money-{args.database}-{args.customers}-{time.strftime('%Y%m%d-%H%M')}.json"
+    for name in phases:
+        started = time.perf_counter()
+        report[name] = _run(args, env, name)
+        report[name]["wall_s"] = round(time.perf_counter() - started, 1)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))  # partial results survive
+        if name == "load" and report[name].get("failed"):
+            break
+    print_table(report)
+    print(f"\nJSON: {path.relative_to(ROOT)}")
+    failed = [k for k in PHASES if report.get(k, {}).get("failed")]
+    for k in failed:
+        print(f"\nphase {k} failed:\n{report[k]['stderr']}", file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+def _run(args, env, name):
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--phase", name, "--customers", str(args.customers), "--seed", str(args.seed),
+           "--repeat", str(args.repeat)]
+    print(f"… {name} ({time.strftime('%H:%M:%S')}, load {loadavg()})", flush=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
+    return {"failed": True, "returncode": proc.returncode, "stderr": proc.stderr[-3000:]}
+
+
+if __name__ == "__main__":
+    main()
