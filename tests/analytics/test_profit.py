@@ -32,7 +32,7 @@ def test_profit_by_customer_with_default_costs(world):
         ("C2", D("280.00"), D("172.00"), D("108.00")),
     ]
     assert rows[0]["margin_pct"] == D("49.38")  # 995 / 2015 = 49.379…
-    totals = profit_totals(world["admin"], JAN, costs=costs)
+    totals = profit_totals(world["admin"], JAN, costs=costs, customers=3)
     assert (totals["revenue"], totals["cost"], totals["profit"]) == (D("3148.40"), D("1648.50"), D("1499.90"))
     assert totals["billed"] == D("3268.40") and totals["customers"] == 3
 
@@ -83,6 +83,6 @@ def test_manager_scope_and_query_counts(world, django_assert_num_queries):
     with django_assert_num_queries(1):
         pareto(world["admin"], JAN, measure="profit", costs=costs)
     with django_assert_num_queries(1):
-        profit_totals(world["admin"], JAN, costs=costs)
+        profit_totals(world["admin"], JAN, costs=costs, customers=3)
     with django_assert_num_queries(1):
         purchase_costs()

@@ -36,7 +36,7 @@ def test_by_usage_category(world):
     cats = {r["usage_category"]: r for r in sales_volume(world["admin"], Q1)["categories"]}
     large = cats["large_industry"]
     assert large["kwh"] == D("8120") and large["kwh_last_year"] == D("5000") and large["yoy_pct"] == D("62.4")
-    assert large["customers"] == 2
+    assert large["bills"] == 5
     general = cats["general_commercial"]
     assert general["kwh"] == D("1480") and general["kwh_last_year"] == D("500") and general["yoy_pct"] == D("196.0")
 

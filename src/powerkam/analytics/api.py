@@ -59,7 +59,7 @@ class VolumeMonthSerializer(serializers.Serializer):
 class VolumeCategorySerializer(serializers.Serializer):
     usage_category = serializers.CharField(allow_null=True)
     label = serializers.CharField()
-    customers = serializers.IntegerField()
+    bills = serializers.IntegerField()
     kwh = serializers.DecimalField(**KWH)
     kwh_last_year = serializers.DecimalField(**KWH)
     yoy_pct = serializers.DecimalField(**PCT1)
@@ -350,7 +350,7 @@ class ProfitView(_ReportView):
         revenue = selectors.pareto(request.user, f, measure="revenue", costs=costs)
         return self.respond({
             "definitions": [str(c.REVENUE_DEFINITION), str(c.COST_DEFINITION)], "purchase_costs": costs,
-            "totals": selectors.profit_totals(request.user, f, costs=costs),
+            "totals": selectors.profit_totals(request.user, f, costs=costs, customers=revenue["customers"]),
             "pareto_revenue": revenue,
             "pareto_profit": selectors.pareto(request.user, f, measure="profit", costs=costs),
             **self.paged(request, rows, lambda r: selectors.profit_row(r, costs), count=revenue["customers"]),
