@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from powerkam.core.models import Task
 from powerkam.customers import constants as cc
@@ -284,3 +285,18 @@ def test_done_visit_helper_feeds_last_done(key_account):
     done_visit(customer, date(2026, 8, 31))
     services.generate_plans(TODAY)
     assert Visit.objects.get(customer=customer, status="planned").due_on == date(2027, 2, 28)
+
+
+def test_occasion_declared_in_the_admin_plans_its_visits(key_account, org_tree, make_staff, login):
+    key_account(unit="s1")
+    key_account(unit="s3")
+    admin_user = make_staff("admin", org_tree["company"], is_staff=True, is_superuser=True)
+    today = timezone.localdate()
+    r = login(admin_user).post("/admin/visits/mustvisitoccasion/add/", {
+        "name": "寒潮预警", "kind": "severe_weather", "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=5)).isoformat(), "org_units": [org_tree["north"].pk],
+        "tiers": "[]", "usage_categories": "[]", "industries": "[]", "notes": ""})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    occasion = MustVisitOccasion.objects.get()
+    assert occasion.visits.count() == 1
+    assert occasion.visits.get().customer.org_unit == org_tree["s1"]

@@ -34,6 +34,15 @@ class MustVisitOccasionAdmin(SimpleHistoryAdmin):
     list_filter = ("kind",)
     filter_horizontal = ("org_units",)
 
+    def save_related(self, request, form, formsets, change):
+        """Plan the occasion's visits once its org units are saved (idempotent on every save)."""
+        from django.utils import timezone
+
+        from .services import materialize_occasion
+
+        super().save_related(request, form, formsets, change)
+        materialize_occasion(form.instance, today=timezone.localdate(), actor=request.user)
+
 
 @admin.register(Visit)
 class VisitAdmin(SimpleHistoryAdmin):
@@ -56,17 +65,3 @@ class CareRecordAdmin(SimpleHistoryAdmin):
     list_filter = ("kind",)
     raw_id_fields = ("customer", "contact")
 
-
-def _materialize_after_save(modeladmin, request, form, formsets, change):
-    """Admin-declared occasions plan their visits once the org units are saved (idempotent)."""
-    from django.utils import timezone
-
-    from .services import materialize_occasion
-
-    materialize_occasion(form.instance, today=timezone.localdate(), actor=request.user)
-
-
-MustVisitOccasionAdmin.save_related = lambda self, request, form, formsets, change: (
-    admin.ModelAdmin.save_related(self, request, form, formsets, change),
-    _materialize_after_save(self, request, form, formsets, change),
-)[0]
