@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -88,9 +89,11 @@ class SmsMessage:
 
 class LoggingSmsGateway(SmsGateway):
     """Writes each SMS to the `powerkam.sms` logger and keeps it in `outbox` (class-level, like
-    django.core.mail.outbox) so that tests and the demo can see what would have been sent."""
+    django.core.mail.outbox) so that tests and the demo can see what would have been sent. The
+    outbox keeps the last OUTBOX_SIZE messages only, so a long-running server does not grow."""
 
-    outbox: list[SmsMessage] = []
+    OUTBOX_SIZE = 10_000
+    outbox: deque[SmsMessage] = deque(maxlen=OUTBOX_SIZE)
 
     def send(self, mobile: str, text: str) -> DeliveryResult:
         number = normalise_mobile(mobile)
@@ -99,8 +102,7 @@ class LoggingSmsGateway(SmsGateway):
         message = SmsMessage(number, text)
         type(self).outbox.append(message)
         sms_logger.info("SMS to %s: %s", number, text)
-        return DeliveryResult("sms", number, True, sent_at=message.sent_at,
-                              provider_id=f"log-{len(type(self).outbox)}")
+        return DeliveryResult("sms", number, True, sent_at=message.sent_at)
 
 
 def get_sms_gateway() -> SmsGateway:
