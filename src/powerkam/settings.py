@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StaffRoleEnum": "powerkam.org.models.Role",
         "ContactRoleEnum": "powerkam.customers.constants.ContactRole",
+        "OutageStatusEnum": "powerkam.service.outages.constants.OutageStatus",
+        "SurveyStatusEnum": "powerkam.service.surveys.constants.Status",
+        "OutageChannelEnum": "powerkam.service.outages.constants.Channel",
+        "SurveyChannelEnum": "powerkam.service.surveys.constants.Channel",
     },
 }
 
@@ -234,6 +238,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerkam@localhost")
+# Outbound messages (outage notices, surveys): links point here; SMS goes through this gateway.
+POWERKAM_BASE_URL = os.environ.get("POWERKAM_BASE_URL", "http://localhost:8000")
+POWERKAM_SMS_GATEWAY = os.environ.get("POWERKAM_SMS_GATEWAY", "powerkam.core.notify.LoggingSmsGateway")
+POWERKAM_SURVEY_VALID_DAYS = int(os.environ.get("POWERKAM_SURVEY_VALID_DAYS", "14"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("POWERKAM_SECURE_COOKIES", False)
@@ -245,7 +253,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    "loggers": {"powerkam.security": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "powerkam.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The logging SMS gateway (the default until a real gateway is configured) writes here.
+        "powerkam.sms": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 PAGE_SIZE = 25
