@@ -542,45 +542,69 @@ _UPDATE_COLUMNS = ("rated_on", "level", "on_time_rate", "bills_due", "bills_late
 _PG_CASTS = ("date", "varchar", "numeric", "integer", "integer", "integer", "numeric", "numeric", "jsonb", "varchar")
 
 
-def _batch(width: int) -> int:
-    """Rows per statement within the bound-parameter limit (PostgreSQL 65,535; SQLite 32,766)."""
-    return (60000 if connection.vendor == "postgresql" else 30000) // width
+def _pg_source(names: tuple, casts: tuple, rows: list[tuple], json_col: str) -> tuple[str, list]:
+    """A FROM clause yielding `rows` as v(<names>) on PostgreSQL: one array parameter per column
+    (unnest … WITH ORDINALITY) and the JSON column as ONE jsonb array parameter joined by position
+    (quoting 100,000 JSON strings as array elements costs the client more than the database)."""
+    columns = list(zip(*rows, strict=True))
+    plain = [(n, c, col) for n, c, col in zip(names, casts, columns, strict=True) if n != json_col]
+    json_values = columns[names.index(json_col)]
+    arrays = ", ".join(f"%s::{c}[]" for _n, c, _col in plain)
+    plain_names = ", ".join(n for n, _c, _col in plain)
+    source = (f"(SELECT u.*, j.value AS {json_col} FROM unnest({arrays}) WITH ORDINALITY AS u({plain_names}, n) "
+              f"JOIN jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS j(value, n) ON j.n = u.n) AS v")
+    params = [list(col) for _n, _c, col in plain] + ["[" + ",".join(json_values) + "]"]
+    return source, params
 
 
 def _update_in_place(rows: list[tuple]) -> None:
-    """UPDATE … FROM (VALUES …): one statement per few thousand ratings (Django's bulk_update builds a
-    CASE per column and row, far too slow for 100,000 rows). Rows are (id, *_UPDATE_COLUMNS)."""
+    """Refresh changed current ratings in a few set-based statements (Django's bulk_update builds
+    a CASE per column and row, far too slow for 100,000 rows). Rows are (id, *_UPDATE_COLUMNS).
+    PostgreSQL: UPDATE … FROM unnest(arrays), one array parameter per column; SQLite:
+    UPDATE … FROM (VALUES …) within its parameter limit."""
     if not rows:
         return
     table = BehaviourRating._meta.db_table
-    pg = connection.vendor == "postgresql"
-    sets = ", ".join(
-        f"{col} = v.column{i + 2}" + (f"::{_PG_CASTS[i]}" if pg else "") for i, col in enumerate(_UPDATE_COLUMNS))
-    width = len(_UPDATE_COLUMNS) + 1
-    batch = _batch(width)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sets = ", ".join(f"{col} = v.{col}" for col in _UPDATE_COLUMNS)
+            for start in range(0, len(rows), 20000):
+                source, params = _pg_source(("id", *_UPDATE_COLUMNS), ("bigint", *_PG_CASTS),
+                                            rows[start:start + 20000], "reasons")
+                cursor.execute(f"UPDATE {table} AS r SET {sets} FROM {source} WHERE r.id = v.id", params)
+            return
+        sets = ", ".join(f"{col} = v.column{i + 2}" for i, col in enumerate(_UPDATE_COLUMNS))
+        width = len(_UPDATE_COLUMNS) + 1
+        batch = 30000 // width
+        one = "(" + ", ".join(["%s"] * width) + ")"
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
-            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            first = "v.column1::bigint" if pg else "v.column1"
-            cursor.execute(f"UPDATE {table} AS r SET {sets} FROM (VALUES {values}) AS v WHERE r.id = {first}",
-                           [p for row in chunk for p in row])
+            cursor.execute(f"UPDATE {table} AS r SET {sets} FROM (VALUES {', '.join([one] * len(chunk))}) AS v "
+                           "WHERE r.id = v.column1", [p for row in chunk for p in row])
 
 
 _INSERT_COLUMNS = ("customer_id", "since", "rated_on", "is_current", "level", "on_time_rate", "bills_due", "bills_late",
                    "max_days_overdue", "avg_days_overdue", "arrears", "reasons", "fingerprint", "created_at")
+_PG_INSERT_CASTS = ("bigint", "date", "date", "boolean", "varchar", "numeric", "integer", "integer", "integer", "numeric",
+                    "numeric", "jsonb", "varchar", "timestamptz")
 
 
 def _insert_rows(rows: list[tuple]) -> None:
-    """Multi-row INSERT of new current ratings (bulk_create's per-field preparation costs more
-    than the database for 100,000 rows). Values are already in database form."""
+    """Insert new current ratings set-based (bulk_create's per-field preparation costs more than
+    the database for 100,000 rows). Values are already in database form. PostgreSQL:
+    INSERT … SELECT FROM unnest(arrays); SQLite: multi-row VALUES within its parameter limit."""
     if not rows:
         return
     table = BehaviourRating._meta.db_table
     cols = ", ".join(_INSERT_COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
-    batch = _batch(len(_INSERT_COLUMNS))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(rows), 20000):
+                source, params = _pg_source(_INSERT_COLUMNS, _PG_INSERT_CASTS, rows[start:start + 20000], "reasons")
+                cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}", params)
+            return
+        one = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
+        batch = 30000 // len(_INSERT_COLUMNS)
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
             cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}",
