@@ -108,13 +108,17 @@ def _bulk_visit_tasks(rows: Iterable[tuple[int, int, int, int, date, str]], *, c
     """Work-queue tasks for freshly created visits: (visit id, assignee id, customer id, org unit
     id, planned day, customer name). The keys are new (they contain the new visit ids), so this is
     the set-based equivalent of `workqueue.open_task(key=f"visit:{id}")` for each."""
-    tasks = [
-        Task(kind=Task.Kind.VISIT, assignee_id=assignee_id, customer_id=customer_id, org_unit_id=unit_id,
-             title=_visit_task_title(name)[:200], due_at=_end_of_day(planned_on), key=f"visit:{visit_id}",
-             link=reverse("visits:detail", args=[visit_id]),
-             created_by=created_by if getattr(created_by, "pk", None) else None)
-        for visit_id, assignee_id, customer_id, unit_id, planned_on, name in rows
-    ]
+    link_head, link_tail = reverse("visits:detail", args=[987654321]).split("987654321")
+    template = _("Visit %(customer)s")
+    ends: dict[date, datetime] = {}
+    creator = created_by if getattr(created_by, "pk", None) else None
+    tasks = []
+    for visit_id, assignee_id, customer_id, unit_id, planned_on, name in rows:
+        if planned_on not in ends:
+            ends[planned_on] = _end_of_day(planned_on)
+        tasks.append(Task(kind=Task.Kind.VISIT, assignee_id=assignee_id, customer_id=customer_id, org_unit_id=unit_id,
+                          title=(template % {"customer": name})[:200], due_at=ends[planned_on], key=f"visit:{visit_id}",
+                          link=f"{link_head}{visit_id}{link_tail}", created_by=creator))
     if tasks:
         bulk_create_with_history(tasks, Task, batch_size=BATCH, default_user=created_by if getattr(created_by, "pk", None) else None)
     return len(tasks)
@@ -146,6 +150,7 @@ def generate_plans(day: date, *, customer_ids: Iterable[int] | None = None, acto
     counts = {"key_accounts": 0, "already_planned": 0, "no_manager": 0, "created": 0}
     new: list[Visit] = []
     names: dict[int, str] = {}
+    purposes: dict[tuple[bool, int], str] = {}
     for row in key_accounts_due_for_plan(customer_ids).iterator(chunk_size=BATCH):
         counts["key_accounts"] += 1
         if row["has_open"]:
@@ -158,10 +163,12 @@ def generate_plans(day: date, *, customer_ids: Iterable[int] | None = None, acto
         months = interval_months(row["ka_tier"], is_low, table)
         due = next_due(last_done=row["last_done"], months=months, today=day,
                        first_within_days=settings_row.first_visit_within_days)
-        purpose = (_("Regular visit (low credit, every %(n)s months)") if is_low
-                   else _("Regular visit (every %(n)s months)")) % {"n": months}
+        if (is_low, months) not in purposes:
+            purposes[(is_low, months)] = ((_("Regular visit (low credit, every %(n)s months)") if is_low
+                                           else _("Regular visit (every %(n)s months)")) % {"n": months})[:200]
+        purpose = purposes[(is_low, months)]
         new.append(Visit(customer_id=row["pk"], org_unit_id=row["org_unit_id"], assignee_id=row["primary_manager_id"],
-                         source=c.VisitSource.CYCLE, purpose=purpose[:200], due_on=due, planned_on=due,
+                         source=c.VisitSource.CYCLE, purpose=purpose, due_on=due, planned_on=due,
                          created_by=actor if getattr(actor, "pk", None) else None))
         names[row["pk"]] = row["name"]
     for start in range(0, len(new), BATCH):
