@@ -147,7 +147,149 @@ READING_COLS = ("customer_id", "period", "kwh_sharp", "kwh_peak", "kwh_flat", "k
 
 
 def generate_money(seed: int, log=print) -> dict:
-    """Bills, payments, allocations, prior ladder steps and the month's meter readings."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return generate_money_pg(seed, log)
+    return generate_money_python(seed, log)
+
+
+def _customer_plan(rng: random.Random, customers, tou: dict) -> list[tuple]:
+    """Per customer: (pk, number, tariff code, prefix, base kWh/month, price level, power factor,
+    billing-cycle day, open tail (bills left unpaid), late payer)."""
+    plan = []
+    for pk, number, _name, code, cap, usage, _method in customers:
+        if code not in tou:
+            continue
+        prefix = code.split("-")[0]
+        capf = float(cap or 0) or rng.choice((8.0, 10.0, 16.0))
+        base = capf * rng.uniform(0.12, 0.42) * 730 if usage != "residential" else rng.uniform(150, 600)
+        price = PRICE.get(prefix, 0.7) * rng.uniform(0.95, 1.05)
+        arrears = rng.random() < ARREARS_SHARE
+        plan.append((pk, number, code, prefix, round(base, 2), round(price, 4), round(rng.uniform(0.82, 0.99), 2),
+                     1 + pk % 25, rng.choice(ARREARS_TAIL) if arrears else 0, rng.random() < 0.15, capf))
+    return plan
+
+
+def generate_money_pg(seed: int, log=print) -> dict:
+    """PostgreSQL: the per-customer plan and the months in two temporary tables (COPY), then
+    bills, payments and allocations by INSERT … SELECT in the server (random() for the monthly
+    variation), ladder steps and readings from Python (COPY)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from powerkam.billing.models import Bill, MeterReading, Tariff
+    from powerkam.customers.models import Customer
+    from powerkam.receivables import constants as rc
+    from powerkam.receivables.ladder import steps_due
+    from powerkam.receivables.models import LadderStep, Payment, PaymentAllocation
+
+    run_month, history, today = months_setup()
+    rng = random.Random(seed * 7727 + 5)
+    now = timezone.now().isoformat()
+    tou = dict(Tariff.objects.values_list("code", "is_tou"))
+    customers = list(Customer.objects.order_by("pk").values_list(
+        "pk", "number", "name", "tariff_code", "contract_capacity_kva", "usage_category", "basic_charge_method"))
+    plan = _customer_plan(rng, customers, tou)
+    bill_t, pay_t, alloc_t = Bill._meta.db_table, Payment._meta.db_table, PaymentAllocation._meta.db_table
+    cust_t = Customer._meta.db_table
+    timings = {}
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
+        cur.execute("CREATE TEMP TABLE bench_cust (id int, number text, code text, prefix text, base float8, "
+                    "price float8, pf numeric(4,2), cycle int, tail int, late bool) ON COMMIT DROP")
+        cur.execute("CREATE TEMP TABLE bench_month (i int, period date, season float8) ON COMMIT DROP")
+        with cur.cursor.copy("COPY bench_cust FROM STDIN") as copy:
+            copy.write("".join("\t".join(str(v) for v in row[:10]) + "\n" for row in plan))
+        with cur.cursor.copy("COPY bench_month FROM STDIN") as copy:
+            copy.write("".join(f"{i}\t{m}\t{1 - 0.18 * ((m.month - 7.5) / 6) ** 2}\n" for i, m in enumerate(history)))
+        started = time.perf_counter()
+        cur.execute(f"""
+            WITH x AS (
+              SELECT c.id AS cid, c.number, c.code, c.prefix, m.i, m.period, c.pf, c.tail, c.late,
+                     ((m.period + interval '1 month')::date + (c.cycle - 1)) AS issued,
+                     GREATEST(10, round(c.base * m.season * (0.9 + 0.2 * random())))::bigint AS kwh, c.price
+              FROM bench_cust c CROSS JOIN bench_month m
+            ), y AS (
+              SELECT x.*, GREATEST(100, floor(kwh * price * 100))::bigint AS tc, (i >= {MONTHS} - tail) AS is_open,
+                     (i = {MONTHS} - tail AND random() < 0.35) AS partial,
+                     CASE WHEN late AND random() < 0.3 THEN 1 + floor(random() * 20)::int
+                          ELSE -(ARRAY[0, 0, 1, 2, 3, 5, 7, 10])[1 + floor(random() * 8)::int] END AS pay_offset
+              FROM x
+            )
+            INSERT INTO {bill_t} (customer_id, number, period, issued_on, due_on, tariff_code, kwh, kvarh,
+                max_demand_kw, power_factor, pf_adjustment_rate, energy_charge, basic_charge, pf_adjustment,
+                surcharges, total, paid_amount, paid_on, status, source, created_at)
+            SELECT cid, 'B' || to_char(period, 'YYYYMM') || '-' || number, period, issued, issued + 15, code, kwh,
+                   round(kwh * 0.4), NULL, pf, 0,
+                   (tc * 80 / 100) / 100.0,
+                   CASE WHEN prefix = 'DGY' THEN (tc * 12 / 100) / 100.0 ELSE 0 END,
+                   (tc - tc * 80 / 100 - CASE WHEN prefix = 'DGY' THEN tc * 12 / 100 ELSE 0 END - tc * 3 / 100) / 100.0,
+                   (tc * 3 / 100) / 100.0, tc / 100.0,
+                   CASE WHEN NOT is_open THEN tc / 100.0 WHEN partial THEN floor(tc * (0.3 + 0.5 * random())) / 100.0
+                        ELSE 0 END,
+                   CASE WHEN is_open THEN NULL ELSE GREATEST(issued, LEAST(issued + 15 + pay_offset, %s::date)) END,
+                   CASE WHEN is_open THEN 'open' ELSE 'paid' END, 'import', now()
+            FROM y ORDER BY cid, period""", [today])
+        timings["bills_s"] = round(time.perf_counter() - started, 1)
+        log(f"  bills {timings['bills_s']} s")
+        started = time.perf_counter()
+        cur.execute(f"""
+            INSERT INTO {pay_t} (id, number, customer_id, channel, amount, received_on, reference, payer, is_advance,
+                allocated_amount, refunded_amount, status, note, reversal_reason, created_at)
+            SELECT b.id, 'BP' || lpad(b.id::text, 9, '0'), b.customer_id,
+                   CASE WHEN (b.id * 37) %% 100 < 35 THEN 'withholding' WHEN (b.id * 37) %% 100 < 65 THEN 'bank_transfer'
+                        WHEN (b.id * 37) %% 100 < 85 THEN 'online' WHEN (b.id * 37) %% 100 < 97 THEN 'counter'
+                        ELSE 'other' END,
+                   b.paid_amount, COALESCE(b.paid_on, LEAST(b.due_on + 1 + (b.id %% 10)::int, %s::date)),
+                   (100000000000 + (b.id * 7919) %% 900000000000)::text, left(c.name, 100), false, b.paid_amount, 0,
+                   'posted', '', '', now()
+            FROM {bill_t} b JOIN {cust_t} c ON c.id = b.customer_id WHERE b.paid_amount > 0 ORDER BY b.id""", [today])
+        timings["payments_s"] = round(time.perf_counter() - started, 1)
+        log(f"  payments {timings['payments_s']} s")
+        started = time.perf_counter()
+        cur.execute(f"INSERT INTO {alloc_t} (id, payment_id, bill_id, amount, received_on, is_reversed, created_at) "
+                    f"SELECT id, id, id, amount, received_on, false, now() FROM {pay_t} ORDER BY id")
+        timings["allocations_s"] = round(time.perf_counter() - started, 1)
+        for t in (bill_t, pay_t, alloc_t):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))")
+    # Earlier ladder steps of the open bills, and the readings of the month to bill.
+    started = time.perf_counter()
+    steps = Writer(LadderStep._meta.db_table, STEP_COLS)
+    yesterday = today - timedelta(days=1)
+    for pk, cid, due in Bill.objects.filter(status="open").values_list("pk", "customer_id", "due_on").iterator(5000):
+        for step in steps_due(due, yesterday):
+            steps.add((pk, cid, step, due + timedelta(days=rc.LADDER_OFFSETS[step]), due, now))
+    steps.flush()
+    readings = Writer(MeterReading._meta.db_table, READING_COLS)
+    for pk, _number, code, _prefix, base, _price, _pf, _cycle, _tail, _late, capf in plan:
+        readings.add(_reading(rng, pk, run_month, base, capf, tou[code], now))
+    readings.flush()
+    timings["steps_readings_s"] = round(time.perf_counter() - started, 1)
+    open_bills = Bill.objects.filter(status="open")
+    return {"bills": Bill.objects.count(), "payments": Payment.objects.count(),
+            "allocations": PaymentAllocation.objects.count(), "open_bills": open_bills.count(),
+            "partly_paid": open_bills.filter(paid_amount__gt=0).count(),
+            "customers_billed": len(plan), "customers_without_tariff": len(customers) - len(plan),
+            "customers_in_arrears": sum(1 for row in plan if row[8]), "ladder_steps_before": steps.count,
+            "readings": readings.count, "run_month": run_month, "history": [history[0], history[-1]],
+            "today": today, "timings": timings}
+
+
+def _reading(rng: random.Random, pk: int, run_month: date, base: float, capf: float, is_tou: bool, now) -> tuple:
+    kwh = base * rng.uniform(0.9, 1.1)
+    demand = min(capf, kwh / 730 / 0.6)
+    if is_tou:
+        parts, total_kwh = [f"{round(kwh * s)}.00" for s in (0.0, 0.32, 0.36, 0.32)], None
+    else:
+        parts, total_kwh = ["0.00"] * 4, f"{round(kwh)}.00"
+    return (pk, run_month, *parts, total_kwh, f"{round(kwh * 0.45)}.00", f"{demand:.2f}",
+            f"{max(0.4 * capf, demand):.0f}.00", now)
+
+
+def generate_money_python(seed: int, log=print) -> dict:
+    """SQLite: bills, payments, allocations, prior ladder steps and the month's meter readings
+    generated in Python, executemany in 10,000-row batches."""
     from django.db import connection, transaction
     from django.utils import timezone
 
