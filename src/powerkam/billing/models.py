@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from . import constants as c
@@ -18,7 +19,7 @@ class Bill(models.Model):
     """One customer's electricity bill for one month, itemised in `lines`."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("bill status", "Open")
         PAID = "paid", _("Paid")
         VOID = "void", _("Void")
 
