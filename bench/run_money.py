@@ -151,7 +151,7 @@ def generate_money(seed: int, log=print) -> dict:
 
     if connection.vendor == "postgresql":
         return generate_money_pg(seed, log)
-    return generate_money_python(seed, log)
+    return generate_money_pg(seed, log, sqlite=True)
 
 
 def _customer_plan(rng: random.Random, customers, tou: dict) -> list[tuple]:
@@ -171,22 +171,20 @@ def _customer_plan(rng: random.Random, customers, tou: dict) -> list[tuple]:
     return plan
 
 
-def generate_money_pg(seed: int, log=print) -> dict:
-    """PostgreSQL: the per-customer plan and the months in two temporary tables (COPY), then
-    bills, payments and allocations by INSERT … SELECT in the server (random() for the monthly
-    variation), ladder steps and readings from Python (COPY)."""
+def generate_money_pg(seed: int, log=print, sqlite: bool = False) -> dict:
+    """The per-customer plan and the months in two temporary tables, then bills, payments and
+    allocations by INSERT … SELECT in the database (random() for the monthly variation), ladder
+    steps and readings from Python (COPY on PostgreSQL, executemany on SQLite)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from powerkam.billing.models import Bill, MeterReading, Tariff
+    from powerkam.billing.models import Bill, Tariff
     from powerkam.customers.models import Customer
-    from powerkam.receivables import constants as rc
-    from powerkam.receivables.ladder import steps_due
-    from powerkam.receivables.models import LadderStep, Payment, PaymentAllocation
+    from powerkam.receivables.models import Payment, PaymentAllocation
 
     run_month, history, today = months_setup()
     rng = random.Random(seed * 7727 + 5)
-    now = timezone.now().isoformat()
+    now = timezone.now().isoformat() if not sqlite else connection.ops.adapt_datetimefield_value(timezone.now())
     tou = dict(Tariff.objects.values_list("code", "is_tou"))
     customers = list(Customer.objects.order_by("pk").values_list(
         "pk", "number", "name", "tariff_code", "contract_capacity_kva", "usage_category", "basic_charge_method"))
@@ -194,6 +192,17 @@ def generate_money_pg(seed: int, log=print) -> dict:
     bill_t, pay_t, alloc_t = Bill._meta.db_table, Payment._meta.db_table, PaymentAllocation._meta.db_table
     cust_t = Customer._meta.db_table
     timings = {}
+    if sqlite:
+        with transaction.atomic(), connection.cursor() as cur:
+            _sqlite_money(cur, plan, history, today, now, bill_t, pay_t, alloc_t, cust_t, timings, log)
+    else:
+        _pg_money(plan, history, today, bill_t, pay_t, alloc_t, cust_t, timings, log, seed)
+    return _after_money(plan, customers, history, run_month, today, now, tou, rng, timings)
+
+
+def _pg_money(plan, history, today, bill_t, pay_t, alloc_t, cust_t, timings, log, seed) -> None:
+    from django.db import connection, transaction
+
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
         cur.execute("CREATE TEMP TABLE bench_cust (id int, number text, code text, prefix text, base float8, "
@@ -253,6 +262,78 @@ def generate_money_pg(seed: int, log=print) -> dict:
         timings["allocations_s"] = round(time.perf_counter() - started, 1)
         for t in (bill_t, pay_t, alloc_t):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))")
+
+
+R = "((random() & 1048575) / 1048576.0)"  # SQLite: uniform in [0, 1)
+
+
+def _sqlite_money(cur, plan, history, today, now, bill_t, pay_t, alloc_t, cust_t, timings, log) -> None:
+    """The same INSERT … SELECTs in SQLite's dialect (no parameters: literals are ours)."""
+    cur.execute("CREATE TEMP TABLE bench_cust (id int, number text, code text, prefix text, base real, "
+                "price real, pf real, cycle int, tail int, late int)")
+    cur.execute("CREATE TEMP TABLE bench_month (i int, period text, season real)")
+    cur.executemany("INSERT INTO bench_cust VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(*row[:9], int(row[9])) for row in plan])
+    cur.executemany("INSERT INTO bench_month VALUES (%s, %s, %s)",
+                    [(i, m.isoformat(), 1 - 0.18 * ((m.month - 7.5) / 6) ** 2) for i, m in enumerate(history)])
+    started = time.perf_counter()
+    cur.execute(f"""
+        WITH x AS (
+          SELECT c.id AS cid, c.number, c.code, c.prefix, m.i, m.period, c.pf, c.tail, c.late,
+                 date(m.period, '+1 month', '+' || (c.cycle - 1) || ' days') AS issued,
+                 max(10, CAST(round(c.base * m.season * (0.9 + 0.2 * {R})) AS INTEGER)) AS kwh, c.price
+          FROM bench_cust c CROSS JOIN bench_month m
+        ), y AS (
+          SELECT x.*, max(100, CAST(kwh * price * 100 AS INTEGER)) AS tc, (i >= {MONTHS} - tail) AS is_open,
+                 (i = {MONTHS} - tail AND {R} < 0.35) AS partial,
+                 CASE WHEN late AND {R} < 0.3 THEN 1 + CAST({R} * 20 AS INTEGER)
+                      ELSE -(CASE CAST({R} * 8 AS INTEGER) WHEN 2 THEN 1 WHEN 3 THEN 2 WHEN 4 THEN 3 WHEN 5 THEN 5
+                             WHEN 6 THEN 7 WHEN 7 THEN 10 ELSE 0 END) END AS pay_offset
+          FROM x
+        )
+        INSERT INTO {bill_t} (customer_id, number, period, issued_on, due_on, tariff_code, kwh, kvarh,
+            max_demand_kw, power_factor, pf_adjustment_rate, energy_charge, basic_charge, pf_adjustment,
+            surcharges, total, paid_amount, paid_on, status, source, created_at)
+        SELECT cid, 'B' || strftime('%Y%m', period) || '-' || number, period, issued, date(issued, '+15 days'), code,
+               kwh, round(kwh * 0.4), NULL, pf, 0,
+               (tc * 80 / 100) / 100.0,
+               CASE WHEN prefix = 'DGY' THEN (tc * 12 / 100) / 100.0 ELSE 0 END,
+               (tc - tc * 80 / 100 - CASE WHEN prefix = 'DGY' THEN tc * 12 / 100 ELSE 0 END - tc * 3 / 100) / 100.0,
+               (tc * 3 / 100) / 100.0, tc / 100.0,
+               CASE WHEN NOT is_open THEN tc / 100.0 WHEN partial THEN CAST(tc * (0.3 + 0.5 * {R}) AS INTEGER) / 100.0
+                    ELSE 0 END,
+               CASE WHEN is_open THEN NULL
+                    ELSE max(issued, min(date(issued, '+' || (15 + pay_offset) || ' days'), '{today}')) END,
+               CASE WHEN is_open THEN 'open' ELSE 'paid' END, 'import', '{now}'
+        FROM y ORDER BY cid, period""")
+    timings["bills_s"] = round(time.perf_counter() - started, 1)
+    log(f"  bills {timings['bills_s']} s")
+    started = time.perf_counter()
+    cur.execute(f"""
+        INSERT INTO {pay_t} (id, number, customer_id, channel, amount, received_on, reference, payer, is_advance,
+            allocated_amount, refunded_amount, status, note, reversal_reason, created_at)
+        SELECT b.id, 'BP' || printf('%09d', b.id), b.customer_id,
+               CASE WHEN (b.id * 37) % 100 < 35 THEN 'withholding' WHEN (b.id * 37) % 100 < 65 THEN 'bank_transfer'
+                    WHEN (b.id * 37) % 100 < 85 THEN 'online' WHEN (b.id * 37) % 100 < 97 THEN 'counter'
+                    ELSE 'other' END,
+               b.paid_amount, COALESCE(b.paid_on, min(date(b.due_on, '+' || (1 + b.id % 10) || ' days'), '{today}')),
+               CAST(100000000000 + (b.id * 7919) % 900000000000 AS TEXT), substr(c.name, 1, 100), 0, b.paid_amount, 0,
+               'posted', '', '', '{now}'
+        FROM {bill_t} b JOIN {cust_t} c ON c.id = b.customer_id WHERE b.paid_amount > 0 ORDER BY b.id""")
+    timings["payments_s"] = round(time.perf_counter() - started, 1)
+    log(f"  payments {timings['payments_s']} s")
+    started = time.perf_counter()
+    cur.execute(f"INSERT INTO {alloc_t} (id, payment_id, bill_id, amount, received_on, is_reversed, created_at) "
+                f"SELECT id, id, id, amount, received_on, 0, '{now}' FROM {pay_t} ORDER BY id")
+    timings["allocations_s"] = round(time.perf_counter() - started, 1)
+
+
+def _after_money(plan, customers, history, run_month, today, now, tou, rng, timings) -> dict:
+    from powerkam.billing.models import Bill, MeterReading
+    from powerkam.receivables import constants as rc
+    from powerkam.receivables.ladder import steps_due
+    from powerkam.receivables.models import LadderStep, Payment, PaymentAllocation
+
     # Earlier ladder steps of the open bills, and the readings of the month to bill.
     started = time.perf_counter()
     steps = Writer(LadderStep._meta.db_table, STEP_COLS)
@@ -432,6 +513,20 @@ def phase_load(args) -> dict:
     return {"timings": timings, "counts": counts, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+def phase_money(args) -> dict:
+    """Only the money data, on a database that already has the customers (after a failed load:
+    `--reuse --phases money,billing,ladder,web`)."""
+    setup_django()
+    from django.db import connection
+
+    started = time.perf_counter()
+    money = generate_money(args.seed, log=lambda m: print(m, file=sys.stderr, flush=True))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    return {"timings": {"money_s": round(time.perf_counter() - started, 1), "loadavg_end": loadavg()},
+            "counts": {"money": money}, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
 def _counting():
     from django.db import connection
 
@@ -527,13 +622,13 @@ def phase_web(args) -> dict:
     return results
 
 
-PHASES = {"load": phase_load, "billing": phase_billing, "ladder": phase_ladder, "web": phase_web}
+PHASES = {"load": phase_load, "money": phase_money, "billing": phase_billing, "ladder": phase_ladder, "web": phase_web}
 
 
 def print_table(report: dict) -> None:
     print(f"\nPowerKAM money benchmark — {report['database']}, {report['customers']:,} customers ({report['when']}, "
           f"{report['cpus']} CPUs, load average at start {report['loadavg_start']})")
-    load = report.get("load", {})
+    load = report.get("load") or report.get("money") or {}
     if "timings" in load:
         m = load["counts"]["money"]
         print(f"load: {load['timings']}")
