@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -204,12 +204,22 @@ def complaint_analysis(user, p: AnalysisParams) -> dict:
     base = analysis_base(user, p)
     complaints = base.filter(ticket_type=c.TicketType.COMPLAINT)
 
+    # One scan of the period's tickets, grouped by (month, type): by type, by month and the
+    # complaint totals are all sums of these few rows (at most months × 6).
+    cells = list(base.values("created_month", "ticket_type").annotate(
+        n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
+        reopened=Count("id", filter=Q(reopen_count__gt=0)), close_n=Count("hours_to_close"),
+        close_sum=Sum("hours_to_close")).order_by())
     type_labels = dict(c.TicketType.choices)
-    by_type = [{"key": r["ticket_type"], "label": type_labels.get(r["ticket_type"], r["ticket_type"]),
-                "count": r["n"], "closed": r["closed"], "avg_close_hours": _round1(r["avg_close"])}
-               for r in base.values("ticket_type").annotate(
-                   n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
-                   avg_close=Avg("hours_to_close")).order_by("-n", "ticket_type")]
+    types: dict[str, dict] = {}
+    months: dict = {}
+    for r in cells:
+        for bucket in (types.setdefault(r["ticket_type"], _zero()), months.setdefault(r["created_month"], _zero())):
+            _add(bucket, r)
+        if r["ticket_type"] == c.TicketType.COMPLAINT:
+            months[r["created_month"]]["complaints"] += r["n"]
+    by_type = sorted(({"key": k, "label": type_labels.get(k, k), "count": v["n"], "closed": v["closed"],
+                       "avg_close_hours": _avg(v)} for k, v in types.items()), key=lambda r: (-r["count"], r["key"]))
 
     cause_labels = dict(c.Cause.choices)
     by_cause = [{"key": r["cause"], "label": cause_labels.get(r["cause"], _("Not classified")), "count": r["n"]}
@@ -245,16 +255,10 @@ def complaint_analysis(user, p: AnalysisParams) -> dict:
             "max_hours": _hours(r["longest"]) if r else None, "sla_pct": _pct(met, n),
         })
 
-    monthly = [{"month": r["created_month"], "count": r["n"], "complaints": r["complaints"], "closed": r["closed"],
-                "avg_close_hours": _round1(r["avg_close"])}
-               for r in base.values("created_month").annotate(
-                   n=Count("id"), complaints=Count("id", filter=Q(ticket_type=c.TicketType.COMPLAINT)),
-                   closed=Count("id", filter=Q(status=c.Status.CLOSED)), avg_close=Avg("hours_to_close"),
-               ).order_by("created_month")]
-
-    totals = complaints.aggregate(n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
-                                  reopened=Count("id", filter=Q(reopen_count__gt=0)),
-                                  avg_close=Avg("hours_to_close"))
+    monthly = [{"month": m, "count": v["n"], "complaints": v["complaints"], "closed": v["closed"],
+                "avg_close_hours": _avg(v)} for m, v in sorted(months.items(), key=lambda kv: (kv[0] is None, kv[0]))]
+    cv = types.get(c.TicketType.COMPLAINT, _zero())
+    totals = {"n": cv["n"], "closed": cv["closed"], "reopened": cv["reopened"], "avg_close": _avg(cv)}
     return {
         "by_type": by_type, "by_cause": by_cause, "by_unit": by_unit, "by_person": by_person,
         "stage_durations": stage_durations, "monthly": monthly,
@@ -262,6 +266,20 @@ def complaint_analysis(user, p: AnalysisParams) -> dict:
                    "avg_close_hours": _round1(totals["avg_close"]), "sla_pct": _pct(total_met, total_done),
                    "tickets": sum(r["count"] for r in by_type)},
     }
+
+
+def _zero() -> dict:
+    return {"n": 0, "closed": 0, "reopened": 0, "close_n": 0, "close_sum": Decimal(0), "complaints": 0}
+
+
+def _add(bucket: dict, row: dict) -> None:
+    for key in ("n", "closed", "reopened", "close_n"):
+        bucket[key] += row[key]
+    bucket["close_sum"] += Decimal(row["close_sum"] or 0)
+
+
+def _avg(bucket: dict) -> Decimal | None:
+    return _round1(bucket["close_sum"] / bucket["close_n"]) if bucket["close_n"] else None
 
 
 def _round1(value) -> Decimal | None:
