@@ -8,8 +8,9 @@ sales-volume pages over 100,000 customers with 24 months of bills (2.4 million) 
 Builds a fresh database (PostgreSQL `powerkam_bench_money`, dropped and recreated, or SQLite
 under bench/out/var-money-sqlite/), migrates it, loads the archive demo (customers only,
 `load_demo(scale=N, evaluate=False)`), the billing demo's tariff catalogue
-(`powerkam.billing.demo.load_catalogue`), then writes with bulk inserts (COPY on PostgreSQL,
-executemany in 10,000-row batches on SQLite), bypassing the ORM and simple-history:
+(`powerkam.billing.demo.load_catalogue`), then writes in bulk, set-based, bypassing the ORM and
+simple-history (a per-customer plan in a temporary table, then INSERT … SELECT in the database
+with random() for the monthly variation; the rest by COPY on PostgreSQL, executemany on SQLite):
 
 - 24 months of bills for every customer with a catalogue tariff (the 24 months before the month
   to be billed), with billing cycles spread over the month (issued on day 1–25 of the following
@@ -25,7 +26,7 @@ executemany in 10,000-row batches on SQLite), bypassing the ORM and simple-histo
   catch-up;
 - meter readings of the month to bill for every customer.
 
-Then measures, each phase in its own process:
+Then measures, each phase in its own process (load average recorded at each phase's start):
 
 1. `powerkam.billing.services.run_billing(month)` for the 100,000 readings (bills, lines,
    history rows, timeline events) — target under 2 minutes; and a second run (skips all);
@@ -34,10 +35,16 @@ Then measures, each phase in its own process:
 3. /analytics/arrears/ (ageing buckets, sorts, pages) and 4. /analytics/sales-volume/ (12 and
    24 months) with Django's test Client as the company supervisor (supervisor1) and a key
    account manager (manager1): p50/p95 over --repeat requests and the SQL query count —
-   target p95 under 300 ms. Pages are measured after the billing run, so the month just billed
-   (100,000 bills, not yet paid) is in the arrears — the heaviest day of the month for that page.
+   target p95 under 300 ms; also this process's CPU ms per request and the analytics index page
+   (no query over bills) as the floor of this machine. Before the pages the web phase applies
+   migrations that landed after the load and runs the nightly job the pages read (the analytics
+   monthly-sales summary, when registered), timed. Pages are measured after the billing run, so
+   the month just billed (100,000 bills, not yet paid) is in the arrears — the heaviest day of
+   the month for that page.
 
-Prints a table and writes JSON to bench/out/. The machine's load average is recorded per phase.
+Prints a table and writes JSON to bench/out/ (after each phase, so a partial run keeps its
+figures). `--reuse --phases billing,ladder,web` re-measures; `--phases money,…` with --reuse
+regenerates the money data after a failed load.
 """
 
 from __future__ import annotations
@@ -68,7 +75,8 @@ TARGET_BILLING_S = 120
 TARGET_LADDER_S = 60
 MONTHS = 24
 BATCH = 10_000
-CHANNELS = (("withholding", 35), ("bank_transfer", 30), ("online", 20), ("counter", 12), ("other", 3))
+# Payment channels (as the receivables demo weighs them): withholding 35 %, bank transfer 30 %, online 20 %,
+# counter 12 %, other 3 % — written by the CASE on the bill id in the payments INSERT.
 ARREARS_SHARE = 0.05
 ARREARS_TAIL = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 6, 9, 12)  # open bills of a customer in arrears
 # Price level (yuan/kWh, all-in) by tariff prefix; shares of the total by component.
@@ -131,16 +139,6 @@ class Writer:
         self.rows = []
 
 
-def cents(c: int) -> str:
-    return f"{c // 100}.{c % 100:02d}"
-
-
-BILL_COLS = ("id", "customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
-             "max_demand_kw", "power_factor", "pf_adjustment_rate", "energy_charge", "basic_charge", "pf_adjustment",
-             "surcharges", "total", "paid_amount", "paid_on", "status", "source", "created_at", "created_by_id")
-PAY_COLS = ("id", "number", "customer_id", "channel", "amount", "received_on", "reference", "payer", "is_advance",
-            "allocated_amount", "refunded_amount", "status", "note", "reversal_reason", "created_at")
-ALLOC_COLS = ("id", "payment_id", "bill_id", "amount", "received_on", "is_reversed", "created_at")
 STEP_COLS = ("bill_id", "customer_id", "step", "reached_on", "due_on", "created_at")
 READING_COLS = ("customer_id", "period", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kwh_total", "kvarh",
                 "max_demand_kw", "declared_demand_kw", "created_at")
@@ -151,7 +149,7 @@ def generate_money(seed: int, log=print) -> dict:
 
     if connection.vendor == "postgresql":
         return generate_money_pg(seed, log)
-    return generate_money_pg(seed, log, sqlite=True)
+    return generate_money_pg(seed, log, sqlite=True)  # the same SQL in SQLite's dialect
 
 
 def _customer_plan(rng: random.Random, customers, tou: dict) -> list[tuple]:
@@ -366,117 +364,6 @@ def _reading(rng: random.Random, pk: int, run_month: date, base: float, capf: fl
         parts, total_kwh = ["0.00"] * 4, f"{round(kwh)}.00"
     return (pk, run_month, *parts, total_kwh, f"{round(kwh * 0.45)}.00", f"{demand:.2f}",
             f"{max(0.4 * capf, demand):.0f}.00", now)
-
-
-def generate_money_python(seed: int, log=print) -> dict:
-    """SQLite: bills, payments, allocations, prior ladder steps and the month's meter readings
-    generated in Python, executemany in 10,000-row batches."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from powerkam.billing.models import Bill, MeterReading, Tariff
-    from powerkam.customers.models import Customer
-    from powerkam.receivables import constants as rc
-    from powerkam.receivables.ladder import steps_due
-    from powerkam.receivables.models import LadderStep, Payment, PaymentAllocation
-
-    run_month, history, today = months_setup()
-    rng = random.Random(seed * 7727 + 5)
-    now = timezone.now().isoformat() if connection.vendor == "postgresql" else \
-        connection.ops.adapt_datetimefield_value(timezone.now())
-    tou = dict(Tariff.objects.values_list("code", "is_tou"))
-    channels, weights = [c for c, _w in CHANNELS], [w for _c, w in CHANNELS]
-    customers = list(Customer.objects.order_by("pk").values_list(
-        "pk", "number", "name", "tariff_code", "contract_capacity_kva", "usage_category", "basic_charge_method"))
-    bills = Writer(Bill._meta.db_table, BILL_COLS)
-    pays = Writer(Payment._meta.db_table, PAY_COLS)
-    allocs = Writer(PaymentAllocation._meta.db_table, ALLOC_COLS)
-    steps = Writer(LadderStep._meta.db_table, STEP_COLS)
-    readings = Writer(MeterReading._meta.db_table, READING_COLS)
-    bill_id = pay_id = 0
-    stats = {"customers_billed": 0, "customers_without_tariff": 0, "customers_in_arrears": 0, "open_bills": 0,
-             "partly_paid": 0}
-    # Month → (issue date, due date) per billing cycle day, precomputed.
-    dates = {(m, d): (add_months(m, 1).replace(day=d), add_months(m, 1).replace(day=d) + timedelta(days=15))
-             for m in history for d in range(1, 26)}
-    started = time.perf_counter()
-    with transaction.atomic():
-        for n, (pk, number, name, code, cap, usage, _method) in enumerate(customers):
-            if code not in tou:
-                stats["customers_without_tariff"] += 1
-                continue
-            stats["customers_billed"] += 1
-            prefix = code.split("-")[0]
-            capf = float(cap or 0) or rng.choice((8.0, 10.0, 16.0))
-            base = capf * rng.uniform(0.12, 0.42) * 730 if usage != "residential" else rng.uniform(150, 600)
-            price = PRICE.get(prefix, 0.7) * rng.uniform(0.95, 1.05)
-            pf = rng.uniform(0.82, 0.99)
-            cycle = 1 + pk % 25
-            arrears = rng.random() < ARREARS_SHARE
-            tail = rng.choice(ARREARS_TAIL) if arrears else 0
-            stats["customers_in_arrears"] += int(arrears)
-            late = rng.random() < 0.15
-            payer = name[:100].replace("\t", " ").replace("\\", "")
-            for i, m in enumerate(history):
-                season = 1 - 0.18 * ((m.month - 7.5) / 6) ** 2
-                kwh = round(base * season * rng.uniform(0.9, 1.1))
-                kwh = max(kwh, 10)
-                total = max(int(kwh * price * 100), 100)
-                energy = total * 80 // 100
-                basic = total * 12 // 100 if prefix == "DGY" else 0
-                surcharge = total * 3 // 100
-                pf_adj = total - energy - basic - surcharge
-                issued, due = dates[(m, cycle)]
-                bill_id += 1
-                is_open = i >= MONTHS - tail
-                paid_amount, paid_on, status = total, None, "paid"
-                if is_open:
-                    status, paid_amount = "open", 0
-                    stats["open_bills"] += 1
-                    if i == MONTHS - tail and rng.random() < 0.35:
-                        paid_amount = int(total * rng.uniform(0.3, 0.8))
-                        stats["partly_paid"] += 1
-                    for step in steps_due(due, today - timedelta(days=1)):
-                        steps.add((bill_id, pk, step, due + timedelta(days=rc.LADDER_OFFSETS[step]), due, now))
-                if paid_amount:
-                    on = due + timedelta(days=rng.randint(1, 20)) if late and rng.random() < 0.3 else \
-                        due - timedelta(days=rng.choice((0, 0, 1, 2, 3, 5, 7, 10)))
-                    on = max(min(on, today), issued)
-                    if not is_open:
-                        paid_on = on
-                    pay_id += 1
-                    amount = cents(paid_amount)
-                    pays.add((pay_id, f"BP{pay_id:09d}", pk, rng.choices(channels, weights)[0], amount, on,
-                              str(rng.randrange(10**11, 10**12)), payer, False, amount, "0.00", "posted", "", "", now))
-                    allocs.add((pay_id, pay_id, bill_id, amount, on, False, now))
-                bills.add((bill_id, pk, f"B{m:%Y%m}-{number}", m, issued, due, code, f"{kwh}.00",
-                           f"{round(kwh * 0.4)}.00", None, f"{pf:.2f}", "0.0000", cents(energy), cents(basic),
-                           cents(pf_adj), cents(surcharge), cents(total), cents(paid_amount), paid_on, status, "import",
-                           now, None))
-            # The month to bill: readings for the billing run.
-            kwh = base * rng.uniform(0.9, 1.1)
-            demand = min(capf, kwh / 730 / 0.6)
-            if tou[code]:
-                split = (0.0, 0.32, 0.36, 0.32)
-                parts = [f"{round(kwh * s)}.00" for s in split]
-                total_kwh = None
-            else:
-                parts, total_kwh = ["0.00"] * 4, f"{round(kwh)}.00"
-            readings.add((pk, run_month, *parts, total_kwh, f"{round(kwh * 0.45)}.00", f"{demand:.2f}",
-                          f"{max(0.4 * capf, demand):.0f}.00", now))
-            if n % 20000 == 19999:
-                log(f"  {n + 1:,} customers, {bill_id:,} bills, {time.perf_counter() - started:.0f} s")
-        for w in (bills, pays, allocs, steps, readings):
-            w.flush()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                for model in (Bill, Payment, PaymentAllocation):
-                    t = model._meta.db_table
-                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))")
-    stats.update({"bills": bills.count, "payments": pays.count, "allocations": allocs.count,
-                  "ladder_steps_before": steps.count, "readings": readings.count,
-                  "run_month": run_month, "history": [history[0], history[-1]], "today": today})
-    return stats
 
 
 # ---------------------------------------------------------------------------------------------
