@@ -60,7 +60,7 @@ INDEX_SORTS = {
 INDEX_SORT_COLUMNS = (
     ("number", gettext_lazy("Number")),
     ("name", gettext_lazy("Name")),
-    ("code", gettext_lazy("Credit code")),
+    ("code", gettext_lazy("Credit rating code")),
     ("limit", gettext_lazy("Credit limit")),
     ("assessed", gettext_lazy("Assessed on")),
     ("level", gettext_lazy("Payment behaviour")),
@@ -132,7 +132,7 @@ INDEX_COLUMNS = [
     Column(gettext_lazy("Customer"), lambda r: r.name),
     Column(gettext_lazy("Org unit"), lambda r: r.org_unit.name if r.org_unit_id else ""),
     Column(gettext_lazy("Manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
-    Column(gettext_lazy("Credit code"), lambda r: r.credit_code_value or ""),
+    Column(gettext_lazy("Credit rating code"), lambda r: r.credit_code_value or ""),
     Column(gettext_lazy("Credit limit"), lambda r: r.credit_limit_value),
     Column(gettext_lazy("Assessed on"), lambda r: r.assessed_value),
     Column(gettext_lazy("Payment behaviour"), lambda r: r.level_value or ""),
@@ -147,7 +147,7 @@ ASSESSMENT_SORTS = {"assessed": "assessed_on", "limit": "credit_limit", "grade":
 ASSESSMENT_SORT_COLUMNS = (
     ("customer", gettext_lazy("Customer")),
     ("assessed", gettext_lazy("Assessed on")),
-    ("code", gettext_lazy("Credit code")),
+    ("code", gettext_lazy("Credit rating code")),
     ("limit", gettext_lazy("Credit limit")),
     ("grade", gettext_lazy("Grade")),
 )
@@ -156,7 +156,7 @@ ASSESSMENT_COLUMNS = [
     Column(gettext_lazy("Customer"), lambda a: a.customer.name),
     Column(gettext_lazy("Assessed on"), lambda a: a.assessed_on),
     Column(gettext_lazy("Status"), lambda a: a.get_status_display()),
-    Column(gettext_lazy("Credit code"), lambda a: a.code),
+    Column(gettext_lazy("Credit rating code"), lambda a: a.code),
     Column(gettext_lazy("Credit limit"), lambda a: a.credit_limit),
     Column(gettext_lazy("Limit tier"), lambda a: a.limit_tier),
     Column(gettext_lazy("Grade"), lambda a: a.grade),
