@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from powerkam.core import jobs
 from powerkam.core.models import Task
@@ -132,3 +134,47 @@ def test_command_and_registered_job(world, bill_maker, capsys):
     assert "receivables_ladder" in jobs.JOBS
     assert jobs.run_job("receivables_ladder", D + timedelta(days=14))["steps"] == 1
     assert [s for s, _d in _steps(bill)] == [2, 3]
+
+
+
+AGES = (8, 19, 30, 41)  # days overdue → steps [2], [2, 3], [2, 3, 4], [2, 3, 4]
+
+
+def _first_run_over(world, bill_maker, n):
+    """Queries and result of the first run over `n` open bills of mixed ages; rolled back after."""
+    customers = [world["c1"], world["c2"], CustomerFactory(org_unit=world["s1"], primary_manager=None)]
+    with transaction.atomic():
+        for i in range(n):
+            bill_maker(customers[i % 3], "100.00", D - timedelta(days=AGES[i % 4]))
+        with CaptureQueriesContext(connection) as ctx:
+            result = run_ladder(D)
+        steps = LadderStep.objects.count()
+        checks = {
+            "timeline": TimelineEvent.objects.filter(kind="ladder").count(),
+            "tasks": Task.objects.filter(key__startswith="ladder:bill:").count(),
+            "linked": LadderStep.objects.filter(task__isnull=False).count(),
+            "history": (LadderStep.history.count(), BadCreditRecord.history.count(), CollectionNotice.history.count(),
+                        BlacklistEntry.history.count(), Task.history.filter(key__startswith="ladder:").count()),
+            "numbers": list(CollectionNotice.objects.order_by("bill__due_on", "bill_id").values_list("number", flat=True)),
+        }
+        transaction.set_rollback(True)
+    return len(ctx.captured_queries), result, steps, checks
+
+
+def test_queries_do_not_grow_with_the_number_of_bills(world, bill_maker):
+    """Set-based run (issue #3): 50 bills cost the same queries as 5, and every record, history
+    row and timeline event is still written."""
+    runs = {n: _first_run_over(world, bill_maker, n) for n in (5, 50)}
+    for n, (_q, result, steps, checks) in runs.items():
+        ages = [AGES[i % 4] for i in range(n)]
+        expected_steps = sum({8: 1, 19: 2}.get(a, 3) for a in ages)
+        notices = sum(a >= 14 for a in ages)
+        listed = sum(a >= 30 for a in ages)
+        assert (result["bills"], result["steps"], steps) == (n, expected_steps, expected_steps)
+        assert (result["bad_credit_records"], result["notices"], result["blacklisted"]) == (n, notices, listed)
+        assert checks["timeline"] == checks["tasks"] == checks["linked"] == expected_steps
+        # bulletin: one task for the one supervisor
+        assert checks["history"] == (expected_steps, n, notices, listed, expected_steps + 1)
+        # notices numbered without gaps in walking order (oldest due date first)
+        assert checks["numbers"] == [f"CN-2026-{i:06d}" for i in range(1, notices + 1)]
+    assert runs[5][0] == runs[50][0] <= 40, (runs[5][0], runs[50][0])
