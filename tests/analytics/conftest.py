@@ -8,6 +8,9 @@ kWh by billing month (void bill of c2 in 2026-03 not counted):
     c1        1000       —     1200     1100     1320     1000
     c2         500       —       —       400      480      600   (+ void 9999)
     c3        2000     2000      —      2500     2200       —
+
+The fixture ends with a refresh of the monthly sales summary (analytics.MonthlySales), which the
+sales-volume and unit-price figures of subtree and company scopes read.
 """
 
 from datetime import date
@@ -15,6 +18,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from powerkam.analytics.services import refresh_monthly_sales
 from powerkam.billing.models import Bill
 from powerkam.customers import constants as cc
 from tests.factories import CustomerFactory
@@ -66,4 +70,5 @@ def world(org_tree, make_staff):
                              surcharges="75.00", paid="2090.00"),
         "c3_2602": make_bill(c3, m(2026, 2, 1), 2200, paid="1000.00"),  # total 1486.00
     }
+    refresh_monthly_sales()
     return {"a": a, "b": b, "admin": admin, "c1": c1, "c2": c2, "c3": c3, "bills": bills, **org_tree}

@@ -73,6 +73,8 @@ class VolumeTotalSerializer(serializers.Serializer):
 
 
 class SalesVolumeSerializer(serializers.Serializer):
+    from_summary = serializers.BooleanField(help_text="True: figures from the monthly summary (subtree and company scopes).")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the monthly summary was refreshed; null for live figures.")
     rows = VolumeMonthSerializer(many=True)
     categories = VolumeCategorySerializer(many=True)
     total = VolumeTotalSerializer()
@@ -102,6 +104,8 @@ class PriceCategorySerializer(PriceFiguresSerializer):
 
 
 class PriceSerializer(serializers.Serializer):
+    from_summary = serializers.BooleanField(help_text="True: figures from the monthly summary (subtree and company scopes).")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the monthly summary was refreshed; null for live figures.")
     rows = PriceMonthSerializer(many=True)
     categories = PriceCategorySerializer(many=True)
     total = PriceFiguresSerializer()

@@ -8,6 +8,11 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
+        from powerkam.core import jobs
         from powerkam.core.extensions import register_customer_tab
 
+        from .services import nightly_refresh
+
         register_customer_tab("money", _("Money"), "bi-cash-coin", "analytics:customer_money", order=60)
+        jobs.register("analytics_monthly_sales", nightly_refresh,
+                      "Rebuild the monthly sales summary of the sales-volume and unit-price analyses.")

@@ -33,3 +33,40 @@ class PurchaseCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_voltage_level_display()}: {self.cost_per_kwh}"
+
+
+class MonthlySales(models.Model):
+    """The non-void bills of one billing month summed per customer attribute combination.
+
+    A pre-aggregate (rebuilt by services.refresh_monthly_sales: the nightly job
+    "analytics_monthly_sales" and `manage.py refresh_analytics`) so the sales-volume and
+    unit-price pages of subtree and company-wide users read a few thousand rows instead of
+    every bill of the period. The customer attributes are those at refresh time."""
+
+    period = models.DateField(_("billing month"))
+    # No database constraint: the summary is rebuilt from the bills, never edited, and an org
+    # unit is never deleted while it has customers (customers.Customer.org_unit is PROTECT).
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("supply station"), null=True,
+                                 on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    usage_category = models.CharField(_("usage category"), max_length=24, blank=True, default="")
+    industry = models.CharField(_("industry (GB/T 4754)"), max_length=1, blank=True, default="")
+    ka_tier = models.CharField(_("key account tier"), max_length=16, blank=True, default="")
+    is_key_account = models.BooleanField(_("key account"), default=False)
+    bills = models.PositiveIntegerField(_("bills"), default=0)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    kwh = models.DecimalField(_("active energy (kWh)"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    energy_charge = models.DecimalField(_("energy charge"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    basic_charge = models.DecimalField(_("basic charge"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    pf_adjustment = models.DecimalField(_("PF adjustment"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    surcharges = models.DecimalField(_("funds and surcharges"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(_("total"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        ordering = ["period", "org_unit_id", "usage_category", "industry", "ka_tier", "is_key_account"]
+        verbose_name = _("monthly sales summary")
+        verbose_name_plural = _("monthly sales summaries")
+        indexes = [models.Index(fields=["period", "org_unit"], name="monthly_sales_period_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.org_unit_id} {self.usage_category}: {self.kwh} kWh"

@@ -20,6 +20,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -32,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from powerkam.billing.models import Bill
-from powerkam.core.scoping import scope_to_user
+from powerkam.core.scoping import scope_to_user, subtree_unit_ids
 
 from . import constants as c
 
@@ -164,17 +165,67 @@ def _f(value: Decimal | None) -> float | None:
 # --- (a) sales volume -----------------------------------------------------------------------------
 
 
-def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
+def uses_summary(user) -> bool:
+    """Whether `user`'s sales-volume and unit-price figures come from the monthly summary
+    (analytics.MonthlySales): subtree and company-wide scopes, whose periods hold up to every
+    bill of the company. Portfolio scopes (managers, specialists) read their few bills directly."""
+    from powerkam.org.models import PORTFOLIO_ROLES
+
+    return bool(user and user.is_authenticated and (user.is_superuser or user.role not in PORTFOLIO_ROLES))
+
+
+def summary_rows(user, f: ReportFilter) -> QuerySet:
+    """The MonthlySales rows in `user`'s scope matching the filter's customer attributes (no
+    period limit): the scope as core.scoping.customer_scope_q draws it — every unit for the
+    company roles, the org-unit ids of the user's subtree for supervisors and clerks."""
+    from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
+
+    from .models import MonthlySales
+
+    qs = MonthlySales.objects.order_by()
+    if f.org_unit_path:
+        qs = qs.filter(org_unit__path__startswith=f.org_unit_path)
+    for name in ("industry", "usage_category", "ka_tier"):
+        if value := getattr(f, name):
+            qs = qs.filter(**{name: value})
+    if not user or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs
+    if user.role in SUBTREE_ROLES and user.org_unit_id:
+        units = subtree_unit_ids(user)
+        return qs if units is None else qs.filter(org_unit_id__in=units)
+    return qs.none()
+
+
+def _as_of(*groups) -> Any:
+    """The latest refresh time among the summary rows read (None: nothing refreshed yet)."""
+    times = [r["as_of"] for rows in groups for r in rows if r.get("as_of")]
+    return max(times) if times else None
+
+
+def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> dict[str, Any]:
     """kWh per billing month with month-on-month and year-on-year change, and by usage category.
 
     Two queries: one GROUP BY month over the period and the 12 months before it (the YoY and MoM
-    bases), one GROUP BY usage category with this period and the same months a year before."""
-    bills = scoped_bills(user, f)
+    bases), one GROUP BY usage category with this period and the same months a year before —
+    over the monthly summary for subtree and company scopes (`uses_summary`; `as_of` is then
+    its refresh time), over the bills for portfolios (`as_of` None: live figures).
+    `from_summary` forces one source (None: `uses_summary(user)`)."""
     start = add_months(f.date_from, -12)
+    ly_from, ly_to = add_months(f.date_from, -12), add_months(f.date_to, -12)
+    in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
+    summary = uses_summary(user) if from_summary is None else from_summary
+    if summary:
+        src, category, n_month, as_of = summary_rows(user, f), "usage_category", Sum("bills"), {"as_of": Max("refreshed_at")}
+        n_category = Sum("bills", filter=in_period)
+    else:
+        src, category, n_month, as_of = scoped_bills(user, f), "customer__usage_category", Count("id"), {}
+        n_category = Count("id", filter=in_period)
     by_month = {
         r["period"]: r
-        for r in bills.filter(period__gte=start, period__lte=f.date_to)
-        .values("period").annotate(s_kwh=Sum("kwh"), s_amount=Sum("total"), n=Count("id"))
+        for r in src.filter(period__gte=start, period__lte=f.date_to)
+        .values("period").annotate(s_kwh=Sum("kwh"), s_amount=Sum("total"), n=n_month, **as_of)
     }
     rows = []
     for m in f.months:
@@ -183,32 +234,30 @@ def sales_volume(user, f: ReportFilter) -> dict[str, Any]:
         ly = by_month.get(add_months(m, -12), {})
         kwh = energy(cur.get("s_kwh"))
         rows.append({
-            "month": m, "kwh": kwh, "amount": money(cur.get("s_amount")), "bills": cur.get("n", 0),
+            "month": m, "kwh": kwh, "amount": money(cur.get("s_amount")), "bills": cur.get("n") or 0,
             "kwh_previous_month": energy(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
             "kwh_last_year": energy(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
         })
-    ly_from, ly_to = add_months(f.date_from, -12), add_months(f.date_to, -12)
-    in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
-    cat_rows = (
-        bills.filter(in_period | Q(period__gte=ly_from, period__lte=ly_to))
-        .values("customer__usage_category")
-        .annotate(s_kwh=Sum("kwh", filter=in_period), s_kwh_ly=Sum("kwh", filter=~in_period),
-                  n=Count("id", filter=in_period))
-        .order_by("customer__usage_category")
+    cat_rows = list(
+        src.filter(in_period | Q(period__gte=ly_from, period__lte=ly_to))
+        .values(category)
+        .annotate(s_kwh=Sum("kwh", filter=in_period), s_kwh_ly=Sum("kwh", filter=~in_period), n=n_category)
+        .order_by(category)
     )
     from powerkam.customers.constants import UsageCategory
 
     labels = dict(UsageCategory.choices)
     categories = [{
-        "usage_category": r["customer__usage_category"],
-        "label": str(labels.get(r["customer__usage_category"], r["customer__usage_category"] or "—")),
-        "kwh": energy(r["s_kwh"]), "kwh_last_year": energy(r["s_kwh_ly"]), "bills": r["n"],
+        "usage_category": r[category],
+        "label": str(labels.get(r[category], r[category] or "—")),
+        "kwh": energy(r["s_kwh"]), "kwh_last_year": energy(r["s_kwh_ly"]), "bills": r["n"] or 0,
         "yoy_pct": change_pct(r["s_kwh"], r["s_kwh_ly"]),
     } for r in cat_rows]
     total = sum((r["kwh"] for r in rows), ZERO)
     total_ly = sum((r["kwh_last_year"] for r in rows), ZERO)
     return {
-        "rows": rows, "categories": categories,
+        "rows": rows, "categories": categories, "from_summary": summary,
+        "as_of": _as_of(by_month.values()) if summary else None,
         "total": {"kwh": total, "kwh_last_year": total_ly, "yoy_pct": change_pct(total, total_ly),
                   "amount": sum((r["amount"] for r in rows), ZERO)},
     }
@@ -229,24 +278,30 @@ def _price_row(r: dict) -> dict[str, Any]:
     return row
 
 
-def price_composition(user, f: ReportFilter) -> dict[str, Any]:
+def price_composition(user, f: ReportFilter, *, from_summary: bool | None = None) -> dict[str, Any]:
     """Energy, basic charge, PF adjustment and surcharges per kWh, and the average price
-    (total ÷ kWh), by billing month and by usage category. Two queries."""
-    bills = scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
+    (total ÷ kWh), by billing month and by usage category. Two queries, over the monthly
+    summary or the bills as for sales_volume."""
+    summary = uses_summary(user) if from_summary is None else from_summary
+    src = summary_rows(user, f) if summary else scoped_bills(user, f)
+    src = src.filter(period__gte=f.date_from, period__lte=f.date_to)
+    category = "usage_category" if summary else "customer__usage_category"
     sums = {f"s_{name}": Sum(name) for name in (*PRICE_COMPONENTS, "total", "kwh")}
-    by_month = {r["period"]: r for r in bills.values("period").annotate(**sums)}
+    as_of = {"as_of": Max("refreshed_at")} if summary else {}
+    by_month = {r["period"]: r for r in src.values("period").annotate(**sums, **as_of)}
     rows = [{"month": m, **_price_row(by_month.get(m, {}))} for m in f.months]
     from powerkam.customers.constants import UsageCategory
 
     labels = dict(UsageCategory.choices)
     categories = []
-    for r in bills.values("customer__usage_category").annotate(**sums).order_by("customer__usage_category"):
-        code = r["customer__usage_category"]
+    for r in src.values(category).annotate(**sums).order_by(category):
+        code = r[category]
         categories.append({"usage_category": code, "label": str(labels.get(code, code or "—")), **_price_row(r)})
     totals: dict[str, Any] = {"s_kwh": sum((r["kwh"] for r in rows), ZERO)}
     for name in (*PRICE_COMPONENTS, "total"):
         totals[f"s_{name}"] = sum((r[name] for r in rows), ZERO)
-    return {"rows": rows, "categories": categories, "total": _price_row(totals)}
+    return {"rows": rows, "categories": categories, "total": _price_row(totals), "from_summary": summary,
+            "as_of": _as_of(by_month.values()) if summary else None}
 
 
 # --- (c) payments by channel ---------------------------------------------------------------------

@@ -64,6 +64,7 @@ class Bill(models.Model):
             models.Index(fields=["status", "due_on"], name="bill_open_due_idx"),
             # the bills list filters a month and a status together
             models.Index(fields=["period", "status"], name="bill_period_status_idx"),
+            models.Index(fields=["due_on"], name="bill_due_idx"),
         ]
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
