@@ -26,7 +26,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
-from simple_history.utils import bulk_create_with_history
 
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
@@ -41,6 +40,7 @@ from .services import _at, apply_advances, extended_due_subquery, money
 
 Step = LadderStep.Step
 BATCH = 1000  # bills per transaction and rows per INSERT
+HISTORY_BATCH = 900  # ids per history INSERT … SELECT (under SQLite's 999 parameters)
 
 
 def steps_due(due_on: date, day: date) -> list[int]:
@@ -118,6 +118,13 @@ def render_notice(*, number: str, bill: Bill, customer, issued_on: date, due_on:
         })
 
 
+def _create_audited(model, objs: list) -> None:
+    """Bulk INSERT plus the simple-history "+" rows, copied by the database (INSERT … SELECT by id):
+    no second round of parameters, which SQLite would split into many statements (999 per query)."""
+    model.objects.bulk_create(objs, batch_size=BATCH)
+    workqueue.insert_history_rows(model, [o.pk for o in objs], batch_size=HISTORY_BATCH)
+
+
 def _existing(model, bill_ids, field: str = "pk") -> dict:
     """bill id → `field` of the rows of `model` (one per bill) that already exist."""
     if not bill_ids:
@@ -185,23 +192,24 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
             pending.append((bill, customer, step, due_on, key if assignee is not None else None, title, outstanding))
     with transaction.atomic():
         if bad_new:
-            bulk_create_with_history(bad_new, BadCreditRecord, batch_size=BATCH)
+            _create_audited(BadCreditRecord, bad_new)
+        if any(Step.WARNING in steps for _b, steps in bills):
             counts["bad_credit_records"] += len(bad_new)
         if notices_new:
-            bulk_create_with_history(notices_new, CollectionNotice, batch_size=BATCH)
+            _create_audited(CollectionNotice, notices_new)
             counts["notices"] += len(notices_new)
         if black_new:
-            bulk_create_with_history(black_new, BlacklistEntry, batch_size=BATCH)
+            _create_audited(BlacklistEntry, black_new)
             counts["blacklisted"] += len(black_new)
         task_of = {}
         if task_specs:
             workqueue.open_tasks_bulk(task_specs, batch_size=BATCH)
             keys = [s["key"] for s in task_specs]
             task_of = dict(Task.objects.filter(key__in=keys).values_list("key", "pk"))
-        bulk_create_with_history([
+        _create_audited(LadderStep, [
             LadderStep(bill=bill, customer=customer, step=step, reached_on=day, due_on=due_on,
                        task_id=task_of.get(key)) for bill, customer, step, due_on, key, _t, _a in pending
-        ], LadderStep, batch_size=BATCH)
+        ])
         TimelineEvent.objects.bulk_create([
             TimelineEvent(customer=customer, kind="ladder", title=title[:200], occurred_at=_at(day),
                           detail=_("Outstanding %(a)s yuan.") % {"a": outstanding})
