@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := powerkam.settings
 
-.PHONY: run test test-only install assets messages makemessages migrate demo lint bench bench-service clean
+.PHONY: run test test-only install assets messages makemessages migrate demo lint bench bench-service bench-money clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench: assets
 
 bench-service: assets
 	$(PY) bench/run_service.py $(BENCH_ARGS)
+
+bench-money: assets
+	$(PY) bench/run_money.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/static
