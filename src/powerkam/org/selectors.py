@@ -144,3 +144,41 @@ def portfolio_rows(user, *, org_unit: OrgUnit | None = None) -> list[PortfolioRo
                      key_accounts=s.n_ka_primary + s.n_ka_secondary)
         for s in staff
     ]
+
+
+class Supervisors:
+    """Active supervisors by org unit, to find the one responsible at or above a unit: the
+    supervisor of the unit itself, else of its nearest ancestor that has one (lowest pk when a
+    unit has several). Loaded once (one query, two with `nearest_ids`) for a whole batch job."""
+
+    def __init__(self):
+        self.all: list[Staff] = list(Staff.objects.filter(is_active=True, role=Role.SUPERVISOR)
+                                     .select_related("org_unit").order_by("pk"))
+        self.by_unit: dict[int, Staff] = {}
+        for s in self.all:
+            if s.org_unit_id:
+                self.by_unit.setdefault(s.org_unit_id, s)
+
+    @property
+    def unit_count(self) -> int:
+        """How many org units have an active supervisor."""
+        return len(self.by_unit)
+
+    def nearest_on_path(self, path: str) -> Staff | None:
+        for unit_id in reversed([int(x) for x in (path or "").strip("/").split("/") if x]):
+            if unit_id in self.by_unit:
+                return self.by_unit[unit_id]
+        return None
+
+    def nearest(self, org_unit) -> Staff | None:
+        return None if org_unit is None else self.nearest_on_path(org_unit.path)
+
+    def nearest_ids(self, unit_ids) -> dict[int, int]:
+        """{org unit id: staff id} for the units that have a supervisor at or above them."""
+        paths = dict(OrgUnit.objects.values_list("pk", "path"))
+        result = {}
+        for unit_id in set(unit_ids):
+            sup = self.nearest_on_path(paths.get(unit_id, ""))
+            if sup is not None:
+                result[unit_id] = sup.pk
+        return result

@@ -32,7 +32,7 @@ from powerkam.core import workqueue
 from powerkam.core.models import Task
 from powerkam.core.workdays import add_workdays
 from powerkam.customers.models import TimelineEvent
-from powerkam.org.models import Role, Staff
+from powerkam.org.selectors import Supervisors
 
 from . import constants as c
 from .models import BadCreditRecord, BlacklistEntry, CollectionNotice, LadderStep
@@ -56,28 +56,7 @@ def step_date(due_on: date, step: int) -> date:
     return due_on + timedelta(days=c.LADDER_OFFSETS[step])
 
 
-class _Supervisors:
-    """Active supervisors by org unit, to find the nearest one above a customer's unit."""
-
-    def __init__(self):
-        self.by_unit: dict[int, list[Staff]] = defaultdict(list)
-        self.all: list[Staff] = []
-        for s in Staff.objects.filter(is_active=True, role=Role.SUPERVISOR).select_related("org_unit").order_by("pk"):
-            self.all.append(s)
-            if s.org_unit_id:
-                self.by_unit[s.org_unit_id].append(s)
-        self.unit_count = len(self.by_unit)
-
-    def nearest(self, org_unit) -> Staff | None:
-        if org_unit is None:
-            return None
-        for unit_id in reversed([int(x) for x in org_unit.path.strip("/").split("/") if x]):
-            if self.by_unit.get(unit_id):
-                return self.by_unit[unit_id][0]
-        return None
-
-
-def responsible(customer, supervisors: _Supervisors):
+def responsible(customer, supervisors: Supervisors):
     """The customer's primary manager, else the secondary, else the nearest unit supervisor."""
     for person in (customer.primary_manager, customer.secondary_manager):
         if person is not None and person.is_active:
@@ -132,7 +111,7 @@ def _existing(model, bill_ids, field: str = "pk") -> dict:
     return dict(model.objects.filter(bill_id__in=bill_ids).values_list("bill_id", field))
 
 
-def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, supervisors: _Supervisors,
+def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, supervisors: Supervisors,
                  counts, ctx: dict) -> None:
     """Write the steps `bills` reach on `day` set-based: a constant number of queries for the
     chunk (existing records per kind, then one bulk INSERT per kind plus its history rows),
@@ -218,7 +197,7 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
         counts["steps"] += len(pending)
 
 
-def _notify_units(day: date, listed: list, supervisors: _Supervisors) -> None:
+def _notify_units(day: date, listed: list, supervisors: Supervisors) -> None:
     """"All units notified": one bulletin task per active supervisor listing the customers
     blacklisted today (one task per supervisor and day, not per bill)."""
     lines = "\n".join(f"{cu.number} {cu.name}: {bill.number}, {amount}" for cu, bill, amount in listed)
@@ -260,7 +239,7 @@ def run_ladder(day: date) -> dict:
     due_of = dict(candidates)
     if not todo:
         return {k: v for k, v in counts.items() if not k.startswith("_")}
-    supervisors = _Supervisors()
+    supervisors = Supervisors()
     ctx = {"seq": {}, "bulletin": [], "pay_by": add_workdays(day, 5),
            "task_due": {s: add_workdays(day, n) for s, n in c.LADDER_TASK_DAYS.items()}}
     pks = sorted(todo, key=lambda pk: (due_of[pk], pk))

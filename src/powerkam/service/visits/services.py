@@ -42,7 +42,8 @@ from powerkam.core.models import Task
 from powerkam.customers.constants import LifecycleStatus
 from powerkam.customers.models import Contact, Customer
 from powerkam.customers.services import add_timeline_event
-from powerkam.org.models import OrgUnit, Role, Staff
+from powerkam.org.models import OrgUnit, Staff
+from powerkam.org.selectors import Supervisors
 
 from . import constants as c
 from .models import (
@@ -458,19 +459,7 @@ def materialize_occasion(occasion: MustVisitOccasion, *, today: date, actor=None
 
 def supervisor_for_units(unit_ids: Iterable[int]) -> dict[int, int]:
     """{org unit id: staff id of the supervisor of that unit or of its nearest ancestor}. Two queries."""
-    units = dict(OrgUnit.objects.values_list("pk", "path"))
-    sups: dict[int, int] = {}
-    for pk, unit_id in (Staff.objects.filter(role=Role.SUPERVISOR, is_active=True, org_unit__isnull=False)
-                        .order_by("-pk").values_list("pk", "org_unit_id")):
-        sups[unit_id] = pk  # lowest pk wins when a unit has several supervisors
-    result = {}
-    for unit_id in set(unit_ids):
-        path = units.get(unit_id, "")
-        for ancestor in reversed([int(p) for p in path.strip("/").split("/") if p]):
-            if ancestor in sups:
-                result[unit_id] = sups[ancestor]
-                break
-    return result
+    return Supervisors().nearest_ids(unit_ids)
 
 
 def escalate_overdue(day: date, *, actor=None) -> dict:
