@@ -13,3 +13,10 @@ def escalate_tickets(day: date) -> dict:
     from . import services
 
     return services.run_escalations(timezone.now())
+
+
+def refresh_ticket_summary(day: date) -> dict:
+    """The nightly job: rebuild the complaint analysis summaries (every month before this one)."""
+    from . import services
+
+    return services.refresh_ticket_summary()

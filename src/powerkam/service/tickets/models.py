@@ -234,3 +234,85 @@ class TicketAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- complaint analysis summary (issue #4 performance) ----------------------------------------------
+#
+# Rebuilt nightly by services.refresh_ticket_summary from tickets and stages, never edited. The
+# analysis page of subtree and company-wide users reads these rows for the full months before the
+# refresh and counts the rest live (selectors.complaint_analysis). No database constraints on the
+# keys: the rows are derived data, and org units and staff are never deleted while tickets point
+# at them (PROTECT on Ticket).
+
+
+class TicketMonthlySummary(models.Model):
+    """The tickets of one month per (customer's unit, ticket's unit, type, cause, about_staff)."""
+
+    month = models.DateField(_("month"))
+    # The customer's org unit at refresh time: the visibility scope of supervisors and clerks.
+    customer_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("customer's org unit"), null=True,
+                                      on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # The ticket's own org unit (Ticket.org_unit): the unit breakdown and the unit filter.
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), null=True, on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="+")
+    ticket_type = models.CharField(_("type"), max_length=20, choices=c.TicketType.choices)
+    cause = models.CharField(_("cause"), max_length=24, blank=True)
+    about_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("about staff member"), null=True,
+                                    on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    n = models.PositiveIntegerField(_("tickets"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    reopened = models.PositiveIntegerField(_("reopened"), default=0)
+    close_n = models.PositiveIntegerField(_("closed with hours to close"), default=0)
+    close_sum = models.DecimalField(_("sum of hours to close"), max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "customer_unit"], name="tsum_month_unit_idx")]
+        verbose_name = _("monthly ticket summary")
+        verbose_name_plural = _("monthly ticket summaries")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.org_unit_id} {self.ticket_type}: {self.n}"
+
+
+class ComplaintStageSummary(models.Model):
+    """The stages of one month's complaints per (customer's unit, ticket's unit, stage, bucket).
+
+    `bucket` is (duration_seconds + 180) // 360: every duration in a bucket shows as the same
+    hours with one decimal (ROUND_HALF_UP), so the 90th percentile read from bucket counts is
+    exactly the one shown by the live computation. NULL: stages without a duration."""
+
+    month = models.DateField(_("month"))
+    customer_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("customer's org unit"), null=True,
+                                      on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), null=True, on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="+")
+    stage = models.CharField(_("stage"), max_length=12, choices=c.Stage.choices)
+    bucket = models.PositiveIntegerField(_("duration bucket (6 min)"), null=True)
+    timed = models.PositiveIntegerField(_("stages with a duration"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    met = models.PositiveIntegerField(_("completed within SLA"), default=0)
+    done_timed = models.PositiveIntegerField(_("completed with a duration"), default=0)
+    done_seconds = models.BigIntegerField(_("sum of durations of completed stages (s)"), default=0)
+    done_longest = models.PositiveIntegerField(_("longest completed duration (s)"), null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "customer_unit"], name="tstagesum_month_unit_idx")]
+        verbose_name = _("complaint stage summary")
+        verbose_name_plural = _("complaint stage summaries")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.org_unit_id} {self.stage} {self.bucket}: {self.timed}"
+
+
+class TicketSummaryRefresh(models.Model):
+    """When the summaries were last rebuilt, and the first month they do not cover (one row)."""
+
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    months_before = models.DateField(_("covers months before"))
+
+    class Meta:
+        verbose_name = _("ticket summary refresh")
+        verbose_name_plural = _("ticket summary refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} (months before {self.months_before:%Y-%m})"

@@ -8,20 +8,27 @@ customer it concerns, and a stage owner sees what became of the work they handed
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from powerkam.core.scoping import customer_scope_q
-from powerkam.org.models import OrgUnit
+from powerkam.core.scoping import customer_scope_q, subtree_unit_ids
+from powerkam.org.models import SUBTREE_ROLES, OrgUnit
 
 from . import constants as c
-from .models import Ticket, TicketStage
+from .models import (
+    ComplaintStageSummary,
+    Ticket,
+    TicketMonthlySummary,
+    TicketStage,
+    TicketSummaryRefresh,
+)
 
 
 def ticket_scope_q(user) -> Q | None:
@@ -200,7 +207,21 @@ def _p90_by_stage(stages: QuerySet) -> dict[str, int]:
 
 
 def complaint_analysis(user, p: AnalysisParams) -> dict:
-    """Everything the analysis page shows, in a fixed number of grouped queries (9)."""
+    """Everything the analysis page shows, in a fixed number of grouped queries.
+
+    Subtree and company-wide users (supervisors, clerks, executives, administrators) read the
+    nightly summaries for the full months of the period before the last refresh and count the
+    rest live (`_hybrid_analysis`); key account managers and specialists, whose scope is a
+    portfolio, get the live computation (`live_complaint_analysis`). Both give the same figures
+    for the data as of the refresh (tests/tickets/test_analysis_summary.py)."""
+    units = _summary_units(user)
+    if units is _LIVE:
+        return live_complaint_analysis(user, p)
+    return _hybrid_analysis(user, p, units)
+
+
+def live_complaint_analysis(user, p: AnalysisParams) -> dict:
+    """The analysis computed from the tickets alone, in a fixed number of grouped queries (9)."""
     base = analysis_base(user, p)
     complaints = base.filter(ticket_type=c.TicketType.COMPLAINT)
 
@@ -265,6 +286,220 @@ def complaint_analysis(user, p: AnalysisParams) -> dict:
         "totals": {"complaints": totals["n"], "closed": totals["closed"], "reopened": totals["reopened"],
                    "avg_close_hours": _round1(totals["avg_close"]), "sla_pct": _pct(total_met, total_done),
                    "tickets": sum(r["count"] for r in by_type)},
+    }
+
+
+# --- complaint analysis from the summaries ----------------------------------------------------------
+#
+# The summaries (models.TicketMonthlySummary, models.ComplaintStageSummary) hold, per month and
+# per (customer's unit, ticket's unit), the same sums the live queries compute; the 90th
+# percentile comes from counts per 6-minute bucket, which is exact at the precision shown
+# (hours with one decimal). The period is split in two: the full months before the refresh come
+# from the summaries, everything else (partial months at either end, the current month) from the
+# tickets, and the two are added before anything is rounded, ranked or sorted.
+
+_LIVE = object()
+PERSON = ("about_staff_id", "about_staff__full_name", "about_staff__username", "about_staff__org_unit__name")
+P90 = 0.9
+BUCKET_SECONDS = 360  # 0.1 hour: the precision the page shows durations with
+
+
+def _summary_units(user):
+    """The org units whose customers' tickets `user` sees in the summaries: None for every unit,
+    a list for a subtree, or _LIVE when the scope is not an org subtree (portfolio roles)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return _LIVE
+    if customer_scope_q(user) is None:
+        return None
+    if user.role in SUBTREE_ROLES and user.org_unit_id:
+        return subtree_unit_ids(user)
+    return _LIVE
+
+
+def _next_month(m: date) -> date:
+    return date(m.year + m.month // 12, m.month % 12 + 1, 1)
+
+
+def _summary_months(p: AnalysisParams, months_before: date | None) -> tuple[date, date] | None:
+    """[first, end): the full months of the period that the summaries cover, or None."""
+    if months_before is None:
+        return None
+    first = p.date_from if p.date_from.day == 1 else _next_month(p.date_from)
+    end = min(_next_month(p.date_to) if _next_month(p.date_to) - p.date_to == timedelta(days=1)
+              else p.date_to.replace(day=1), months_before)
+    return (first, end) if first < end else None
+
+
+def _p90_rank(n: int) -> int:
+    """The position (1-based) of the 90th percentile among n sorted values, exactly as the live
+    query finds it: PERCENTILE_DISC on PostgreSQL (ceil(0.9 × n) in float8), the smallest value
+    whose CUME_DIST() >= 0.9 on SQLite."""
+    k = max(1, math.ceil(P90 * n))
+    if connection.vendor != "postgresql":
+        while k > 1 and (k - 1) / n >= P90:
+            k -= 1
+        while k < n and k / n < P90:
+            k += 1
+    return k
+
+
+def _personal_ticket_ids(user, first: date, end: date, units: list[int]) -> list[int]:
+    """Tickets of the summarised months that `user` sees only because they took them in, hold
+    them or held one of their stages (selectors.ticket_scope_q): their customers are outside the
+    user's subtree, so the summaries do not count them for the user; they are counted live."""
+    personal = (Ticket.objects.filter(first_contact_owner_id=user.pk).values("pk").order_by()
+                .union(Ticket.objects.filter(assignee_id=user.pk).values("pk").order_by(),
+                       TicketStage.objects.filter(owner_id=user.pk).values("ticket_id").order_by()))
+    return list(Ticket.objects.filter(pk__in=personal, created_month__gte=first, created_month__lt=end)
+                .exclude(customer__org_unit_id__in=units).values_list("pk", flat=True).order_by())
+
+
+def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
+    state = TicketSummaryRefresh.objects.order_by("-refreshed_at").first()
+    months = _summary_months(p, state.months_before if state else None)
+    start, end = _bounds(p)
+    live_q, live = Q(), True  # the part counted from the tickets: all of the period, or what is left
+    if months is not None:
+        s_start = timezone.make_aware(datetime.combine(months[0], time.min))
+        s_end = timezone.make_aware(datetime.combine(months[1], time.min))
+        live_q, live = Q(pk__in=[]), False
+        if start < s_start:
+            live_q, live = live_q | Q(created_at__gte=start, created_at__lt=s_start), True
+        if s_end <= end:
+            live_q, live = live_q | Q(created_at__gte=s_end, created_at__lte=end), True
+        if units is not None:
+            personal = _personal_ticket_ids(user, months[0], months[1], units)
+            if personal:
+                live_q, live = live_q | Q(pk__in=personal), True
+    org_units = list(OrgUnit.objects.order_by("name", "pk").values_list("pk", "name", "path"))
+    names = {pk: name for pk, name, _path in org_units}
+    rank = {pk: i for i, (pk, _name, _path) in enumerate(org_units)}
+    # Where the live ORDER BY name puts a ticket without org unit (NULL): last on PostgreSQL, first on SQLite.
+    null_rank = len(org_units) if connection.vendor == "postgresql" else -1
+
+    cells: list[dict] = []
+    groups: list[dict] = []  # complaints per (org_unit_id, cause, about_staff_id)
+    stage_rows: list[dict] = []  # complaint stages per (stage, bucket)
+    complaint = c.TicketType.COMPLAINT
+    if months is not None:
+        summary = TicketMonthlySummary.objects.filter(month__gte=months[0], month__lt=months[1]).order_by()
+        stage_summary = ComplaintStageSummary.objects.filter(month__gte=months[0], month__lt=months[1]).order_by()
+        if units is not None:
+            summary = summary.filter(customer_unit_id__in=units)
+            stage_summary = stage_summary.filter(customer_unit_id__in=units)
+        if p.unit_path:
+            under = [pk for pk, _name, path in org_units if path.startswith(p.unit_path)]
+            summary = summary.filter(org_unit_id__in=under)
+            stage_summary = stage_summary.filter(org_unit_id__in=under)
+        cells += summary.values("ticket_type", created_month=F("month")).annotate(
+            n=Sum("n"), closed=Sum("closed"), reopened=Sum("reopened"), close_n=Sum("close_n"),
+            close_sum=Sum("close_sum"))
+        groups += summary.filter(ticket_type=complaint).values("org_unit_id", "cause", *PERSON).annotate(
+            n=Sum("n"), closed=Sum("closed"), close_n=Sum("close_n"), close_sum=Sum("close_sum"))
+        stage_rows += stage_summary.values("stage", "bucket").annotate(
+            timed=Sum("timed"), completed=Sum("completed"), met=Sum("met"), done_timed=Sum("done_timed"),
+            done_seconds=Sum("done_seconds"), done_longest=Max("done_longest"))
+    if live:
+        base = analysis_base(user, p).filter(live_q)
+        complaints = base.filter(ticket_type=complaint)
+        cells += base.values("created_month", "ticket_type").annotate(
+            n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
+            reopened=Count("id", filter=Q(reopen_count__gt=0)), close_n=Count("hours_to_close"),
+            close_sum=Sum("hours_to_close")).order_by()
+        groups += complaints.values("org_unit_id", "cause", *PERSON).annotate(
+            n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)), close_n=Count("hours_to_close"),
+            close_sum=Sum("hours_to_close")).order_by()
+        done = Q(completed_at__isnull=False)
+        stage_rows += TicketStage.objects.filter(ticket__in=complaints.values("pk")).annotate(
+            bucket=(F("duration_seconds") + Value(BUCKET_SECONDS // 2)) / Value(BUCKET_SECONDS)).values(
+            "stage", "bucket").annotate(
+            timed=Count("duration_seconds"), completed=Count("id", filter=done),
+            met=Count("id", filter=done & Q(sla_met=True)), done_timed=Count("duration_seconds", filter=done),
+            done_seconds=Sum("duration_seconds", filter=done), done_longest=Max("duration_seconds", filter=done),
+        ).order_by()
+
+    # By type, by month, totals: as the live computation, from the (month, type) cells.
+    type_labels = dict(c.TicketType.choices)
+    types: dict[str, dict] = {}
+    by_month: dict = {}
+    for r in cells:
+        for bucket in (types.setdefault(r["ticket_type"], _zero()), by_month.setdefault(r["created_month"], _zero())):
+            _add(bucket, r)
+        if r["ticket_type"] == complaint:
+            by_month[r["created_month"]]["complaints"] += r["n"]
+    by_type = sorted(({"key": k, "label": type_labels.get(k, k), "count": v["n"], "closed": v["closed"],
+                       "avg_close_hours": _avg(v)} for k, v in types.items()), key=lambda r: (-r["count"], r["key"]))
+
+    # By cause, unit and person: sums of the complaint groups, sorted as the live ORDER BY.
+    causes: dict[str, int] = {}
+    unit_sums: dict = {}
+    people: dict[int, int] = {}
+    person_rows: dict[int, dict] = {}
+    for r in groups:
+        causes[r["cause"]] = causes.get(r["cause"], 0) + r["n"]
+        u = unit_sums.setdefault(r["org_unit_id"], {"n": 0, "closed": 0, "close_n": 0, "close_sum": Decimal(0)})
+        u["n"] += r["n"]
+        u["closed"] += r["closed"]
+        u["close_n"] += r["close_n"]
+        u["close_sum"] += Decimal(r["close_sum"] or 0)
+        if r["about_staff_id"] is not None:
+            people[r["about_staff_id"]] = people.get(r["about_staff_id"], 0) + r["n"]
+            person_rows[r["about_staff_id"]] = r
+    cause_labels = dict(c.Cause.choices)
+    by_cause = [{"key": k, "label": cause_labels.get(k, _("Not classified")), "count": n}
+                for k, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0])) if n]
+    by_unit = [{"key": k, "label": names.get(k) or "—", "count": u["n"], "open": u["n"] - u["closed"],
+                "avg_close_hours": _round1(u["close_sum"] / u["close_n"]) if u["close_n"] else None}
+               for k, u in sorted(unit_sums.items(), key=lambda kv: (-kv[1]["n"], rank.get(kv[0], null_rank)))
+               if u["n"]]
+    top = [(pk, n) for pk, n in sorted(people.items(), key=lambda kv: (-kv[1], kv[0])) if n][:20]
+    by_person = [{"key": pk, "label": person_rows[pk]["about_staff__full_name"] or person_rows[pk]["about_staff__username"],
+                  "unit": person_rows[pk]["about_staff__org_unit__name"] or "", "count": n} for pk, n in top]
+
+    # Stage durations: sums per stage; the 90th percentile from the bucket counts.
+    stats: dict[str, dict] = {}
+    for r in stage_rows:
+        s = stats.setdefault(r["stage"], {"timed": 0, "completed": 0, "met": 0, "done_timed": 0, "done_seconds": 0,
+                                          "done_longest": None, "buckets": {}})
+        for key in ("timed", "completed", "met", "done_timed"):
+            s[key] += r[key] or 0
+        s["done_seconds"] += r["done_seconds"] or 0
+        if r["done_longest"] is not None and (s["done_longest"] is None or r["done_longest"] > s["done_longest"]):
+            s["done_longest"] = r["done_longest"]
+        if r["bucket"] is not None and r["timed"]:
+            s["buckets"][r["bucket"]] = s["buckets"].get(r["bucket"], 0) + r["timed"]
+    stage_durations = []
+    total_done = total_met = 0
+    for stage in c.COMPLAINT_STAGES:
+        s = stats.get(stage)
+        n, met = (s["completed"], s["met"]) if s else (0, 0)
+        total_done += n
+        total_met += met
+        p90 = None
+        if s and s["timed"]:
+            k, seen = _p90_rank(s["timed"]), 0
+            for b in sorted(s["buckets"]):
+                seen += s["buckets"][b]
+                if seen >= k:
+                    p90 = (Decimal(b) / 10).quantize(Decimal("0.1"))
+                    break
+        done = s if s and n else None
+        stage_durations.append({
+            "key": stage, "label": c.Stage(stage).label, "count": n,
+            "avg_hours": _hours(done["done_seconds"] / done["done_timed"]) if done and done["done_timed"] else None,
+            "p90_hours": p90, "max_hours": _hours(done["done_longest"]) if done else None, "sla_pct": _pct(met, n),
+        })
+
+    monthly = [{"month": m, "count": v["n"], "complaints": v["complaints"], "closed": v["closed"],
+                "avg_close_hours": _avg(v)} for m, v in sorted(by_month.items(), key=lambda kv: (kv[0] is None, kv[0]))]
+    cv = types.get(complaint, _zero())
+    return {
+        "by_type": by_type, "by_cause": by_cause, "by_unit": by_unit, "by_person": by_person,
+        "stage_durations": stage_durations, "monthly": monthly,
+        "totals": {"complaints": cv["n"], "closed": cv["closed"], "reopened": cv["reopened"],
+                   "avg_close_hours": _avg(cv), "sla_pct": _pct(total_met, total_done),
+                   "tickets": sum(r["count"] for r in by_type)},
+        "as_of": state.refreshed_at if months is not None else None,
     }
 
 
