@@ -166,7 +166,17 @@ def pf_adjustment_rate(standard: str, pf: Decimal | None) -> Decimal:
     if pf is None or standard not in c.PF_STANDARDS:
         return Decimal("0.0000")
     pf = pf.quantize(c.PF_PLACES, rounding=ROUND_HALF_UP)
-    return (c.pf_adjustment_percent(standard, pf) / 100).quantize(c.RATE_PLACES, rounding=ROUND_HALF_UP)
+    key = (standard, pf)
+    rate = _RATE_CACHE.get(key)
+    if rate is None:
+        rate = (c.pf_adjustment_percent(standard, pf) / 100).quantize(c.RATE_PLACES, rounding=ROUND_HALF_UP)
+        _RATE_CACHE[key] = rate
+    return rate
+
+
+# (standard, PF rounded to 2 places) -> rate: at most 3 × 101 entries, each read from the official
+# table once per process (a billing run looks one up per bill).
+_RATE_CACHE: dict[tuple[str, Decimal], Decimal] = {}
 
 
 def billed_demand(max_demand_kw: Decimal, declared_kw: Decimal, capacity_kva: Decimal | None
@@ -188,19 +198,23 @@ def billed_demand(max_demand_kw: Decimal, declared_kw: Decimal, capacity_kva: De
 
 
 def demand_basic_charge(price: Decimal, max_demand_kw: Decimal, declared_kw: Decimal,
-                        capacity_kva: Decimal | None) -> tuple[Decimal, list[Line]]:
+                        capacity_kva: Decimal | None, *, label: dict[str, str] | None = None
+                        ) -> tuple[Decimal, list[Line]]:
+    label = label or labels()
     approved, normal, excess = billed_demand(max_demand_kw, declared_kw, capacity_kva)
-    lines = [Line("basic_demand", labels()["basic_demand"], normal, "kW", price, money(normal * price))]
+    lines = [Line("basic_demand", label["basic_demand"], normal, "kW", price, money(normal * price))]
     if excess:
         double = price * c.DEMAND_EXCESS_MULTIPLIER
-        lines.append(Line("basic_demand_excess", labels()["basic_demand_excess"],
+        lines.append(Line("basic_demand_excess", label["basic_demand_excess"],
                           excess, "kW", double, money(excess * double)))
     return sum((ln.amount for ln in lines), ZERO), lines
 
 
-def capacity_basic_charge(price: Decimal, capacity_kva: Decimal) -> tuple[Decimal, list[Line]]:
+def capacity_basic_charge(price: Decimal, capacity_kva: Decimal, *, label: dict[str, str] | None = None
+                          ) -> tuple[Decimal, list[Line]]:
     amount = money(capacity_kva * price)
-    return amount, [Line("basic_capacity", labels()["basic_capacity"], capacity_kva, "kVA", price, amount)]
+    return amount, [Line("basic_capacity", (label or labels())["basic_capacity"], capacity_kva, "kVA", price,
+                         amount)]
 
 
 _LABEL_CACHE: dict[str, dict[str, str]] = {}
@@ -268,6 +282,7 @@ def calculate(tariff: TariffSpec, load: Load) -> BillResult:
     """The itemised bill for one month. Raises ValidationError (field errors) on bad input."""
     validate(tariff, load)
     label = labels()
+    total_kwh = load.total_kwh
     lines: list[Line] = []
     # Energy
     if tariff.is_tou:
@@ -278,13 +293,12 @@ def calculate(tariff: TariffSpec, load: Load) -> BillResult:
             price = tariff.prices[period]
             lines.append(Line(f"energy_{period}", label[f"energy_{period}"], kwh, "kWh", price, money(kwh * price)))
     else:
-        kwh = load.total_kwh
+        kwh = total_kwh
         price = tariff.price_single if tariff.price_single is not None else tariff.prices.get(c.TouPeriod.FLAT)
         if price is None:
             raise ValidationError({"tariff_code": _("This tariff has no non-TOU price.")})
         lines.append(Line("energy", label["energy"], kwh, "kWh", price, money(kwh * price)))
     energy_charge = sum((ln.amount for ln in lines), ZERO)
-    total_kwh = load.total_kwh
 
     # Basic charge, and what the other method would have cost for this load
     basic_charge = ZERO
@@ -295,11 +309,12 @@ def calculate(tariff: TariffSpec, load: Load) -> BillResult:
         method = load.basic_method
         capacity_amount = demand_amount = None
         if tariff.capacity_price is not None and load.capacity_kva:
-            capacity_amount, capacity_lines = capacity_basic_charge(tariff.capacity_price, load.capacity_kva)
+            capacity_amount, capacity_lines = capacity_basic_charge(tariff.capacity_price, load.capacity_kva,
+                                                                     label=label)
         if tariff.demand_price is not None and load.max_demand_kw is not None:
             declared = load.declared_demand_kw if load.declared_demand_kw is not None else load.max_demand_kw
             demand_amount, demand_lines = demand_basic_charge(tariff.demand_price, load.max_demand_kw, declared,
-                                                              load.capacity_kva)
+                                                              load.capacity_kva, label=label)
         if method == c.BasicMethod.CAPACITY:
             basic_charge, chosen = capacity_amount, capacity_lines
         else:
