@@ -26,13 +26,14 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from powerkam.core.pagination import Pagination
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, export_response
 from powerkam.org.api import AdminWriteViewSet, django_errors_as_400
 from powerkam.org.models import OrgUnit
 
 from . import selectors, services
-from .filters import CustomerFilter
+from .filters import CustomerFilter, search_customers
 from .models import (
     Contact,
     Customer,
@@ -45,6 +46,7 @@ from .models import (
     TimelineEvent,
     Transformer,
 )
+from .paging import CountCachingPaginator
 from .quality import RULES
 from .serializers import (
     CloseCustomerSerializer,
@@ -113,6 +115,87 @@ def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
     return rows
 
 
+class CustomerPagination(Pagination):
+    """The API's pagination (same parameters and response) with a large list's count
+    remembered for a few seconds: see customers.paging."""
+
+    django_paginator_class = CountCachingPaginator
+
+
+# Query parameters of the customer API that are not filters.
+NOT_FILTERS = frozenset({"page", "page_size", "ordering", "format", "file_format"})
+
+
+class CustomerFilterBackend(DjangoFilterBackend):
+    """CustomerFilter, except that a query string with no filter but the search `q` — the list
+    and search as typed — is searched directly, without building the filter set's form: the
+    same rows (selectors.search_only_term)."""
+
+    def filter_queryset(self, request, queryset, view):
+        term = selectors.search_only_term(request.query_params, NOT_FILTERS)
+        if term is not None:
+            return search_customers(queryset, term)
+        return super().filter_queryset(request, queryset, view)
+
+
+# The list's rows, written out directly: the same JSON as CustomerListSerializer (a test compares
+# them), without DRF's per-field machinery, which was the largest Python cost of a list page
+# (50 rows × 24 fields). If the serializer's fields change, list_rows returns None and the
+# viewset serializes through DRF (and the comparison test fails until this is updated).
+LIST_ROW_FIELDS = (
+    "id", "number", "name", "customer_type", "credit_code", "id_number", "legal_representative",
+    "industry", "usage_category", "voltage_level", "contract_capacity_kva", "operating_capacity_kva",
+    "lifecycle_status", "importance_level", "is_key_account", "ka_tier",
+    "org_unit", "org_unit_name", "primary_manager", "primary_manager_name",
+    "secondary_manager", "secondary_manager_name", "open_findings_count", "updated_at",
+)
+_list_fields: dict | None = None
+
+
+def _list_serializer_fields() -> dict | None:
+    """CustomerListSerializer's fields (built once per process), or None if they are not the
+    ones list_rows writes."""
+    global _list_fields
+    if _list_fields is None:
+        fields = CustomerListSerializer().fields
+        _list_fields = dict(fields) if tuple(fields) == LIST_ROW_FIELDS else {}
+    return _list_fields or None
+
+
+def list_rows(customers, user) -> list[dict] | None:
+    fields = _list_serializer_fields()
+    if fields is None:
+        return None
+    # DRF's own field objects for the formats that are not plain values (None stays None, as in
+    # Serializer.to_representation).
+    contract_kva = fields["contract_capacity_kva"].to_representation
+    operating_kva = fields["operating_capacity_kva"].to_representation
+    updated_at = fields["updated_at"].to_representation
+    full_id = getattr(user, "can_see_full_id", False)
+    rows = []
+    for c in customers:
+        pm, sm = c.primary_manager, c.secondary_manager
+        rows.append({
+            "id": c.pk, "number": c.number, "name": c.name, "customer_type": c.customer_type,
+            "credit_code": c.credit_code,
+            "id_number": c.id_number if full_id else selectors.shown_id_number(user, c.id_number),
+            "legal_representative": c.legal_representative, "industry": c.industry,
+            "usage_category": c.usage_category, "voltage_level": c.voltage_level,
+            "contract_capacity_kva": None if c.contract_capacity_kva is None else contract_kva(c.contract_capacity_kva),
+            "operating_capacity_kva": None if c.operating_capacity_kva is None else operating_kva(c.operating_capacity_kva),
+            "lifecycle_status": c.lifecycle_status, "importance_level": c.importance_level,
+            "is_key_account": bool(c.is_key_account), "ka_tier": c.ka_tier,
+            "org_unit": c.org_unit_id, "org_unit_name": c.org_unit.name,
+            "primary_manager": c.primary_manager_id,
+            "primary_manager_name": pm.display_name if pm is not None else None,
+            "secondary_manager": c.secondary_manager_id,
+            "secondary_manager_name": sm.display_name if sm is not None else None,
+            "open_findings_count": None if (n := getattr(c, "open_findings", 0)) is None else int(n),
+            "updated_at": None if c.updated_at is None else updated_at(c.updated_at),
+        })
+    return rows
+
+
 class IgnoreFormatNegotiation(DefaultContentNegotiation):
     """The export reads ?format=xlsx|csv itself; DRF must not treat it as a renderer choice."""
 
@@ -141,8 +224,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     sub-units), `manager`, `has_open_findings`, `lifecycle_status`, `is_key_account`, … —
     the same filters as the customer list page."""
 
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [CustomerFilterBackend, OrderingFilter]
     filterset_class = CustomerFilter
+    pagination_class = CustomerPagination
     ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings"]
     lookup_value_regex = r"\d+"
 
@@ -166,7 +250,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         page_ids = list(page_ids)
         rows = {c.pk: c for c in selectors.customer_list_queryset(Customer.objects.filter(pk__in=page_ids))}
         page = [rows[pk] for pk in page_ids if pk in rows]
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        data = list_rows(page, request.user)
+        if data is None:  # the serializer changed: DRF's generic path
+            data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)
 
     def get_serializer_class(self):
         return {

@@ -31,9 +31,10 @@ from powerkam.org.selectors import (
 
 from . import constants as c
 from . import selectors, services
-from .filters import CUSTOMER_ORDERING, CustomerFilter
+from .filters import CUSTOMER_ORDERING, CustomerFilter, search_customers
 from .forms import RECORD_FORMS, CloseCustomerForm, CustomerForm, apply_validation_error
 from .models import Customer, DataQualityFinding
+from .paging import CountCachingPaginator
 from .quality import RULES, evaluate_all
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -57,9 +58,9 @@ def _partial_or_page(request, page: str, partial: str, context: dict):
     return response
 
 
-def paginate(request, queryset):
+def paginate(request, queryset, paginator_class=Paginator):
     """One page of `queryset` (settings.PAGE_SIZE rows) with an elided page range for the pager."""
-    page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginator_class(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
 
@@ -82,13 +83,23 @@ SORT_COLUMNS = (
 DEFAULT_SORT = "number"
 
 
+# Parameters of the list page and its export that are not CustomerFilter filters.
+LIST_NOT_FILTERS = frozenset({"page", "sort", "show_closed", "fmt"})
+
+
 def _filtered_customers(request):
     """The visible customers narrowed by the shared CustomerFilter; closed ones hidden unless
-    asked for (show_closed=1 or lifecycle_status=closed)."""
+    asked for (show_closed=1 or lifecycle_status=closed). A search with no other filter (the
+    search box as typed) goes straight to search_customers — the same rows without building
+    the filter set's form (`filterset` is then None)."""
     base = visible_customers(request.user)
-    filterset = CustomerFilter(request.GET or None, queryset=base)
-    qs = filterset.qs
-    status = filterset.form.cleaned_data.get("lifecycle_status") if filterset.is_bound else ""
+    term = selectors.search_only_term(request.GET, LIST_NOT_FILTERS)
+    if term is not None:
+        filterset, qs, status = None, search_customers(base, term), ""
+    else:
+        filterset = CustomerFilter(request.GET or None, queryset=base)
+        qs = filterset.qs
+        status = filterset.form.cleaned_data.get("lifecycle_status") if filterset.is_bound else ""
     if not status and request.GET.get("show_closed") != "1":
         qs = qs.exclude(lifecycle_status=c.LifecycleStatus.CLOSED)
     sort = request.GET.get("sort", DEFAULT_SORT)
@@ -102,7 +113,8 @@ def _filtered_customers(request):
 def customer_list(request):
     user = request.user
     filterset, qs, sort = _filtered_customers(request)
-    page = paginate(request, qs)
+    page = paginate(request, qs, paginator_class=CountCachingPaginator)
+    page.object_list = selectors.with_choice_labels(page.object_list)
     context = {
         "nav": "customers",
         "page": page,

@@ -1,0 +1,81 @@
+"""Paging of the customer list (page and API) at 100,000 customers (issue #2).
+
+Every page of a list shows how many rows match ("100,000 customers", DRF's `count`), and the
+pager needs that number. For a company-wide list it is a COUNT(*) over 100,000 rows — the most
+expensive query of an unfiltered list page. `CountCachingPaginator` remembers a *large* count
+(≥ COUNT_CACHE_MIN rows) for COUNT_CACHE_SECONDS in Django's cache, keyed by the SQL of the
+counted query — which carries the caller's scope and every filter, so two users or two filters
+never share a count unless they count exactly the same rows.
+
+How correct that is, plainly: a large count may be up to COUNT_CACHE_SECONDS old. Rows created
+or deleted meanwhile do not change the displayed total; for a list of 10,000+ rows that
+is invisible in a pager, and OFFSET paging of a list that changes while being walked shifts rows
+between pages anyway. Where the count decides what the client gets, it is recounted exactly:
+the page that the cached count calls the last one (so the last page's rows and its missing
+`next` link are right) and any page beyond it (a valid page is never refused because of an
+old count). Small counts — a search, a manager's portfolio, every test — are never cached.
+"""
+
+from hashlib import sha1
+
+from django.core.cache import cache
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+COUNT_CACHE_MIN = 10_000
+COUNT_CACHE_SECONDS = 30
+
+
+def _count_key(queryset: QuerySet) -> str:
+    sql, params = queryset.query.sql_with_params()
+    digest = sha1(f"{queryset.db}\x00{sql}\x00{params!r}".encode(), usedforsecurity=False).hexdigest()
+    return f"powerkam:count:{digest}"
+
+
+def count_rows(queryset: QuerySet, *, fresh: bool = False) -> tuple[int, bool]:
+    """(number of rows, whether it came from the cache). A count of COUNT_CACHE_MIN rows or
+    more is stored for COUNT_CACHE_SECONDS; `fresh` counts exactly and refreshes the cache."""
+    key = _count_key(queryset)
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached, True
+    count = queryset.count()
+    if count >= COUNT_CACHE_MIN:
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    elif fresh:
+        cache.delete(key)
+    return count, False
+
+
+class CountCachingPaginator(Paginator):
+    """Django's Paginator with `count` from `count_rows`; the last page, and any page past it,
+    are checked against an exact count (see the module docstring)."""
+
+    count_from_cache = False
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        count, self.count_from_cache = count_rows(self.object_list)
+        return count
+
+    def _recount(self) -> None:
+        count, self.count_from_cache = count_rows(self.object_list, fresh=True)
+        self.__dict__["count"] = count
+        self.__dict__.pop("num_pages", None)
+
+    def validate_number(self, number):
+        try:
+            number = super().validate_number(number)
+        except EmptyPage:
+            if not self.count_from_cache:
+                raise
+            self._recount()
+            return super().validate_number(number)
+        if self.count_from_cache and number >= self.num_pages:
+            self._recount()
+            number = super().validate_number(number)
+        return number
