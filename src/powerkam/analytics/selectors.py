@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from powerkam.billing.models import Bill
-from powerkam.core.scoping import scope_to_user, subtree_unit_ids
+from powerkam.core.scoping import scope_to_user, subtree_unit_ids, visible_customers
 
 from . import constants as c
 
@@ -356,20 +356,20 @@ def bucket_bounds(as_of: date) -> list[tuple[c.AgeingBucket, date | None, date |
     return out
 
 
-def _bucket_q(earliest: date | None, latest: date | None) -> Q:
+def _bucket_q(earliest: date | None, latest: date | None, prefix: str = "") -> Q:
     q = Q()
     if earliest is not None:
-        q &= Q(due_on__gte=earliest)
+        q &= Q(**{f"{prefix}due_on__gte": earliest})
     if latest is not None:
-        q &= Q(due_on__lte=latest)
+        q &= Q(**{f"{prefix}due_on__lte": latest})
     return q
 
 
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=MONEY)
 
 ARREARS_SORTS = {
-    "outstanding": "outstanding", "oldest_due": "oldest_due", "number": "customer__number",
-    "name": "customer__name", **{b.key: b.key for b in c.AGEING_BUCKETS},
+    "outstanding": "outstanding", "oldest_due": "oldest_due", "number": "number",
+    "name": "name", **{b.key: b.key for b in c.AGEING_BUCKETS},
 }
 
 
@@ -383,20 +383,41 @@ def _open_bills(user, f: ReportFilter, *, period: bool) -> QuerySet:
 def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = False, sort: str = "-outstanding") -> QuerySet:
     """One row per customer with open bills: outstanding total, per ageing bucket, oldest due
     date, bill count — one GROUP BY query, sortable by any column (`sort`, "-" for descending).
-    `period=False` (the default) takes every open bill whatever its billing month."""
+    `period=False` (the default) takes every open bill whatever its billing month.
+
+    Grouped by the customer's primary key only (issue #3 performance): the query starts from
+    the visible customers (core.scoping.visible_customers, the same scope as the bills') joined
+    to their open bills, so PostgreSQL groups by `customer.id` alone (the customer's number and
+    name depend on it) instead of sorting every open bill by five text columns. The org unit
+    and manager names are correlated subqueries on the grouped row, which PostgreSQL evaluates
+    after ORDER BY/LIMIT, i.e. for the rows of the page only. The partial index
+    `bill_open_customer_idx` (billing 0006) feeds the grouping in customer order."""
+    from powerkam.customers.models import Customer
+    from powerkam.org.models import OrgUnit, Staff
+
+    open_q = Q(bills__status=Bill.Status.OPEN, bills__total__gt=F("bills__paid_amount"))
+    if period:
+        open_q &= Q(bills__period__gte=f.date_from, bills__period__lte=f.date_to)
+    outstanding = ExpressionWrapper(F("bills__total") - F("bills__paid_amount"), output_field=MONEY)
     bucket_sums = {
-        b.key: Coalesce(Sum(OUTSTANDING, filter=_bucket_q(lo, hi)), Value(ZERO), output_field=MONEY)
+        b.key: Coalesce(Sum(outstanding, filter=_bucket_q(lo, hi, prefix="bills__")), Value(ZERO), output_field=MONEY)
         for b, lo, hi in bucket_bounds(as_of)
     }
     desc = sort.startswith("-")
     key = ARREARS_SORTS.get(sort.lstrip("-"), "outstanding")
     order = F(key).desc(nulls_last=True) if desc else F(key).asc(nulls_last=True)
+    manager = Staff.objects.filter(pk=OuterRef("primary_manager_id")).order_by()
+    customers = visible_customers(user, Customer.objects.filter(f.customer_q(prefix="")).filter(open_q))
     return (
-        _open_bills(user, f, period=period)
-        .values("customer_id", "customer__number", "customer__name", "customer__org_unit__name",
-                "customer__primary_manager__full_name", "customer__primary_manager__username")
-        .annotate(outstanding=Sum(OUTSTANDING), n=Count("id"), oldest_due=Min("due_on"), **bucket_sums)
-        .order_by(order, "customer__number")
+        customers.order_by()
+        .values("number", "name", customer_id=F("pk"))
+        .annotate(outstanding=Sum(outstanding), n=Count("bills__id"), oldest_due=Min("bills__due_on"), **bucket_sums)
+        .annotate(
+            org_unit=Subquery(OrgUnit.objects.filter(pk=OuterRef("org_unit_id")).order_by().values("name")[:1]),
+            manager_full_name=Subquery(manager.values("full_name")[:1]),
+            manager_username=Subquery(manager.values("username")[:1]),
+        )
+        .order_by(order, "number")
     )
 
 
@@ -416,9 +437,9 @@ def arrears_row(r: dict, as_of: date) -> dict[str, Any]:
     """A GROUP BY row as the page, the API and the export show it."""
     oldest = r["oldest_due"]
     return {
-        "customer_id": r["customer_id"], "number": r["customer__number"], "name": r["customer__name"],
-        "org_unit": r["customer__org_unit__name"],
-        "manager": r["customer__primary_manager__full_name"] or r["customer__primary_manager__username"] or "",
+        "customer_id": r["customer_id"], "number": r["number"], "name": r["name"],
+        "org_unit": r["org_unit"],
+        "manager": r["manager_full_name"] or r["manager_username"] or "",
         "bills": r["n"], "outstanding": money(r["outstanding"]), "oldest_due": oldest,
         "max_days_overdue": max((as_of - oldest).days, 0) if oldest else 0,
         "buckets": {b.key: money(r[b.key]) for b in c.AGEING_BUCKETS},
@@ -466,7 +487,17 @@ def collection_rate(user, f: ReportFilter) -> dict[str, Any]:
 
 # --- (f) profit contribution and the Pareto curve --------------------------------------------------
 
-REVENUE = ExpressionWrapper(F("energy_charge") + F("basic_charge") + F("pf_adjustment"), output_field=MONEY)
+# status <> 'void' on the joined bills, written as two range lookups: negating a lookup across the
+# multi-valued relation (~Q(bills__status=…)) would drop every customer who has *any* void bill.
+NOT_VOID = Q(bills__status__lt=Bill.Status.VOID) | Q(bills__status__gt=Bill.Status.VOID)
+
+
+def _revenue(prefix: str = ""):
+    return ExpressionWrapper(F(f"{prefix}energy_charge") + F(f"{prefix}basic_charge") + F(f"{prefix}pf_adjustment"),
+                             output_field=MONEY)
+
+
+REVENUE = _revenue()
 
 
 def purchase_costs() -> dict[str, Decimal]:
@@ -478,38 +509,48 @@ def purchase_costs() -> dict[str, Decimal]:
     return costs
 
 
-def _cost_expression(costs: dict[str, Decimal]):
-    price = Case(*[When(customer__voltage_level=level, then=Value(p)) for level, p in costs.items()],
+def _cost_expression(costs: dict[str, Decimal], *, level: str = "customer__voltage_level", kwh: str = "kwh"):
+    price = Case(*[When(**{level: lv}, then=Value(p)) for lv, p in costs.items()],
                  default=Value(c.FALLBACK_PURCHASE_COST_PER_KWH), output_field=PRECISE)
-    return ExpressionWrapper(F("kwh") * price, output_field=PRECISE)
+    return ExpressionWrapper(F(kwh) * price, output_field=PRECISE)
 
 
 PROFIT_SORTS = {"profit": "profit", "revenue": "revenue", "kwh": "s_kwh", "cost": "cost", "billed": "billed",
-                "number": "customer__number", "name": "customer__name"}
+                "number": "number", "name": "name"}
 
 
 def profit_customers(user, f: ReportFilter, *, costs: dict[str, Decimal], sort: str = "-profit") -> QuerySet:
-    """One row per customer over the period: kWh, billed total, revenue, purchase cost, profit."""
-    cost = _cost_expression(costs)
+    """One row per customer over the period: kWh, billed total, revenue, purchase cost, profit.
+
+    Grouped by the customer's primary key only, from the visible customers joined to their
+    bills of the period (as arrears_customers: no sort of every bill by text columns); the org
+    unit name is a correlated subquery evaluated for the rows of the page."""
+    from powerkam.customers.models import Customer
+    from powerkam.org.models import OrgUnit
+
+    cost = _cost_expression(costs, level="voltage_level", kwh="bills__kwh")
+    revenue = _revenue("bills__")
     desc = sort.startswith("-")
     key = PROFIT_SORTS.get(sort.lstrip("-"), "profit")
     order = F(key).desc(nulls_last=True) if desc else F(key).asc(nulls_last=True)
+    billed = Q(bills__period__gte=f.date_from, bills__period__lte=f.date_to) & NOT_VOID
+    customers = visible_customers(user, Customer.objects.filter(f.customer_q(prefix="")).filter(billed))
     return (
-        scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
-        .values("customer_id", "customer__number", "customer__name", "customer__voltage_level",
-                "customer__org_unit__name")
-        .annotate(s_kwh=Sum("kwh"), billed=Sum("total"), revenue=Sum(REVENUE), cost=Sum(cost),
-                  profit=ExpressionWrapper(Sum(REVENUE) - Sum(cost), output_field=PRECISE))
-        .order_by(order, "customer__number")
+        customers.order_by()
+        .values("number", "name", "voltage_level", customer_id=F("pk"))
+        .annotate(s_kwh=Sum("bills__kwh"), billed=Sum("bills__total"), revenue=Sum(revenue), cost=Sum(cost),
+                  profit=ExpressionWrapper(Sum(revenue) - Sum(cost), output_field=PRECISE))
+        .annotate(org_unit=Subquery(OrgUnit.objects.filter(pk=OuterRef("org_unit_id")).order_by().values("name")[:1]))
+        .order_by(order, "number")
     )
 
 
 def profit_row(r: dict, costs: dict[str, Decimal]) -> dict[str, Any]:
     revenue, cost = money(r["revenue"]), money(r["cost"])
     return {
-        "customer_id": r["customer_id"], "number": r["customer__number"], "name": r["customer__name"],
-        "org_unit": r["customer__org_unit__name"], "voltage_level": r["customer__voltage_level"],
-        "cost_per_kwh": costs.get(r["customer__voltage_level"], c.FALLBACK_PURCHASE_COST_PER_KWH),
+        "customer_id": r["customer_id"], "number": r["number"], "name": r["name"],
+        "org_unit": r["org_unit"], "voltage_level": r["voltage_level"],
+        "cost_per_kwh": costs.get(r["voltage_level"], c.FALLBACK_PURCHASE_COST_PER_KWH),
         "kwh": energy(r["s_kwh"]), "billed": money(r["billed"]), "revenue": revenue, "cost": cost,
         "profit": revenue - cost, "margin_pct": rate_pct(revenue - cost, revenue),
     }
