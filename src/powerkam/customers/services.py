@@ -119,6 +119,9 @@ def close_customer(customer: Customer, *, actor: Staff | None, reason: str, clos
     _audited(customer, actor)
     customer.save()
     add_timeline_event(customer, "archive.closed", _("Customer closed: %(reason)s") % {"reason": customer.close_reason}, actor=actor)
+    from .signals import customer_closed
+
+    transaction.on_commit(lambda: customer_closed.send(sender=Customer, customer=customer, actor=actor))
     return customer
 
 

@@ -1,11 +1,17 @@
-"""Evaluate the data-quality rules whenever an archive record is saved or deleted."""
+"""Evaluate the data-quality rules whenever an archive record is saved or deleted; and the
+archive's own business signals, for the modules above it to react to without the archive
+importing them."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from . import quality
 from .models import Contact, Customer, MeteringPoint, SupplyContract, SupplyPoint, Transformer
+
+# Sent after the transaction that closed (销户) a customer commits: kwargs customer, actor.
+# The surveys app sends the exit survey on it (DOMAIN.md: lost customers are asked why).
+customer_closed = Signal()
 
 
 def _schedule(customer_id: int | None) -> None:

@@ -9,5 +9,10 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from powerkam.core.extensions import register_customer_tab
+        from powerkam.customers.signals import customer_closed
+
+        from .services import exit_survey_on_close
+
+        customer_closed.connect(exit_survey_on_close, dispatch_uid="surveys_exit_on_close")
 
         register_customer_tab("satisfaction", _("Satisfaction"), "bi-emoji-smile", "surveys:customer_tab", order=75)

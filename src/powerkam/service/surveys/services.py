@@ -14,6 +14,7 @@ Tickets and visits call `request_survey(...)`; closing a customer calls `request
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,8 @@ from powerkam.customers.services import add_timeline_event
 
 from . import constants as c
 from .models import SurveyInvitation, SurveyResponse
+
+logger = logging.getLogger(__name__)
 
 SIGNING_SALT = "powerkam.surveys.link"
 
@@ -171,6 +174,23 @@ def request_exit_survey(customer, actor=None, *, contact=None) -> SurveyInvitati
     add_timeline_event(customer, "survey.exit_sent", _("Exit survey sent (%(channel)s)") % {
         "channel": invitation.get_channel_display()}, actor=actor)
     return invitation
+
+
+def exit_survey_on_close(sender, customer, actor=None, **kwargs) -> SurveyInvitation | None:
+    """Receiver of `customers.signals.customer_closed` (after the close has committed): send the
+    exit survey, unless POWERKAM_EXIT_SURVEY_ON_CLOSE is off or an exit survey sent to the customer
+    is still waiting for its answer. A delivery failure is recorded on the invitation (as for any
+    survey); an unexpected error is logged and never undoes the close."""
+    if not getattr(settings, "POWERKAM_EXIT_SURVEY_ON_CLOSE", True):
+        return None
+    if SurveyInvitation.objects.filter(customer=customer, kind=c.Kind.EXIT, status=c.Status.SENT,
+                                       expires_at__gt=timezone.now()).exists():
+        return None
+    try:
+        return request_exit_survey(customer, actor)
+    except Exception:
+        logger.exception("exit survey for closed customer %s not sent", customer.pk)
+        return None
 
 
 # --- answering ----------------------------------------------------------------------------------
