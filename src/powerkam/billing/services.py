@@ -208,8 +208,8 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
     run.skipped = run.total - len(reading_ids)
     run.done = run.skipped
     run.save()
-    # The catalogue versions in force this month, read once.
-    catalogue = {t.code: t for t in tariffs_in_force(period).prefetch_related("surcharges")}
+    # The catalogue versions in force this month, read once (not at all when nothing is left to bill).
+    catalogue = {t.code: t for t in tariffs_in_force(period).prefetch_related("surcharges")} if reading_ids else {}
     specs = {code: spec_from_tariff(t) for code, t in catalogue.items()}
     tou = {code: t.is_tou for code, t in catalogue.items()}
     month = f"{period:%Y-%m}"
