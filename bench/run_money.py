@@ -426,13 +426,58 @@ def _counting():
     return count, connection.execute_wrapper(counter)
 
 
+def unbill_month(run_month: date) -> dict:
+    """`--rebill`: delete what an earlier billing run wrote for the month — its bills (source "run")
+    that nothing else holds yet (no payment allocation, extension, late fee, written notice,
+    bad-credit record or blacklist entry), with their lines, ladder steps, history rows and
+    "bill.issued" timeline events — so the billing phase measures a first run again on a reused
+    database. Bills something holds are kept (their customers are then skipped by the run)."""
+    from django.db import connection, transaction
+
+    from powerkam.billing.models import Bill, BillLine
+    from powerkam.customers.models import TimelineEvent
+    from powerkam.receivables import models as rm
+
+    qn = connection.ops.quote_name
+    bill_t = qn(Bill._meta.db_table)
+    holders = [(rel.related_model._meta.db_table, rel.field.column) for rel in Bill._meta.related_objects
+               if rel.related_model not in (BillLine, rm.LadderStep)]
+    held = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {qn(table)} h WHERE h.{qn(column)} = b.id)"
+                    for table, column in holders)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_unbill")
+        cur.execute(f"CREATE TEMP TABLE bench_unbill AS SELECT b.id, b.customer_id, b.number FROM {bill_t} b "
+                    f"WHERE b.period = %s AND b.source = %s {held}", [run_month, Bill.Source.RUN.value])
+        cur.execute("SELECT COUNT(*) FROM bench_unbill")
+        deleted = cur.fetchone()[0]
+        cur.execute(f"DELETE FROM {qn(TimelineEvent._meta.db_table)} WHERE kind = %s AND EXISTS (SELECT 1 FROM "
+                    f"bench_unbill u WHERE u.customer_id = {qn(TimelineEvent._meta.db_table)}.customer_id AND "
+                    f"{qn(TimelineEvent._meta.db_table)}.title LIKE '%%' || u.number || '%%')", ["bill.issued"])
+        events = cur.rowcount
+        for table, column in ((BillLine._meta.db_table, "bill_id"), (rm.LadderStep._meta.db_table, "bill_id"),
+                              (Bill.history.model._meta.db_table, "id"), (Bill._meta.db_table, "id")):
+            cur.execute(f"DELETE FROM {qn(table)} WHERE {qn(column)} IN (SELECT id FROM bench_unbill)")
+        cur.execute("DROP TABLE bench_unbill")
+    kept = Bill.objects.filter(period=run_month, source=Bill.Source.RUN).count()
+    if connection.vendor == "postgresql":  # no dead rows in the way of the measured run
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE " + ", ".join(qn(m._meta.db_table) for m in (
+                Bill, BillLine, Bill.history.model, TimelineEvent)))
+    return {"bills_deleted": deleted, "timeline_events_deleted": events, "run_bills_kept": kept,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
 def phase_billing(args) -> dict:
     setup_django()
     from powerkam.billing.models import Bill, BillLine
     from powerkam.billing.services import run_billing
 
     run_month, _history, _today = months_setup()
-    out = {"loadavg_start": loadavg(), "period": run_month}
+    out = {"period": run_month}
+    if args.rebill:
+        out["rebill"] = unbill_month(run_month)
+    out["loadavg_start"] = loadavg()
     lines_before = BillLine.objects.count()
     count, wrapper = _counting()
     started, cpu = time.perf_counter(), time.process_time()
@@ -626,6 +671,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="requests per measure")
     parser.add_argument("--phases", default="load,billing,ladder,web", help="comma-separated phases to run")
     parser.add_argument("--reuse", action="store_true", help="keep the database and skip loading (re-measure)")
+    parser.add_argument("--rebill", action="store_true",
+                        help="billing phase: first delete the month's bills an earlier run wrote (see unbill_month)")
     parser.add_argument("--phase", choices=tuple(PHASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -673,6 +720,8 @@ def _run(args, env, name):
 
     cmd = [sys.executable, __file__, "--phase", name, "--customers", str(args.customers), "--seed", str(args.seed),
            "--repeat", str(args.repeat)]
+    if args.rebill:
+        cmd.append("--rebill")
     print(f"… {name} ({time.strftime('%H:%M:%S')}, load {loadavg()})", flush=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     for line in proc.stdout.splitlines():
