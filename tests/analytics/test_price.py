@@ -34,6 +34,9 @@ def test_month_without_bills_has_no_price(world):
     assert data["rows"][0]["average_price"] is None and data["rows"][0]["kwh"] == 0
 
 
-def test_two_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_one_query(world, django_assert_num_queries):
+    """One GROUP BY (month, usage category) for the summary (company) and the bills (portfolio)."""
+    with django_assert_num_queries(1):
         price_composition(world["admin"], JAN)
+    with django_assert_num_queries(1):
+        price_composition(world["a"], JAN)

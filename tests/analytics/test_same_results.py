@@ -160,3 +160,72 @@ def test_profit_rows_are_unchanged(generated, scope):
             assert got == expected, (scope, f, sort)
         pareto = s.pareto(user, f, measure="revenue", costs=costs)
         assert pareto["customers"] == len(expected)
+
+
+def _reference_sales_volume(user, f, *, summary):
+    """sales_volume before the rework: a GROUP BY month and a GROUP BY category."""
+    from django.db.models import Max, Q
+
+    start = s.add_months(f.date_from, -12)
+    ly_from, ly_to = s.add_months(f.date_from, -12), s.add_months(f.date_to, -12)
+    in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
+    if summary:
+        src, category, n_month, as_of = s.summary_rows(user, f), "usage_category", Sum("bills"), {"as_of": Max("refreshed_at")}
+        n_category = Sum("bills", filter=in_period)
+    else:
+        src, category, n_month, as_of = s.scoped_bills(user, f), "customer__usage_category", Count("id"), {}
+        n_category = Count("id", filter=in_period)
+    by_month = {r["period"]: r for r in src.filter(period__gte=start, period__lte=f.date_to)
+                .values("period").annotate(s_kwh=Sum("kwh"), s_amount=Sum("total"), n=n_month, **as_of)}
+    rows = []
+    for m in f.months:
+        cur, prev, ly = by_month.get(m, {}), by_month.get(s.add_months(m, -1), {}), by_month.get(s.add_months(m, -12), {})
+        kwh = s.energy(cur.get("s_kwh"))
+        rows.append({
+            "month": m, "kwh": kwh, "amount": s.money(cur.get("s_amount")), "bills": cur.get("n") or 0,
+            "kwh_previous_month": s.energy(prev.get("s_kwh")), "mom_pct": s.change_pct(kwh, prev.get("s_kwh")),
+            "kwh_last_year": s.energy(ly.get("s_kwh")), "yoy_pct": s.change_pct(kwh, ly.get("s_kwh")),
+        })
+    cats = [(r[category], s.energy(r["s_kwh"]), s.energy(r["s_kwh_ly"]), r["n"] or 0, s.change_pct(r["s_kwh"], r["s_kwh_ly"]))
+            for r in src.filter(in_period | Q(period__gte=ly_from, period__lte=ly_to)).values(category)
+            .annotate(s_kwh=Sum("kwh", filter=in_period), s_kwh_ly=Sum("kwh", filter=~in_period), n=n_category)
+            .order_by(category)]
+    return rows, cats, s._as_of(by_month.values()) if summary else None
+
+
+def _reference_price(user, f, *, summary):
+    """price_composition before the rework: a GROUP BY month and a GROUP BY category."""
+    from django.db.models import Max
+
+    src = (s.summary_rows(user, f) if summary else s.scoped_bills(user, f)).filter(
+        period__gte=f.date_from, period__lte=f.date_to)
+    category = "usage_category" if summary else "customer__usage_category"
+    sums = {f"s_{name}": Sum(name) for name in (*s.PRICE_COMPONENTS, "total", "kwh")}
+    as_of = {"as_of": Max("refreshed_at")} if summary else {}
+    by_month = {r["period"]: r for r in src.values("period").annotate(**sums, **as_of)}
+    rows = [{"month": m, **s._price_row(by_month.get(m, {}))} for m in f.months]
+    cats = [(r[category], s._price_row(r)) for r in src.values(category).annotate(**sums).order_by(category)]
+    return rows, cats, s._as_of(by_month.values()) if summary else None
+
+
+SHORT = s.ReportFilter(date(2026, 2, 1), date(2026, 4, 1))  # 3 months: a gap between last year's and this period
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("summary", [False, True])
+def test_sales_volume_and_price_are_unchanged(generated, scope, summary):
+    from powerkam.analytics.services import refresh_monthly_sales
+
+    refresh_monthly_sales()
+    user = generated[scope]
+    for f in (*FILTERS, SHORT):
+        rows, cats, as_of = _reference_sales_volume(user, f, summary=summary)
+        data = s.sales_volume(user, f, from_summary=summary)
+        assert data["rows"] == rows and data["as_of"] == as_of, (scope, f)
+        assert [(r["usage_category"], r["kwh"], r["kwh_last_year"], r["bills"], r["yoy_pct"])
+                for r in data["categories"]] == cats, (scope, f)
+        rows, cats, as_of = _reference_price(user, f, summary=summary)
+        data = s.price_composition(user, f, from_summary=summary)
+        assert data["rows"] == rows and data["as_of"] == as_of, (scope, f)
+        assert [(r["usage_category"], {k: v for k, v in r.items() if k not in ("usage_category", "label")})
+                for r in data["categories"]] == cats, (scope, f)

@@ -204,29 +204,55 @@ def _as_of(*groups) -> Any:
     return max(times) if times else None
 
 
+def _cells(src: QuerySet, category: str, first: date, last: date, measures: dict, *, summary: bool) -> list[dict]:
+    """One GROUP BY (billing month, usage category) over [first, last]: the cells every figure of
+    the sales-volume and unit-price pages adds up (one scan of the bills or summary rows where
+    there used to be one per breakdown)."""
+    as_of = {"as_of": Max("refreshed_at")} if summary else {}
+    return list(src.filter(period__gte=first, period__lte=last).values("period", category)
+                .annotate(**measures, **as_of).order_by())
+
+
+SKIP = object()
+
+
+def _roll_up(cells, key, names: tuple[str, ...]) -> dict:
+    """{key(cell): {name: sum}} over the cells for which key(cell) is not SKIP. A sum stays None
+    when every value is None, as the database's SUM of no value is NULL; `as_of` is the latest."""
+    out: dict = {}
+    for cell in cells:
+        k = key(cell)
+        if k is SKIP:
+            continue
+        agg = out.setdefault(k, dict.fromkeys(names))
+        for name in names:
+            v = cell.get(name)
+            if v is not None:
+                agg[name] = v if agg[name] is None else agg[name] + v
+        if cell.get("as_of") and (agg.get("as_of") is None or cell["as_of"] > agg["as_of"]):
+            agg["as_of"] = cell["as_of"]
+    return out
+
+
 def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> dict[str, Any]:
     """kWh per billing month with month-on-month and year-on-year change, and by usage category.
 
-    Two queries: one GROUP BY month over the period and the 12 months before it (the YoY and MoM
-    bases), one GROUP BY usage category with this period and the same months a year before —
-    over the monthly summary for subtree and company scopes (`uses_summary`; `as_of` is then
-    its refresh time), over the bills for portfolios (`as_of` None: live figures).
-    `from_summary` forces one source (None: `uses_summary(user)`)."""
+    One query: GROUP BY (month, usage category) over the period and the 12 months before it
+    (the YoY and MoM bases); the months and the categories (this period against the same months
+    a year before) are added up from those cells — over the monthly summary for subtree and
+    company scopes (`uses_summary`; `as_of` is then its refresh time), over the bills for
+    portfolios (`as_of` None: live figures; the (customer, period) covering index keeps them
+    index-only). `from_summary` forces one source (None: `uses_summary(user)`)."""
     start = add_months(f.date_from, -12)
     ly_from, ly_to = add_months(f.date_from, -12), add_months(f.date_to, -12)
-    in_period = Q(period__gte=f.date_from, period__lte=f.date_to)
     summary = uses_summary(user) if from_summary is None else from_summary
     if summary:
-        src, category, n_month, as_of = summary_rows(user, f), "usage_category", Sum("bills"), {"as_of": Max("refreshed_at")}
-        n_category = Sum("bills", filter=in_period)
+        src, category, n = summary_rows(user, f), "usage_category", Sum("bills")
     else:
-        src, category, n_month, as_of = scoped_bills(user, f), "customer__usage_category", Count("id"), {}
-        n_category = Count("id", filter=in_period)
-    by_month = {
-        r["period"]: r
-        for r in src.filter(period__gte=start, period__lte=f.date_to)
-        .values("period").annotate(s_kwh=Sum("kwh"), s_amount=Sum("total"), n=n_month, **as_of)
-    }
+        src, category, n = scoped_bills(user, f), "customer__usage_category", Count("id")
+    cells = _cells(src, category, start, f.date_to, {"s_kwh": Sum("kwh"), "s_amount": Sum("total"), "n": n},
+                   summary=summary)
+    by_month = _roll_up(cells, lambda r: r["period"], ("s_kwh", "s_amount", "n"))
     rows = []
     for m in f.months:
         cur = by_month.get(m, {})
@@ -238,21 +264,22 @@ def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> 
             "kwh_previous_month": energy(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
             "kwh_last_year": energy(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
         })
-    cat_rows = list(
-        src.filter(in_period | Q(period__gte=ly_from, period__lte=ly_to))
-        .values(category)
-        .annotate(s_kwh=Sum("kwh", filter=in_period), s_kwh_ly=Sum("kwh", filter=~in_period), n=n_category)
-        .order_by(category)
-    )
+    # per category: this period's kWh and bills, and the kWh of the same months a year before
+    for cell in cells:
+        this = f.date_from <= cell["period"] <= f.date_to
+        cell["cur_kwh"], cell["cur_n"] = (cell["s_kwh"], cell["n"]) if this else (None, None)
+        cell["ly_kwh"] = cell["s_kwh"] if not this and ly_from <= cell["period"] <= ly_to else None
+        cell["counted"] = this or ly_from <= cell["period"] <= ly_to
+    by_category = _roll_up(cells, lambda r: r[category] if r["counted"] else SKIP, ("cur_kwh", "ly_kwh", "cur_n"))
     from powerkam.customers.constants import UsageCategory
 
     labels = dict(UsageCategory.choices)
     categories = [{
-        "usage_category": r[category],
-        "label": str(labels.get(r[category], r[category] or "—")),
-        "kwh": energy(r["s_kwh"]), "kwh_last_year": energy(r["s_kwh_ly"]), "bills": r["n"] or 0,
-        "yoy_pct": change_pct(r["s_kwh"], r["s_kwh_ly"]),
-    } for r in cat_rows]
+        "usage_category": code,
+        "label": str(labels.get(code, code or "—")),
+        "kwh": energy(r["cur_kwh"]), "kwh_last_year": energy(r["ly_kwh"]), "bills": r["cur_n"] or 0,
+        "yoy_pct": change_pct(r["cur_kwh"], r["ly_kwh"]),
+    } for code, r in sorted(by_category.items())]
     total = sum((r["kwh"] for r in rows), ZERO)
     total_ly = sum((r["kwh_last_year"] for r in rows), ZERO)
     return {
@@ -280,22 +307,21 @@ def _price_row(r: dict) -> dict[str, Any]:
 
 def price_composition(user, f: ReportFilter, *, from_summary: bool | None = None) -> dict[str, Any]:
     """Energy, basic charge, PF adjustment and surcharges per kWh, and the average price
-    (total ÷ kWh), by billing month and by usage category. Two queries, over the monthly
-    summary or the bills as for sales_volume."""
+    (total ÷ kWh), by billing month and by usage category. One GROUP BY (month, category) query
+    whose cells both breakdowns add up, over the monthly summary or the bills as for sales_volume."""
     summary = uses_summary(user) if from_summary is None else from_summary
     src = summary_rows(user, f) if summary else scoped_bills(user, f)
-    src = src.filter(period__gte=f.date_from, period__lte=f.date_to)
     category = "usage_category" if summary else "customer__usage_category"
+    names = tuple(f"s_{name}" for name in (*PRICE_COMPONENTS, "total", "kwh"))
     sums = {f"s_{name}": Sum(name) for name in (*PRICE_COMPONENTS, "total", "kwh")}
-    as_of = {"as_of": Max("refreshed_at")} if summary else {}
-    by_month = {r["period"]: r for r in src.values("period").annotate(**sums, **as_of)}
+    cells = _cells(src, category, f.date_from, f.date_to, sums, summary=summary)
+    by_month = _roll_up(cells, lambda r: r["period"], names)
     rows = [{"month": m, **_price_row(by_month.get(m, {}))} for m in f.months]
     from powerkam.customers.constants import UsageCategory
 
     labels = dict(UsageCategory.choices)
     categories = []
-    for r in src.values(category).annotate(**sums).order_by(category):
-        code = r[category]
+    for code, r in sorted(_roll_up(cells, lambda r: r[category], names).items()):
         categories.append({"usage_category": code, "label": str(labels.get(code, code or "—")), **_price_row(r)})
     totals: dict[str, Any] = {"s_kwh": sum((r["kwh"] for r in rows), ZERO)}
     for name in (*PRICE_COMPONENTS, "total"):
