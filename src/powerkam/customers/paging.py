@@ -3,9 +3,10 @@
 Every page of a list shows how many rows match ("100,000 customers", DRF's `count`), and the
 pager needs that number. For a company-wide list it is a COUNT(*) over 100,000 rows — the most
 expensive query of an unfiltered list page. `CountCachingPaginator` remembers a *large* count
-(≥ COUNT_CACHE_MIN rows) for COUNT_CACHE_SECONDS in Django's cache, keyed by the SQL of the
-counted query — which carries the caller's scope and every filter, so two users or two filters
-never share a count unless they count exactly the same rows.
+(≥ COUNT_CACHE_MIN rows) for COUNT_CACHE_SECONDS in Django's cache, keyed by the SQL that
+selects the counted rows — which carries the caller's scope and every filter, so two users or
+two filters never share a count unless they count exactly the same rows. (Django's cache is
+per process with the default LocMemCache, shared with Redis.)
 
 How correct that is, plainly: a large count may be up to COUNT_CACHE_SECONDS old. Rows created
 or deleted meanwhile do not change the displayed total; for a list of 10,000+ rows that
@@ -28,7 +29,10 @@ COUNT_CACHE_SECONDS = 30
 
 
 def _count_key(queryset: QuerySet) -> str:
-    sql, params = queryset.query.sql_with_params()
+    # The SQL of the rows' ids: the scope and the filters, without the ordering and the
+    # per-row annotations (which do not change how many rows there are, and cost ten times
+    # more to compile).
+    sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
     digest = sha1(f"{queryset.db}\x00{sql}\x00{params!r}".encode(), usedforsecurity=False).hexdigest()
     return f"powerkam:count:{digest}"
 
