@@ -150,3 +150,14 @@ def test_writes_per_chunk_do_not_grow_with_the_readings(catalogue):
         return len(ctx.captured_queries)
 
     assert queries(3, 0) == queries(24, 100)
+
+
+def test_given_readings_are_billed_once(catalogue):
+    readings = [MeterReadingFactory(customer=CustomerFactory(number=f"32000000{i:02d}", tariff_code=code, **terms),
+                                    period=OCT, **quantities)
+                for i, (code, terms, quantities) in enumerate(CASES[:3])]
+    first = run_billing(OCT, readings=readings[:2])
+    assert (first.total, first.created, first.skipped) == (2, 2, 0)
+    again = run_billing(OCT, readings=readings, chunk_size=2)
+    assert (again.total, again.created, again.skipped, again.done) == (3, 1, 2, 3)
+    assert Bill.objects.filter(period=OCT).count() == 3
