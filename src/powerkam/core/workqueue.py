@@ -227,3 +227,127 @@ def close_tasks_bulk(keys, *, by=None, result: str = "", status: str = Task.Stat
                 insert_history_rows(Task, pks, user_id=actor_id, history_type="~", when=now)
             closed += len(pks)
     return closed
+
+
+# ---------------------------------------------------------------------------- bulk writers (imports)
+
+def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
+    """Insert plain tuples into `model`'s table, one value per name in `columns` (column names
+    as in the database, e.g. "customer_id"), without model instances or per-field preparation:
+    PostgreSQL `COPY … FROM STDIN` (psycopg 3 `cursor.copy`), other databases `executemany`.
+    Values must already be database-ready (str, int, Decimal, bool, date, aware datetime, None;
+    JSON as text). No ids come back: read them by a natural key afterwards. Returns the number
+    of rows written. Nothing is validated here: callers insert rows they have validated."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(c) for c in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        adapt = connection.ops.adapt_datetimefield_value
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        batch = []
+        for row in rows:
+            batch.append(tuple(adapt(v) if isinstance(v, datetime) else v for v in row))
+            if len(batch) >= batch_size:
+                cursor.executemany(sql, batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
+
+
+def insert_history_rows_many(model, pks, *, user_id: int | None = None, reason: str | None = None,
+                             history_type: str = "+", when: datetime | None = None,
+                             batch_size: int = 20_000) -> int:
+    """`insert_history_rows` for many rows: on PostgreSQL one `INSERT … SELECT … WHERE id = ANY(%s)`
+    per `batch_size` ids (one array parameter instead of thousands of placeholders, which psycopg
+    would otherwise parse on the client); elsewhere `insert_history_rows` itself. Same rows."""
+    from django.db import connection
+
+    pks = list(pks)
+    if connection.vendor != "postgresql":
+        return insert_history_rows(model, pks, user_id=user_id, reason=reason, history_type=history_type,
+                                   when=when)
+    history = model.history.model
+    qn = connection.ops.quote_name
+    base_columns = {f.column for f in model._meta.concrete_fields}
+    columns, select = [], []
+    for f in history._meta.concrete_fields:
+        if f.name in HISTORY_FIELDS:
+            continue
+        if f.column not in base_columns:
+            raise ValueError(f"{history.__name__}.{f.name} has no column in {model.__name__}")
+        columns.append(qn(f.column))
+        select.append(qn(f.column))
+    columns += [qn("history_date"), qn("history_type"), qn("history_user_id"), qn("history_change_reason")]
+    stamp = when or timezone.now()
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), batch_size):
+            cursor.execute(
+                f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "
+                f"SELECT {', '.join(select)}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn(model._meta.pk.column)} = ANY(%s)",
+                [stamp, history_type, user_id, reason, pks[start:start + batch_size]])
+            written += cursor.rowcount
+    return written
+
+
+def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
+    """`open_tasks_bulk` for large batches (imports): the same tasks and history rows, but the
+    rows go in by `copy_rows` (COPY on PostgreSQL) and the taken keys and new ids are read with
+    one `key = ANY(%s)` query each per `batch_size` tasks. Keys that exist are skipped. If a
+    concurrent run takes a key between the check and the COPY, the batch falls back to
+    `open_tasks_bulk` (row by row on conflict). Returns how many tasks were created."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return open_tasks_bulk(specs, created_by=created_by)
+    actor_id = getattr(created_by, "pk", None)
+    specs = [s for s in specs if s.get("key")]
+    names = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
+             "status", "key", "link", "created_at", "created_by_id", "result")
+    qn = connection.ops.quote_name
+    table = qn(Task._meta.db_table)
+    created = 0
+    for start in range(0, len(specs), batch_size):
+        chunk = {s["key"]: s for s in specs[start:start + batch_size]}  # one per key
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {qn('key')} FROM {table} WHERE {qn('key')} = ANY(%s)", [list(chunk)])
+            taken = {row[0] for row in cursor.fetchall()}
+        now = timezone.now()
+        rows = []
+        for key, s in chunk.items():
+            if key in taken:
+                continue
+            customer, org_unit = s.get("customer"), s.get("org_unit")
+            org_unit_id = s.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
+            rows.append((
+                s["kind"], s["title"][:200], s.get("detail", ""), s.get("assignee_id") or s["assignee"].pk,
+                s.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(s.get("due_at")),
+                int(s.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, s.get("link", ""),
+                now, actor_id, ""))
+        if not rows:
+            continue
+        try:
+            with transaction.atomic():
+                copy_rows(Task, names, rows)
+        except IntegrityError:  # a concurrent run took some of the keys
+            created += open_tasks_bulk([chunk[r[9]] for r in rows], created_by=created_by)
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {qn('id')} FROM {table} WHERE {qn('key')} = ANY(%s)", [[r[9] for r in rows]])
+            new_pks = [row[0] for row in cursor.fetchall()]
+        insert_history_rows_many(Task, new_pks, user_id=actor_id, when=now)
+        created += len(new_pks)
+    return created

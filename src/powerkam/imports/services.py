@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path, PurePath
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from powerkam.core.scoping import customer_scope_q, visible_customers
-from powerkam.core.workqueue import insert_history_rows
+from powerkam.core.workqueue import copy_rows, insert_history_rows, insert_history_rows_many
 from powerkam.customers import quality
 from powerkam.customers import services as customer_services
 from powerkam.customers.models import (
@@ -333,18 +334,14 @@ class Importer:
         title = (_("Imported by %(user)s from file %(file)s") % {"user": who, "file": self.filename})[:200]
         detail = str(get_kind(self.kind).label)
         now = timezone.now()
-        TimelineEvent.objects.bulk_create(
-            [TimelineEvent(customer_id=cid, kind=TIMELINE_KIND, title=title, detail=detail, actor=self.actor,
-                           occurred_at=now) for cid in sorted(customer_ids)],
-            batch_size=WRITE_BATCH_SIZE,
-        )
+        actor_id = self.actor.pk if self.actor else None
+        copy_rows(TimelineEvent, ("customer_id", "kind", "occurred_at", "title", "detail", "actor_id"),
+                  [(cid, TIMELINE_KIND, now, title, detail, actor_id) for cid in sorted(customer_ids)])
         self.timeline_done |= customer_ids
 
     def finish(self) -> None:
         """Evaluate the data-quality rules once for every touched customer."""
-        ids = sorted(self.touched)
-        for start in range(0, len(ids), 2000):
-            quality.evaluate_all(customer_ids=ids[start:start + 2000])
+        quality.evaluate_bulk(self.touched)
 
 
 class CustomerImporter(Importer):
@@ -357,6 +354,11 @@ class CustomerImporter(Importer):
         self.org_units: dict[str, OrgUnit | None] = {}
         self.staff: dict[str, Staff | None] = {}
         self.scope_path = self._scope_path()
+        # What a new row is made of: every concrete column but the id, with the model's defaults.
+        fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+        self.new_attnames = [f.attname for f in fields]
+        self.new_columns = [f.column for f in fields]
+        self.new_defaults = {f.attname: f.get_default() for f in fields}
 
     def _scope_path(self) -> str | None | bool:
         """None: any org unit; a path: that subtree; False: none (no subtree role)."""
@@ -445,39 +447,87 @@ class CustomerImporter(Importer):
 
     def _plan(self, row: int, parsed: dict[str, Any], current: Customer | None) -> Plan | None:
         if current is None:
-            obj = Customer()
-            self.apply(obj, parsed, self.FIELDS)
-            # 谁开发，谁维护: the importing user developed the new customer.
-            if self.actor is not None:
-                obj.developed_by = self.actor
-                if "primary_manager" not in parsed and self.actor.role in PORTFOLIO_ROLES:
-                    obj.primary_manager = self.actor
-            action, changed = "create", []
-        else:
-            obj = current
-            changed = self.apply(obj, parsed, self.FIELDS)
-            if not changed:
-                self.result.unchanged += 1
-                return Plan(row, "unchanged", obj, customer_id=obj.pk)
-            if current.is_closed and obj.is_closed:
-                self.error(row, "number", _("Customer %(number)s is closed; reopen it before changing it.")
-                           % {"number": current.number})
-                return None
-            obj.updated_at = timezone.now()
-            changed.append("updated_at")
-            action = "update"
+            return self._plan_create(row, parsed)
+        obj = current
+        changed = self.apply(obj, parsed, self.FIELDS)
+        if not changed:
+            self.result.unchanged += 1
+            return Plan(row, "unchanged", obj, customer_id=obj.pk)
+        if current.is_closed and obj.is_closed:
+            self.error(row, "number", _("Customer %(number)s is closed; reopen it before changing it.")
+                       % {"number": current.number})
+            return None
+        obj.updated_at = timezone.now()
+        changed.append("updated_at")
+        if not self._portfolio_ok(row, obj):
+            return None
+        self.result.updated += 1
+        return Plan(row, "update", obj, changed, customer_id=obj.pk)
+
+    def _plan_create(self, row: int, parsed: dict[str, Any]) -> Plan | None:
+        """A new customer as {attname: value} (the model's defaults, then the file's cells), written
+        by `write` with COPY: no model instance per row."""
+        values = dict(self.new_defaults)
+        objects = {}
+        for name, value in parsed.items():
+            if isinstance(value, models.Model):
+                values[f"{name}_id"] = value.pk
+                objects[name] = value
+            else:
+                values[name] = value
+        # 谁开发，谁维护: the importing user developed the new customer.
+        if self.actor is not None:
+            values["developed_by_id"] = self.actor.pk
+            if "primary_manager" not in parsed and self.actor.role in PORTFOLIO_ROLES:
+                values["primary_manager_id"] = self.actor.pk
+                objects["primary_manager"] = self.actor
+        checked = SimpleNamespace(**values, primary_manager=objects.get("primary_manager"),
+                                  secondary_manager=objects.get("secondary_manager"))
+        if not self._portfolio_ok(row, checked):
+            return None
+        self.result.created += 1
+        return Plan(row, "create", values)
+
+    def _portfolio_ok(self, row: int, customer) -> bool:
+        """The portfolio rules of the customer form (customers.services._check_portfolio)."""
         try:
-            customer_services._check_portfolio(obj)
+            customer_services._check_portfolio(customer)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
                     self.error(row, name if name != "__all__" else "", message)
-            return None
-        if action == "create":
-            self.result.created += 1
-        else:
-            self.result.updated += 1
-        return Plan(row, action, obj, changed, customer_id=obj.pk)
+            return False
+        return True
+
+    def write(self, plans: list[Plan]) -> None:
+        """New customers by COPY (PostgreSQL) / executemany with their ids read back by number;
+        changed ones by bulk_update; history rows by INSERT … SELECT; one timeline event each."""
+        creates = [p for p in plans if p.action == "create"]
+        updates = [p for p in plans if p.action == "update"]
+        actor_id = self.actor.pk if self.actor else None
+        if creates:
+            now = timezone.now()
+            attnames = self.new_attnames
+            rows = []
+            for p in creates:
+                values = p.obj
+                values["created_at"] = values["updated_at"] = now
+                rows.append(tuple([values[a] for a in attnames]))
+            copy_rows(Customer, self.new_columns, rows)
+            ids = dict(Customer.objects.filter(number__in=[p.obj["number"] for p in creates])
+                       .values_list("number", "pk"))
+            for p in creates:
+                p.customer_id = ids[p.obj["number"]]
+            insert_history_rows_many(Customer, [p.customer_id for p in creates], user_id=actor_id,
+                                     reason=self.change_reason, history_type="+", when=now)
+        if updates:
+            fields = sorted({f for p in updates for f in p.changed})
+            objs = [p.obj for p in updates]
+            Customer.objects.bulk_update(objs, fields, batch_size=WRITE_BATCH_SIZE)
+            self._history(objs, "~", actor_id)
+        touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
+        self.touched |= touched
+        self.add_timeline(touched - self.timeline_done)
 
 
 class ChildImporter(Importer):
