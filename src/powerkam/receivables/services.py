@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,6 +108,22 @@ def _next_number(prefix: str, day: date) -> str:
     return f"{stem}{seq:05d}"
 
 
+def _save_numbered(payment: Payment, prefix: str, day: date, attempts: int = 10) -> None:
+    """Save a new payment under the day's next number. Two clerks saving at the same instant read
+    the same last number; the unique constraint refuses the second, which takes the next one
+    (inside a savepoint, so nothing else of the transaction is lost)."""
+    for attempt in range(attempts):
+        payment.number = _next_number(prefix, day)
+        try:
+            with transaction.atomic():
+                payment.save()
+            return
+        except IntegrityError:
+            payment.pk = None
+            if attempt == attempts - 1:
+                raise
+
+
 # --- payments ---------------------------------------------------------------------------------
 
 def _settle_bill(bill: Bill, on: date, actor) -> None:
@@ -168,18 +184,20 @@ def record_payment(*, customer, amount, channel: str, received_on: date, referen
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # One payment of a customer at a time: the balance checked below is the one allocated.
+        type(customer).objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
         outstanding = outstanding_of(customer.pk)
         if amount > outstanding and not is_advance:
             raise ValidationError({"amount": _(
                 "The payment (%(amount)s yuan) is larger than the customer's outstanding balance "
                 "(%(balance)s yuan). Record the difference as an advance payment, or correct the amount."
             ) % {"amount": amount, "balance": outstanding}})
-        payment = Payment(number=_next_number(c.PAYMENT_PREFIX, received_on), customer=customer, channel=channel,
+        payment = Payment(customer=customer, channel=channel,
                           amount=amount, received_on=received_on, reference=reference.strip()[:60],
                           payer=payer.strip()[:100], is_advance=is_advance, note=note.strip()[:200],
                           created_by=actor if getattr(actor, "pk", None) else None)
         _audited(payment, actor)
-        payment.save()
+        _save_numbered(payment, c.PAYMENT_PREFIX, received_on)
         allocations = _allocate(payment, amount, actor)
         detail = "; ".join(f"{a.bill.number}: {a.amount}" for a in allocations)
         if payment.unallocated > 0:
