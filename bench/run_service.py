@@ -14,7 +14,8 @@ Then measures, with Django's test Client (full middleware stack) where it is a p
 - the work queue page /queue/ and /api/v1/tasks/ for a key account manager, and the unit queue
   (?scope=unit) for the company supervisor;
 - the complaint analysis page /service/tickets/analysis/ for the company supervisor and for a
-  region supervisor;
+  region supervisor, after applying pending migrations and running the nightly ticket-summary
+  refresh (`refresh_ticket_summary`, timed) that the page reads;
 - the outage impact query (`affected_customers`) for the busiest supply line, and the outage
   creation that runs it;
 - the nightly visit-plan generation (`generate_plans`) for every key account, and a second run
@@ -110,6 +111,36 @@ def phase_load(args) -> dict:
     return {"timings": timings, "counts": counts, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+def _nightly() -> dict:
+    """Before the pages: apply migrations that landed since the load, then the nightly job the
+    complaint analysis reads (the ticket summaries, `refresh_ticket_summary`), as the scheduler
+    would run it at night. Each timed, with the load average around them."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    from powerkam.core import jobs
+
+    out: dict = {"loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+    executor = MigrationExecutor(connection)
+    pending = [f"{m.app_label}.{m.name}" for m, _b in executor.migration_plan(executor.loader.graph.leaf_nodes())]
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    out["migrations_applied"] = pending
+    out["migrate_s"] = round(time.perf_counter() - started, 1)
+    for name in ("refresh_ticket_summary",):
+        if name in jobs.JOBS:
+            started = time.perf_counter()
+            result = jobs.JOBS[name].func(timezone.localdate())
+            out[name] = {"seconds": round(time.perf_counter() - started, 1), **(result or {})}
+    with connection.cursor() as cursor:
+        for table in ("tickets_ticketmonthlysummary", "tickets_complaintstagesummary"):
+            cursor.execute(f"ANALYZE {table}")
+    out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
 def phase_web(args) -> dict:
     setup_django()
     from django.db.models import Count
@@ -126,7 +157,7 @@ def phase_web(args) -> dict:
     supervisor = Staff.objects.get(username="supervisor1")
     region_sup = (Staff.objects.filter(role="supervisor", org_unit__kind=OrgUnit.Kind.REGION).order_by("username").first()
                   or supervisor)
-    results: dict = {"manager_open_tasks": busiest_manager["n"]}
+    results: dict = {"nightly": _nightly(), "manager_open_tasks": busiest_manager["n"]}
 
     def client_for(user):
         c = Client()
@@ -194,6 +225,13 @@ def print_table(report: dict) -> None:
             if isinstance(r, dict) and "p95" in r:
                 ok = "ok" if r["p95"] < TARGET_MS else "MISSED"
                 print(f"{key:<32}{r['p50']:>9}{r['p95']:>9}{r.get('queries', '-'):>9}{TARGET_MS:>9} {ok}")
+    nightly = web.get("nightly") if isinstance(web.get("nightly"), dict) else None
+    if nightly:
+        summary = nightly.get("refresh_ticket_summary", {})
+        print(f"\nbefore the pages: migrate {nightly['migrate_s']} s (applied {nightly['migrations_applied'] or 'none'}); "
+              f"ticket summary refresh {summary.get('seconds', '-')} s ({summary.get('ticket_rows', '-')} ticket rows, "
+              f"{summary.get('stage_rows', '-')} stage rows); load average {nightly['loadavg_start']} → "
+              f"{nightly['loadavg_end']}")
     plans = report.get("plans", {})
     if "first" in plans:
         ok = "ok" if plans["first"]["seconds"] < TARGET_PLAN_S else "MISSED"

@@ -1,9 +1,10 @@
 """Complaint analysis from the nightly summaries: the same figures as the live computation.
 
-Subtree and company-wide users read TicketMonthlySummary / ComplaintStageSummary for the full
-months before the refresh and count the rest live; these tests compare that, field by field,
-with `live_complaint_analysis` on generated data, for periods of full months, partial months,
-periods spanning the refresh, and with the unit filter."""
+Subtree and company-wide users read TicketMonthlySummary / ComplaintStageSummary for the months
+of the period that the last refresh covers (every ticket taken in before the refresh day) and
+count the rest live; these tests compare that, field by field, with `live_complaint_analysis`
+on generated data, for periods of full months, partial months, periods reaching or spanning the
+refresh day, and with the unit filter."""
 
 from datetime import date, timedelta
 
@@ -31,7 +32,10 @@ PERIODS = [
     (date(2026, 1, 1), date(2026, 6, 30)),  # full months only
     (date(2025, 11, 1), date(2026, 10, 31)),  # twelve full months, up to the refresh
     (date(2025, 11, 15), date(2026, 10, 20)),  # partial months at both ends
-    (date(2025, 12, 1), date(2026, 11, 23)),  # spans the refresh: the current month live
+    (date(2025, 12, 1), date(2026, 11, 23)),  # the default period: today live, the rest summarised
+    (date(2026, 11, 1), date(2026, 11, 22)),  # the current month up to the refresh day: all summarised
+    (date(2026, 11, 1), date(2026, 11, 20)),  # a partial current month: all live
+    (date(2026, 11, 5), date(2026, 11, 30)),  # partial, then past today
     (date(2026, 10, 1), date(2026, 12, 31)),  # ends after today
     (date(2026, 3, 5), date(2026, 3, 20)),  # inside one month: all live
     (date(2024, 11, 30), date(2026, 11, 30)),  # everything
@@ -138,9 +142,10 @@ def test_refresh_is_idempotent_and_covers_the_months_before_the_current_one(gene
     result = services.refresh_ticket_summary(now=REFRESH)
     assert rows() == first
     assert result["ticket_rows"] == len(first[0]) and result["stage_rows"] == len(first[1])
-    assert TicketSummaryRefresh.objects.get().months_before == date(2026, 11, 1)
-    assert max(r[0] for r in first[0]) == date(2026, 10, 1)
-    assert sum(r[6] for r in first[0]) == Ticket.objects.filter(created_month__lt=date(2026, 11, 1)).count()
+    assert TicketSummaryRefresh.objects.get().covered_until == date(2026, 11, 23)
+    assert max(r[0] for r in first[0]) == date(2026, 11, 1)
+    assert sum(r[6] for r in first[0]) == Ticket.objects.filter(created_at__lt=at("2026-11-23 00:00")).count()
+    assert Ticket.objects.filter(created_at__gte=at("2026-11-23 00:00")).exists()  # today's: not summarised
 
 
 def test_page_query_count_does_not_grow_with_tickets(generated, people, login, django_assert_max_num_queries):

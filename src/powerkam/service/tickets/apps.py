@@ -17,4 +17,4 @@ class TicketsConfig(AppConfig):
         jobs.register("escalate_tickets", ticket_jobs.escalate_tickets,
                       "Escalate ticket stages near or past their SLA deadline (station → region → company)")
         jobs.register("refresh_ticket_summary", ticket_jobs.refresh_ticket_summary,
-                      "Rebuild the complaint analysis summaries of the months before this one")
+                      "Rebuild the complaint analysis summaries (every ticket taken in before today)")

@@ -16,7 +16,7 @@ def escalate_tickets(day: date) -> dict:
 
 
 def refresh_ticket_summary(day: date) -> dict:
-    """The nightly job: rebuild the complaint analysis summaries (every month before this one)."""
+    """The nightly job: rebuild the complaint analysis summaries (every ticket taken in before today)."""
     from . import services
 
     return services.refresh_ticket_summary()

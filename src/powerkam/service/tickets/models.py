@@ -239,8 +239,8 @@ class TicketAttachment(models.Model):
 # --- complaint analysis summary (issue #4 performance) ----------------------------------------------
 #
 # Rebuilt nightly by services.refresh_ticket_summary from tickets and stages, never edited. The
-# analysis page of subtree and company-wide users reads these rows for the full months before the
-# refresh and counts the rest live (selectors.complaint_analysis). No database constraints on the
+# analysis page of subtree and company-wide users reads these rows for the months of the period
+# they cover and counts the rest live (selectors.complaint_analysis). No database constraints on the
 # keys: the rows are derived data, and org units and staff are never deleted while tickets point
 # at them (PROTECT on Ticket).
 
@@ -305,14 +305,15 @@ class ComplaintStageSummary(models.Model):
 
 
 class TicketSummaryRefresh(models.Model):
-    """When the summaries were last rebuilt, and the first month they do not cover (one row)."""
+    """When the summaries were last rebuilt, and the first day they do not cover (one row): they
+    hold the tickets taken in before that local day (the refresh day: today's tickets are live)."""
 
     refreshed_at = models.DateTimeField(_("refreshed at"))
-    months_before = models.DateField(_("covers months before"))
+    covered_until = models.DateField(_("covers tickets taken in before"))
 
     class Meta:
         verbose_name = _("ticket summary refresh")
         verbose_name_plural = _("ticket summary refreshes")
 
     def __str__(self) -> str:
-        return f"{self.refreshed_at:%Y-%m-%d %H:%M} (months before {self.months_before:%Y-%m})"
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} (tickets before {self.covered_until})"

@@ -292,11 +292,12 @@ def live_complaint_analysis(user, p: AnalysisParams) -> dict:
 # --- complaint analysis from the summaries ----------------------------------------------------------
 #
 # The summaries (models.TicketMonthlySummary, models.ComplaintStageSummary) hold, per month and
-# per (customer's unit, ticket's unit), the same sums the live queries compute; the 90th
-# percentile comes from counts per 6-minute bucket, which is exact at the precision shown
-# (hours with one decimal). The period is split in two: the full months before the refresh come
-# from the summaries, everything else (partial months at either end, the current month) from the
-# tickets, and the two are added before anything is rounded, ranked or sorted.
+# per (customer's unit, ticket's unit), the same sums the live queries compute, for every ticket
+# taken in before the refresh day; the 90th percentile comes from counts per 6-minute bucket,
+# which is exact at the precision shown (hours with one decimal). The period is split in two: its
+# full months (and the current month up to the refresh day, when the period reaches it) come from
+# the summaries, the rest (partial months at either end, today) from the tickets, and the two are
+# added before anything is rounded, ranked or sorted.
 
 _LIVE = object()
 PERSON = ("about_staff_id", "about_staff__full_name", "about_staff__username", "about_staff__org_unit__name")
@@ -320,13 +321,15 @@ def _next_month(m: date) -> date:
     return date(m.year + m.month // 12, m.month % 12 + 1, 1)
 
 
-def _summary_months(p: AnalysisParams, months_before: date | None) -> tuple[date, date] | None:
-    """[first, end): the full months of the period that the summaries cover, or None."""
-    if months_before is None:
+def _summary_span(p: AnalysisParams, covered_until: date | None) -> tuple[date, date] | None:
+    """[first, end): the days of the period read from the summaries, or None. They start on the
+    first of a month and end on the first of a month — or on `covered_until` (the refresh day)
+    when the period reaches it, since the summaries hold the current month up to that day."""
+    if covered_until is None:
         return None
     first = p.date_from if p.date_from.day == 1 else _next_month(p.date_from)
-    end = min(_next_month(p.date_to) if _next_month(p.date_to) - p.date_to == timedelta(days=1)
-              else p.date_to.replace(day=1), months_before)
+    after = p.date_to + timedelta(days=1)
+    end = covered_until if covered_until <= after else min(after.replace(day=1), covered_until)
     return (first, end) if first < end else None
 
 
@@ -343,20 +346,20 @@ def _p90_rank(n: int) -> int:
     return k
 
 
-def _personal_ticket_ids(user, first: date, end: date, units: list[int]) -> list[int]:
-    """Tickets of the summarised months that `user` sees only because they took them in, hold
-    them or held one of their stages (selectors.ticket_scope_q): their customers are outside the
-    user's subtree, so the summaries do not count them for the user; they are counted live."""
+def _personal_ticket_ids(user, since: datetime, until: datetime, units: list[int]) -> list[int]:
+    """Tickets taken in from `since` to `until` that `user` sees only because they took them in,
+    hold them or held one of their stages (ticket_scope_q): their customers are outside the user's
+    subtree, so the summaries do not count them for the user; they are counted live."""
     personal = (Ticket.objects.filter(first_contact_owner_id=user.pk).values("pk").order_by()
                 .union(Ticket.objects.filter(assignee_id=user.pk).values("pk").order_by(),
                        TicketStage.objects.filter(owner_id=user.pk).values("ticket_id").order_by()))
-    return list(Ticket.objects.filter(pk__in=personal, created_month__gte=first, created_month__lt=end)
+    return list(Ticket.objects.filter(pk__in=personal, created_at__gte=since, created_at__lt=until)
                 .exclude(customer__org_unit_id__in=units).values_list("pk", flat=True).order_by())
 
 
 def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
     state = TicketSummaryRefresh.objects.order_by("-refreshed_at").first()
-    months = _summary_months(p, state.months_before if state else None)
+    months = _summary_span(p, state.covered_until if state else None)
     start, end = _bounds(p)
     live_q, live = Q(), True  # the part counted from the tickets: all of the period, or what is left
     if months is not None:
@@ -368,7 +371,7 @@ def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
         if s_end <= end:
             live_q, live = live_q | Q(created_at__gte=s_end, created_at__lte=end), True
         if units is not None:
-            personal = _personal_ticket_ids(user, months[0], months[1], units)
+            personal = _personal_ticket_ids(user, s_start, s_end, units)
             if personal:
                 live_q, live = live_q | Q(pk__in=personal), True
     org_units = list(OrgUnit.objects.order_by("name", "pk").values_list("pk", "name", "path"))

@@ -503,13 +503,14 @@ def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None 
 # --- complaint analysis summary --------------------------------------------------------------------
 
 def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
-    """Rebuild the complaint analysis summaries (TicketMonthlySummary, ComplaintStageSummary) for
-    every month before the current one, set-based: one DELETE and one INSERT … SELECT … GROUP BY
-    per table, in one transaction — a reader sees the old or the new figures, never a mix, and a
-    second run gives the same rows (idempotent). The current month is always counted live.
+    """Rebuild the complaint analysis summaries (TicketMonthlySummary, ComplaintStageSummary) from
+    every ticket taken in before today (local time), set-based: one DELETE and one INSERT … SELECT
+    … GROUP BY per table, in one transaction — a reader sees the old or the new figures, never a
+    mix, and a second run gives the same rows (idempotent). Today's tickets are counted live.
 
-    Months are `Ticket.created_month` (the local month of `created_at`, kept by Ticket.save and by
-    every bulk writer); the customer's org unit is the one at refresh time."""
+    Rows are per `Ticket.created_month` (the local month of `created_at`, kept by Ticket.save and
+    by every bulk writer); the current month's rows hold its days before today. The customer's org
+    unit is the one at refresh time."""
     from django.db import connection
 
     from powerkam.customers.models import Customer
@@ -517,7 +518,10 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
     from .models import ComplaintStageSummary, TicketMonthlySummary, TicketSummaryRefresh
 
     now = now or timezone.now()
-    months_before = timezone.localtime(now).date().replace(day=1)
+    covered_until = timezone.localtime(now).date()
+    # As the ORM would pass it (UTC text on SQLite, where raw SQL gets no conversion).
+    cutoff = connection.ops.adapt_datetimefield_value(
+        timezone.make_aware(datetime.combine(covered_until, datetime.min.time())))
     qn = connection.ops.quote_name
     tickets, stages, customers = (qn(m._meta.db_table) for m in (Ticket, TicketStage, Customer))
     closed, complaint = c.Status.CLOSED.value, c.TicketType.COMPLAINT.value
@@ -528,7 +532,7 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
         "SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END), SUM(CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END), "
         "COUNT(t.hours_to_close), COALESCE(SUM(t.hours_to_close), 0) "
         f"FROM {tickets} t JOIN {customers} cu ON cu.id = t.customer_id "
-        "WHERE t.created_month < %s "
+        "WHERE t.created_at < %s "
         "GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, t.ticket_type, t.cause, t.about_staff_id")
     done = "s.completed_at IS NOT NULL"
     stage_sql = (
@@ -541,16 +545,16 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
         f"COALESCE(SUM(CASE WHEN {done} THEN s.duration_seconds END), 0), "
         f"MAX(CASE WHEN {done} THEN s.duration_seconds END) "
         f"FROM {stages} s JOIN {tickets} t ON t.id = s.ticket_id JOIN {customers} cu ON cu.id = t.customer_id "
-        "WHERE t.ticket_type = %s AND t.created_month < %s "
+        "WHERE t.ticket_type = %s AND t.created_at < %s "
         "GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, (s.duration_seconds + 180) / 360")
     with transaction.atomic():
         deleted, _ = TicketMonthlySummary.objects.all().delete()
         ComplaintStageSummary.objects.all().delete()
         TicketSummaryRefresh.objects.all().delete()
         with connection.cursor() as cursor:
-            cursor.execute(ticket_sql, [closed, months_before])
+            cursor.execute(ticket_sql, [closed, cutoff])
             ticket_rows = cursor.rowcount
-            cursor.execute(stage_sql, [complaint, months_before])
+            cursor.execute(stage_sql, [complaint, cutoff])
             stage_rows = cursor.rowcount
-        TicketSummaryRefresh.objects.create(refreshed_at=now, months_before=months_before)
-    return {"ticket_rows": ticket_rows, "stage_rows": stage_rows, "months_before": months_before.isoformat()}
+        TicketSummaryRefresh.objects.create(refreshed_at=now, covered_until=covered_until)
+    return {"ticket_rows": ticket_rows, "stage_rows": stage_rows, "covered_until": covered_until.isoformat()}

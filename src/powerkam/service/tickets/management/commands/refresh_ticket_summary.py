@@ -8,7 +8,7 @@ from powerkam.service.tickets.services import refresh_ticket_summary
 
 
 class Command(BaseCommand):
-    help = "Rebuild the complaint analysis summaries (every month before the current one) from the tickets."
+    help = "Rebuild the complaint analysis summaries from every ticket taken in before today."
 
     def handle(self, *args, **options):
         started = time.perf_counter()
