@@ -114,6 +114,10 @@ class ImportResult:
     headers: list[str] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     committed: bool = False  # True only when the rows were written
+    # Large imports: the data-quality rules run in a background job right after the commit
+    # (quality_inline_rows); these are the customers it evaluates.
+    quality_deferred: bool = False
+    quality_customer_ids: list[int] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -132,6 +136,7 @@ class ImportResult:
             "unchanged": self.unchanged, "error_count": self.error_count,
             "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors[:max_errors]],
             "headers": self.headers, "preview": self.preview,
+            "quality_deferred": self.quality_deferred,
         }
 
 
@@ -342,6 +347,14 @@ class Importer:
     def finish(self) -> None:
         """Evaluate the data-quality rules once for every touched customer."""
         quality.evaluate_bulk(self.touched)
+
+    def quality_after_commit(self) -> list[int] | None:
+        """The customers whose data-quality rules may be evaluated by a background job right after
+        the commit instead of inside it (more than quality_inline_rows() of them, and the
+        standard `finish`); None: run `finish` in the import's transaction."""
+        if type(self).finish is not Importer.finish or len(self.touched) <= quality_inline_rows():
+            return None
+        return sorted(self.touched)
 
 
 class CustomerImporter(Importer):
@@ -836,7 +849,13 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
             with transaction.atomic(), quality.suspended():
                 _process(importer, source, result, write=True, progress=progress)
                 if result.ok:
-                    importer.finish()
+                    later = importer.quality_after_commit()
+                    if later is None:
+                        importer.finish()
+                    else:
+                        result.quality_deferred = True
+                        result.quality_customer_ids = later
+                        transaction.on_commit(lambda: _enqueue_quality(later))
                     result.committed = True
                 else:
                     transaction.set_rollback(True)
@@ -954,6 +973,22 @@ def template_xlsx(kind: str) -> bytes:
 
 def inline_rows() -> int:
     return int(getattr(settings, "POWERKAM_IMPORT_INLINE_ROWS", 3000))
+
+
+def quality_inline_rows() -> int:
+    """Imports touching more customers than this evaluate the data-quality rules (findings and
+    their work-queue tasks: about four rows each for a bare customer) in a background job that
+    starts right after the commit, so that the import's own transaction stays short."""
+    return int(getattr(settings, "POWERKAM_IMPORT_QUALITY_INLINE_ROWS", 10_000))
+
+
+def _enqueue_quality(customer_ids: list[int]) -> None:
+    from .tasks import evaluate_imported_quality
+
+    try:
+        evaluate_imported_quality.enqueue(customer_ids)
+    except Exception:  # noqa: BLE001 - the import is committed; the nightly run evaluates everybody
+        logger.exception("could not enqueue the data-quality pass of %s imported customers", len(customer_ids))
 
 
 def _progress_path(job_id: int) -> Path:

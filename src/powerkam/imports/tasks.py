@@ -8,3 +8,12 @@ def run_import_job(job_id: int, dry_run: bool) -> None:
     from .services import execute_job
 
     execute_job(job_id, dry_run=dry_run)
+
+
+@task()
+def evaluate_imported_quality(customer_ids: list[int]) -> dict:
+    """The data-quality rules for the customers of a large import, right after its commit
+    (services.quality_inline_rows); the same findings and tasks as an inline evaluation."""
+    from powerkam.customers import quality
+
+    return quality.evaluate_bulk(customer_ids)
