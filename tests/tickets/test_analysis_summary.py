@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from powerkam.service.tickets import demo, selectors, services
 from powerkam.service.tickets.models import (
+    ComplaintStageBucket,
     ComplaintStageSummary,
     Ticket,
     TicketMonthlySummary,
@@ -135,13 +136,19 @@ def test_refresh_is_idempotent_and_covers_the_months_before_the_current_one(gene
                     "month", "customer_unit_id", "org_unit_id", "ticket_type", "cause", "about_staff_id", "n",
                     "closed", "reopened", "close_n", "close_sum"), key=str),
                 sorted(ComplaintStageSummary.objects.values_list(
-                    "month", "customer_unit_id", "org_unit_id", "stage", "bucket", "timed", "completed", "met",
-                    "done_timed", "done_seconds", "done_longest"), key=str))
+                    "month", "customer_unit_id", "org_unit_id", "stage", "coarse", "timed", "completed", "met",
+                    "done_timed", "done_seconds", "done_longest"), key=str),
+                sorted(ComplaintStageBucket.objects.values_list(
+                    "month", "customer_unit_id", "org_unit_id", "stage", "bucket", "timed"), key=str))
 
     first = rows()
     result = services.refresh_ticket_summary(now=REFRESH)
     assert rows() == first
-    assert result["ticket_rows"] == len(first[0]) and result["stage_rows"] == len(first[1])
+    assert (result["ticket_rows"], result["stage_rows"], result["bucket_rows"]) == tuple(len(r) for r in first)
+    # Every complaint stage with a duration is in one bucket.
+    assert sum(r[5] for r in first[2]) == TicketStage.objects.filter(
+        ticket__ticket_type="complaint", ticket__created_at__lt=at("2026-11-23 00:00"),
+        duration_seconds__isnull=False).count()
     assert TicketSummaryRefresh.objects.get().covered_until == date(2026, 11, 23)
     assert max(r[0] for r in first[0]) == date(2026, 11, 1)
     assert sum(r[6] for r in first[0]) == Ticket.objects.filter(created_at__lt=at("2026-11-23 00:00")).count()
@@ -178,3 +185,24 @@ def test_refresh_command_and_job(generated):
     assert TicketSummaryRefresh.objects.count() == 1
     assert "refresh_ticket_summary" in jobs.JOBS
     assert jobs.run_job("refresh_ticket_summary")["ticket_rows"] == TicketMonthlySummary.objects.count()
+
+
+@pytest.mark.parametrize("seconds", [
+    [35819, 35820, 35999, 36000, 36180, 179, 180, 540, 539, 3600],  # around 10 h (a slice edge) and 0.05 h
+    [35820] * 9 + [35819],
+    [7 * 3600 + 1] * 30 + [12 * 3600] * 4,
+])
+def test_p90_from_buckets_is_exactly_the_live_one(org_tree, people, customer, seconds):
+    start = at("2026-09-01 09:00")
+    for k, s in enumerate(seconds):
+        t = services.open_ticket(actor=people["clerk"], customer=customer, ticket_type="complaint", channel="phone",
+                                 subject=f"c{k}", cause="billing", now=start)
+        services.advance(t, actor=people["clerk"], stage="verify", result_note="ok", now=start + timedelta(seconds=s))
+    services.refresh_ticket_summary(now=REFRESH)
+    p = selectors.AnalysisParams(date(2026, 9, 1), date(2026, 9, 30))
+    for who in ("admin", "station_sup"):
+        hybrid = selectors.complaint_analysis(people[who], p)
+        assert hybrid["as_of"] == REFRESH
+        assert _without_as_of(hybrid) == selectors.live_complaint_analysis(people[who], p)
+    verify = next(s for s in hybrid["stage_durations"] if s["key"] == "verify")
+    assert verify["count"] == len(seconds) and verify["p90_hours"] is not None

@@ -23,6 +23,7 @@ from powerkam.org.models import SUBTREE_ROLES, OrgUnit
 
 from . import constants as c
 from .models import (
+    ComplaintStageBucket,
     ComplaintStageSummary,
     Ticket,
     TicketMonthlySummary,
@@ -303,6 +304,7 @@ _LIVE = object()
 PERSON = ("about_staff_id", "about_staff__full_name", "about_staff__username", "about_staff__org_unit__name")
 P90 = 0.9
 BUCKET_SECONDS = 360  # 0.1 hour: the precision the page shows durations with
+COARSE_BUCKETS = 100  # 10 hours: the slices of the coarse histogram (ComplaintStageSummary.coarse)
 
 
 def _summary_units(user):
@@ -382,24 +384,24 @@ def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
 
     cells: list[dict] = []
     groups: list[dict] = []  # complaints per (org_unit_id, cause, about_staff_id)
-    stage_rows: list[dict] = []  # complaint stages per (stage, bucket)
+    stage_rows: list[dict] = []  # complaint stages per (stage, coarse) from the summary, (stage, bucket) live
     complaint = c.TicketType.COMPLAINT
+    bucket_summary = None
     if months is not None:
-        summary = TicketMonthlySummary.objects.filter(month__gte=months[0], month__lt=months[1]).order_by()
-        stage_summary = ComplaintStageSummary.objects.filter(month__gte=months[0], month__lt=months[1]).order_by()
+        in_span = Q(month__gte=months[0], month__lt=months[1])
         if units is not None:
-            summary = summary.filter(customer_unit_id__in=units)
-            stage_summary = stage_summary.filter(customer_unit_id__in=units)
+            in_span &= Q(customer_unit_id__in=units)
         if p.unit_path:
-            under = [pk for pk, _name, path in org_units if path.startswith(p.unit_path)]
-            summary = summary.filter(org_unit_id__in=under)
-            stage_summary = stage_summary.filter(org_unit_id__in=under)
+            in_span &= Q(org_unit_id__in=[pk for pk, _name, path in org_units if path.startswith(p.unit_path)])
+        summary = TicketMonthlySummary.objects.filter(in_span).order_by()
+        stage_summary = ComplaintStageSummary.objects.filter(in_span).order_by()
+        bucket_summary = ComplaintStageBucket.objects.filter(in_span).order_by()
         cells += summary.values("ticket_type", created_month=F("month")).annotate(
             n=Sum("n"), closed=Sum("closed"), reopened=Sum("reopened"), close_n=Sum("close_n"),
             close_sum=Sum("close_sum"))
         groups += summary.filter(ticket_type=complaint).values("org_unit_id", "cause", *PERSON).annotate(
             n=Sum("n"), closed=Sum("closed"), close_n=Sum("close_n"), close_sum=Sum("close_sum"))
-        stage_rows += stage_summary.values("stage", "bucket").annotate(
+        stage_rows += stage_summary.values("stage", "coarse").annotate(
             timed=Sum("timed"), completed=Sum("completed"), met=Sum("met"), done_timed=Sum("done_timed"),
             done_seconds=Sum("done_seconds"), done_longest=Max("done_longest"))
     if live:
@@ -459,18 +461,38 @@ def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
     by_person = [{"key": pk, "label": person_rows[pk]["about_staff__full_name"] or person_rows[pk]["about_staff__username"],
                   "unit": person_rows[pk]["about_staff__org_unit__name"] or "", "count": n} for pk, n in top]
 
-    # Stage durations: sums per stage; the 90th percentile from the bucket counts.
+    # Stage durations: sums per stage. The 90th percentile: the 10-hour slice that holds it from
+    # the coarse counts, then the 6-minute bucket inside that slice from the fine counts.
     stats: dict[str, dict] = {}
     for r in stage_rows:
         s = stats.setdefault(r["stage"], {"timed": 0, "completed": 0, "met": 0, "done_timed": 0, "done_seconds": 0,
-                                          "done_longest": None, "buckets": {}})
+                                          "done_longest": None, "coarse": {}, "fine": {}})
         for key in ("timed", "completed", "met", "done_timed"):
             s[key] += r[key] or 0
         s["done_seconds"] += r["done_seconds"] or 0
         if r["done_longest"] is not None and (s["done_longest"] is None or r["done_longest"] > s["done_longest"]):
             s["done_longest"] = r["done_longest"]
-        if r["bucket"] is not None and r["timed"]:
-            s["buckets"][r["bucket"]] = s["buckets"].get(r["bucket"], 0) + r["timed"]
+        coarse = r["coarse"] if "coarse" in r else (None if r["bucket"] is None else r["bucket"] // COARSE_BUCKETS)
+        if coarse is not None and r["timed"]:
+            s["coarse"][coarse] = s["coarse"].get(coarse, 0) + r["timed"]
+            if "bucket" in r:
+                s["fine"][r["bucket"]] = s["fine"].get(r["bucket"], 0) + r["timed"]
+    slices = {}  # stage → (coarse slice holding the percentile, stages below it, rank)
+    for stage, s in stats.items():
+        if s["timed"]:
+            k, below = _p90_rank(s["timed"]), 0
+            for cb in sorted(s["coarse"]):
+                if below + s["coarse"][cb] >= k:
+                    slices[stage] = (cb, below, k)
+                    break
+                below += s["coarse"][cb]
+    if bucket_summary is not None and slices:
+        in_slice = Q()
+        for stage, (cb, _below, _k) in slices.items():
+            in_slice |= Q(stage=stage, bucket__gte=cb * COARSE_BUCKETS, bucket__lt=(cb + 1) * COARSE_BUCKETS)
+        for r in bucket_summary.filter(in_slice).values("stage", "bucket").annotate(n=Sum("timed")):
+            fine = stats[r["stage"]]["fine"]
+            fine[r["bucket"]] = fine.get(r["bucket"], 0) + r["n"]
     stage_durations = []
     total_done = total_met = 0
     for stage in c.COMPLAINT_STAGES:
@@ -479,12 +501,12 @@ def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
         total_done += n
         total_met += met
         p90 = None
-        if s and s["timed"]:
-            k, seen = _p90_rank(s["timed"]), 0
-            for b in sorted(s["buckets"]):
-                seen += s["buckets"][b]
+        if stage in slices:
+            cb, seen, k = slices[stage]
+            for b in sorted(b for b in s["fine"] if b // COARSE_BUCKETS == cb):
+                seen += s["fine"][b]
                 if seen >= k:
-                    p90 = (Decimal(b) / 10).quantize(Decimal("0.1"))
+                    p90 = (Decimal(b) * BUCKET_SECONDS / 3600).quantize(Decimal("0.1"))
                     break
         done = s if s and n else None
         stage_durations.append({

@@ -515,7 +515,13 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
 
     from powerkam.customers.models import Customer
 
-    from .models import ComplaintStageSummary, TicketMonthlySummary, TicketSummaryRefresh
+    from .models import (
+        ComplaintStageBucket,
+        ComplaintStageSummary,
+        TicketMonthlySummary,
+        TicketSummaryRefresh,
+    )
+    from .selectors import COARSE_BUCKETS
 
     now = now or timezone.now()
     covered_until = timezone.localtime(now).date()
@@ -535,26 +541,35 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
         "WHERE t.created_at < %s "
         "GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, t.ticket_type, t.cause, t.about_staff_id")
     done = "s.completed_at IS NOT NULL"
+    bucket = "(s.duration_seconds + 180) / 360"  # 6 minutes, centred on the 0.1 h the page shows
+    coarse = f"({bucket}) / {COARSE_BUCKETS}"
+    joins = (f"FROM {stages} s JOIN {tickets} t ON t.id = s.ticket_id JOIN {customers} cu ON cu.id = t.customer_id "
+             "WHERE t.ticket_type = %s AND t.created_at < %s ")
     stage_sql = (
-        f"INSERT INTO {qn(ComplaintStageSummary._meta.db_table)} (month, customer_unit_id, org_unit_id, stage, bucket, "
+        f"INSERT INTO {qn(ComplaintStageSummary._meta.db_table)} (month, customer_unit_id, org_unit_id, stage, coarse, "
         "timed, completed, met, done_timed, done_seconds, done_longest) "
-        "SELECT t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, (s.duration_seconds + 180) / 360, "
+        f"SELECT t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {coarse}, "
         f"COUNT(s.duration_seconds), SUM(CASE WHEN {done} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {done} AND s.sla_met THEN 1 ELSE 0 END), "
         f"COUNT(CASE WHEN {done} THEN s.duration_seconds END), "
         f"COALESCE(SUM(CASE WHEN {done} THEN s.duration_seconds END), 0), "
-        f"MAX(CASE WHEN {done} THEN s.duration_seconds END) "
-        f"FROM {stages} s JOIN {tickets} t ON t.id = s.ticket_id JOIN {customers} cu ON cu.id = t.customer_id "
-        "WHERE t.ticket_type = %s AND t.created_at < %s "
-        "GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, (s.duration_seconds + 180) / 360")
+        f"MAX(CASE WHEN {done} THEN s.duration_seconds END) " + joins +
+        f"GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {coarse}")
+    bucket_sql = (
+        f"INSERT INTO {qn(ComplaintStageBucket._meta.db_table)} (month, customer_unit_id, org_unit_id, stage, bucket, "
+        f"timed) SELECT t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {bucket}, COUNT(*) " + joins +
+        f"AND s.duration_seconds IS NOT NULL GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {bucket}")
     with transaction.atomic():
         deleted, _ = TicketMonthlySummary.objects.all().delete()
         ComplaintStageSummary.objects.all().delete()
+        ComplaintStageBucket.objects.all().delete()
         TicketSummaryRefresh.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(ticket_sql, [closed, cutoff])
             ticket_rows = cursor.rowcount
             cursor.execute(stage_sql, [complaint, cutoff])
             stage_rows = cursor.rowcount
+            cursor.execute(bucket_sql, [complaint, cutoff])
+            bucket_rows = cursor.rowcount
         TicketSummaryRefresh.objects.create(refreshed_at=now, covered_until=covered_until)
-    return {"ticket_rows": ticket_rows, "stage_rows": stage_rows, "covered_until": covered_until.isoformat()}
+    return {"ticket_rows": ticket_rows, "stage_rows": stage_rows, "bucket_rows": bucket_rows, "covered_until": covered_until.isoformat()}
