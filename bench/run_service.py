@@ -230,7 +230,7 @@ def print_table(report: dict) -> None:
         summary = nightly.get("refresh_ticket_summary", {})
         print(f"\nbefore the pages: migrate {nightly['migrate_s']} s (applied {nightly['migrations_applied'] or 'none'}); "
               f"ticket summary refresh {summary.get('seconds', '-')} s ({summary.get('ticket_rows', '-')} ticket rows, "
-              f"{summary.get('stage_rows', '-')} stage rows); load average {nightly['loadavg_start']} → "
+              f"{summary.get('stage_rows', '-')} stage rows, {summary.get('bucket_rows', '-')} bucket rows); load average {nightly['loadavg_start']} → "
               f"{nightly['loadavg_end']}")
     plans = report.get("plans", {})
     if "first" in plans:
