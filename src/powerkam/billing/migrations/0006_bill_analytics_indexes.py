@@ -17,12 +17,12 @@ these operations into `state_operations` of a new migration instead of adding th
 from django.db import migrations, models
 
 OPEN_BILLS = models.Index(
-    fields=["customer"], include=["total", "paid_amount", "due_on", "period"],
+    fields=["customer"], include=["id", "total", "paid_amount", "due_on", "period"],
     condition=models.Q(status="open"), name="bill_open_customer_idx",
 )
 CUSTOMER_PERIOD_COVERING = models.Index(
     fields=["customer", "period"],
-    include=["status", "kwh", "total", "energy_charge", "basic_charge", "pf_adjustment", "surcharges",
+    include=["id", "status", "kwh", "total", "energy_charge", "basic_charge", "pf_adjustment", "surcharges",
              "paid_amount", "due_on"],
     name="bill_customer_period_cover_idx",
 )
