@@ -208,7 +208,11 @@ class Importer:
         self.touched: set[int] = set()
         self.timeline_done: set[int] = set()
         self.change_reason = (_("Imported from %(file)s") % {"file": filename})[:100]
-        self._memo: dict[int, dict[str, tuple[Any, str | None]]] = {c.index: {} for c in columns}
+        # (index, header, field, parser, spec, required, plain text?, max length, memo or None) per column
+        self._cell_plan = [
+            (c.index, c.header, c.spec.field, c.spec.parse, c.spec, c.spec.required, c.spec.parse is cols.parse_text,
+             c.spec.max_length, {} if c.spec.parse in MEMO_PARSERS else None)
+            for c in columns]
 
     # -- helpers
     def header(self, field_name: str) -> str:
@@ -226,36 +230,61 @@ class Importer:
         self.result.add_error(row, self.header(field_name) if field_name else "", message)
 
     def parse_row(self, row: int, values: list[Any]) -> tuple[dict[str, Any], bool]:
-        """Parse every cell; returns ({field: value}, ok). Empty cells are left out (NOT_GIVEN)."""
+        """Parse every cell; returns ({field: value}, ok). Empty cells are left out (NOT_GIVEN).
+
+        Runs once per cell of the file, so the per-column decisions are made once (`_cell_plan`):
+        a text cell within its length is its stripped text without calling parse_text, and the
+        parsers of repeated values (choices, yes/no, dates, numbers) are memoised per column."""
         parsed: dict[str, Any] = {}
         ok = True
         width = len(values)
-        for col in self.columns:
-            raw = values[col.index] if col.index < width else None
-            if isinstance(raw, FormulaCell):
-                self.result.add_error(row, col.header, _("Formulas are not accepted (“%(formula)s”): paste the "
-                                                         "values only.") % {"formula": raw.text[:50]})
-                ok = False
-                continue
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if col.spec.required:
-                    self.result.add_error(row, col.header, _("This column is required."))
+        add_error = self.result.add_error
+        for index, header, name, parse, spec, required, plain_text, max_length, memo in self._cell_plan:
+            raw = values[index] if index < width else None
+            if type(raw) is str:
+                text = raw.strip()
+                if not text:
+                    if required:
+                        add_error(row, header, _("This column is required."))
+                        ok = False
+                    continue
+                if plain_text and (not max_length or len(text) <= max_length):
+                    parsed[name] = text
+                    continue
+            elif raw is None:
+                if required:
+                    add_error(row, header, _("This column is required."))
                     ok = False
                 continue
-            memo = self._memo.get(col.index) if col.spec.parse in MEMO_PARSERS and type(raw) is str else None
-            if memo is not None and raw in memo:
-                value, message = memo[raw]
+            elif isinstance(raw, FormulaCell):
+                add_error(row, header, _("Formulas are not accepted (“%(formula)s”): paste the values only.")
+                          % {"formula": raw.text[:50]})
+                ok = False
+                continue
+            elif isinstance(raw, str) and not raw.strip():
+                if required:
+                    add_error(row, header, _("This column is required."))
+                    ok = False
+                continue
+            if memo is not None and type(raw) is str:
+                hit = memo.get(raw)
+                if hit is None:
+                    try:
+                        hit = (parse(raw, spec), None)
+                    except ValueError as exc:
+                        hit = (None, str(exc))
+                    if len(memo) < MEMO_SIZE:
+                        memo[raw] = hit
+                value, message = hit
             else:
                 try:
-                    value, message = col.spec.parse(raw, col.spec), None
+                    value, message = parse(raw, spec), None
                 except ValueError as exc:
                     value, message = None, str(exc)
-                if memo is not None and len(memo) < MEMO_SIZE:
-                    memo[raw] = (value, message)
             if message is None:
-                parsed[col.spec.field] = value
+                parsed[name] = value
             else:
-                self.result.add_error(row, col.header, message)
+                add_error(row, header, message)
                 ok = False
         return parsed, ok
 
