@@ -6,11 +6,12 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from powerkam.core import views as core_views
+from powerkam.org import views as org_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("powerkam/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

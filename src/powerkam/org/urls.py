@@ -8,4 +8,5 @@ urlpatterns = [
     path("portfolios/export/", views.portfolios_export, name="portfolios_export"),
     path("portfolios/<int:staff_pk>/", views.portfolio_detail, name="portfolio_detail"),
     path("reassign/<int:pk>/", views.reassign, name="reassign"),
+    path("security/", views.security, name="security"),
 ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
 
 from powerkam.core.scoping import get_visible_or_404, visible_customers
 from powerkam.customers import services
@@ -19,7 +21,8 @@ from powerkam.customers.forms import ReassignForm, apply_validation_error
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
 
-from . import selectors
+from . import selectors, two_factor
+from .forms import CodeForm, LoginForm
 
 
 def _unit_filter(request):
@@ -115,4 +118,56 @@ def reassign(request, pk: int):
             return redirect("org:portfolios")
     return render(request, "org/reassign.html", {
         "nav": "portfolios", "form": form, "customer": customer, "next": request.GET.get("next", ""),
+    })
+
+
+# --- account security: optional two-step login ----------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view with the two-step code (org.forms.LoginForm); a verified device is
+    recorded on the session (django-otp) so `request.user.is_verified()` tells."""
+
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        device = getattr(form, "otp_device", None)
+        if device is not None:
+            otp_login(self.request, device)
+        return response
+
+
+@login_required
+def security(request):
+    """Account security: turn two-step login on (QR code, then a code to confirm) or off."""
+    user = request.user
+    form = CodeForm(request.POST or None)
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action == "start":
+                two_factor.start_enrollment(user)
+                return redirect("org:security")
+            if action == "cancel":
+                two_factor.TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+                return redirect("org:security")
+            if form.is_valid():
+                if action == "confirm":
+                    two_factor.confirm_enrollment(user, form.cleaned_data["code"])
+                    messages.success(request, _("Two-step login is on. From now on, enter the code from the "
+                                                "app after your password."))
+                    return redirect("org:security")
+                if action == "disable":
+                    two_factor.disable(user, form.cleaned_data["code"])
+                    messages.success(request, _("Two-step login is off."))
+                    return redirect("org:security")
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    active = two_factor.active_device(user)
+    pending = None if active else two_factor.pending_device(user)
+    return render(request, "org/security.html", {
+        "active": active, "pending": pending, "form": form,
+        "qr": two_factor.qr_svg(pending) if pending else "",
+        "secret": two_factor.secret_base32(pending) if pending else "",
     })
