@@ -46,7 +46,7 @@ from .models import (
     TimelineEvent,
     Transformer,
 )
-from .paging import CountCachingPaginator
+from .paging import ListPaginator
 from .quality import RULES
 from .serializers import (
     CloseCustomerSerializer,
@@ -116,10 +116,10 @@ def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
 
 
 class CustomerPagination(Pagination):
-    """The API's pagination (same parameters and response) with a large list's count
-    remembered for a few seconds: see customers.paging."""
+    """The API's pagination (same parameters and response), paged by ListPaginator: a large
+    list's count remembered for a few seconds, one query per page (customers.paging)."""
 
-    django_paginator_class = CountCachingPaginator
+    django_paginator_class = ListPaginator
 
 
 # Query parameters of the customer API that are not filters.
@@ -239,17 +239,15 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return visible_customers(user)
 
     def list(self, request, *args, **kwargs):
-        """One page: the page's ids first (count and OFFSET on the filtered, scoped ids only),
-        then the rows of those ids with their related names and open-findings count. Annotating
-        the whole filtered list would have the database evaluate the findings subquery for every
-        row OFFSET skips (issue #2: 125–280 ms for a deep page of 100,000 customers)."""
+        """One page of the filtered, scoped list in one query (customers.paging.ListPaginator):
+        page 1 directly, a later page by its ids first, so that the open-findings count is
+        evaluated for the page's rows only, not for every row OFFSET skips (issue #2: 125–280 ms
+        for a deep page of 100,000 customers); the count only when the list is longer than a
+        page, and remembered for a large list."""
         queryset = self.filter_queryset(self.get_queryset())
-        page_ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        if page_ids is None:  # no pagination requested
+        page = self.paginate_queryset(queryset)
+        if page is None:  # no pagination requested
             return Response(self.get_serializer(queryset, many=True).data)
-        page_ids = list(page_ids)
-        rows = {c.pk: c for c in selectors.customer_list_queryset(Customer.objects.filter(pk__in=page_ids))}
-        page = [rows[pk] for pk in page_ids if pk in rows]
         data = list_rows(page, request.user)
         if data is None:  # the serializer changed: DRF's generic path
             data = self.get_serializer(page, many=True).data

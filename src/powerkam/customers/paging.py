@@ -83,3 +83,56 @@ class CountCachingPaginator(Paginator):
             self._recount()
             number = super().validate_number(number)
         return number
+
+
+def _is_first_page(number) -> bool:
+    try:
+        return int(number) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+class ListPaginator(CountCachingPaginator):
+    """CountCachingPaginator that also reads as few rows and runs as few queries as it can
+    (the queryset is the list's rows, annotated and ordered):
+
+    - page 1 reads one row more than a page first: a list that fits on one page (most searches)
+      is counted by that read, with no COUNT query; a longer one keeps the rows read;
+    - a later page is one query that pages the ids first and annotates only the page's rows,
+      `… WHERE id IN (SELECT id … ORDER BY … LIMIT n OFFSET m) ORDER BY …`: the per-row
+      annotations (open findings) are not evaluated for the rows OFFSET skips, and the ids'
+      page is an index-only scan of (number, id) for the default order.
+
+    Anything but a QuerySet is paged as Django's Paginator pages it."""
+
+    def page(self, number):
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().page(number)
+        if "count" not in self.__dict__ and _is_first_page(number):
+            first = list(rows[: self.per_page + self.orphans + 1])
+            if len(first) <= self.per_page + self.orphans:
+                self.__dict__["count"] = len(first)
+                return self._get_page(first, 1, self)
+            number = self.validate_number(number)  # counts (or remembers) the whole list
+            return self._get_page(first[: self.per_page], number, self)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom == 0:
+            return self._get_page(rows[bottom:top], number, self)
+        page_ids = rows.values("pk")[bottom:top]
+        return self._get_page(rows.filter(pk__in=page_ids), number, self)
+
+    def get_page(self, number):
+        # Django's get_page validates (and so counts) before reading the page; page 1 — also
+        # for a missing or malformed number, as in Django — reads first (see page()).
+        try:
+            first = number is None or int(number) == 1
+        except (TypeError, ValueError):
+            first = True
+        if first and isinstance(self.object_list, QuerySet):
+            return self.page(1)
+        return super().get_page(number)

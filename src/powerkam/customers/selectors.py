@@ -119,6 +119,27 @@ def with_choice_labels(rows, fields=LIST_LABELS) -> list:
     return rows
 
 
+def list_page_rows(rows) -> list:
+    """The customer list page's rows with what its table shows, prepared once per row with the
+    functions the template would call (same text): choice labels (with_choice_labels),
+    `detail_url`, `capacity_text` (floatformat "-2g") and `updated_text` (date "Y-m-d H:i", in
+    local time as the template converts it).
+    The template engine resolving and filtering these per cell was most of the table's cost."""
+    from django.template.defaultfilters import date as date_filter
+    from django.template.defaultfilters import floatformat
+    from django.urls import reverse
+    from django.utils.timezone import template_localtime
+
+    marker = 987654321
+    prefix, suffix = reverse("customers:detail", args=[marker]).split(str(marker))
+    rows = with_choice_labels(rows)
+    for row in rows:
+        row.detail_url = f"{prefix}{row.pk}{suffix}"
+        row.capacity_text = floatformat(row.contract_capacity_kva, "-2g")
+        row.updated_text = date_filter(template_localtime(row.updated_at), "Y-m-d H:i")
+    return rows
+
+
 def customer_360(queryset: QuerySet, pk: int) -> Customer:
     """The customer with every archive record the 360 page shows, in a fixed number of queries.
     `queryset` is the user's visible customers; raises Customer.DoesNotExist if out of scope."""

@@ -34,7 +34,7 @@ from . import selectors, services
 from .filters import CUSTOMER_ORDERING, CustomerFilter, search_customers
 from .forms import RECORD_FORMS, CloseCustomerForm, CustomerForm, apply_validation_error
 from .models import Customer, DataQualityFinding
-from .paging import CountCachingPaginator
+from .paging import ListPaginator
 from .quality import RULES, evaluate_all
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -83,6 +83,9 @@ SORT_COLUMNS = (
 DEFAULT_SORT = "number"
 
 
+# The list page's filter form fields.
+FILTER_PARAMS = ("q", "lifecycle_status", "is_key_account", "ka_tier", "industry", "usage_category",
+                 "voltage_level", "org_unit", "manager", "has_open_findings", "show_closed")
 # Parameters of the list page and its export that are not CustomerFilter filters.
 LIST_NOT_FILTERS = frozenset({"page", "sort", "show_closed", "fmt"})
 
@@ -113,8 +116,8 @@ def _filtered_customers(request):
 def customer_list(request):
     user = request.user
     filterset, qs, sort = _filtered_customers(request)
-    page = paginate(request, qs, paginator_class=CountCachingPaginator)
-    page.object_list = selectors.with_choice_labels(page.object_list)
+    page = paginate(request, qs, paginator_class=ListPaginator)
+    page.object_list = selectors.list_page_rows(page.object_list)
     context = {
         "nav": "customers",
         "page": page,
@@ -136,7 +139,9 @@ def customer_list(request):
                 "usage_category": c.UsageCategory.choices,
                 "voltage_level": c.VoltageLevel.choices,
             },
-            "params": request.GET,
+            # Every filter's value ("" if absent) in a plain dict: the form's option loops compare
+            # each option with it, and a missing key of request.GET is an exception per lookup.
+            "params": {**dict.fromkeys(FILTER_PARAMS, ""), **request.GET.dict()},
         })
     return _partial_or_page(request, "customers/list.html", "customers/_table.html", context)
 
