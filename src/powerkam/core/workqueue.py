@@ -266,6 +266,21 @@ def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
     return written
 
 
+def allocate_ids(model, count: int) -> list[int] | None:
+    """`count` new primary keys for `model` from its PostgreSQL sequence (one query), so rows
+    written by `copy_rows` with an "id" column need no read-back; None on other databases."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def insert_history_rows_many(model, pks, *, user_id: int | None = None, reason: str | None = None,
                              history_type: str = "+", when: datetime | None = None,
                              batch_size: int = 20_000) -> int:
@@ -339,15 +354,13 @@ def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
                 now, actor_id, ""))
         if not rows:
             continue
+        new_pks = allocate_ids(Task, len(rows))
         try:
             with transaction.atomic():
-                copy_rows(Task, names, rows)
+                copy_rows(Task, ("id", *names), [(pk, *row) for pk, row in zip(new_pks, rows, strict=True)])
         except IntegrityError:  # a concurrent run took some of the keys
             created += open_tasks_bulk([chunk[r[9]] for r in rows], created_by=created_by)
             continue
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {qn('id')} FROM {table} WHERE {qn('key')} = ANY(%s)", [[r[9] for r in rows]])
-            new_pks = [row[0] for row in cursor.fetchall()]
         insert_history_rows_many(Task, new_pks, user_id=actor_id, when=now)
         created += len(new_pks)
     return created

@@ -312,7 +312,15 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
                 DataQualityFinding.objects.filter(pk__in=resolved_ids).update(
                     status=DataQualityFinding.Status.RESOLVED, resolved_at=now)
             new: list[tuple] = []
-            if to_create:
+            ids_given = workqueue.allocate_ids(DataQualityFinding, len(to_create)) if to_create else None
+            if ids_given is not None and to_create:  # PostgreSQL: ids from the sequence, rows by COPY
+                status = DataQualityFinding.Status.OPEN.value
+                workqueue.copy_rows(DataQualityFinding,
+                                    ("id", "customer_id", "rule", "params", "status", "detected_at"),
+                                    ((pk, cid, code, json.dumps(params), status, now)
+                                     for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)))
+                new = [(pk, cid, code, params, now) for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)]
+            elif to_create:
                 status = DataQualityFinding.Status.OPEN.value
                 workqueue.copy_rows(DataQualityFinding, ("customer_id", "rule", "params", "status", "detected_at"),
                                     ((cid, code, json.dumps(params), status, now) for cid, code, params in to_create))
