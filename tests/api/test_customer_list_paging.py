@@ -110,3 +110,40 @@ def test_the_search_shortcut_finds_what_the_filter_set_finds(world, api, who, te
 
 def test_a_search_with_a_nul_character_is_refused_as_before(world, api):
     assert api(world.admin).get("/api/v1/customers/", {"q": "北\x00"}).status_code == 400
+
+
+def test_a_list_that_fits_on_one_page_is_read_without_a_count(world, api, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(world.admin)
+    client.get("/api/v1/customers/")  # warm up (session, content types)
+    with CaptureQueriesContext(connection) as one_page:
+        response = client.get("/api/v1/customers/")
+    assert response.json()["count"] == 4
+    assert not any(q["sql"].upper().startswith("SELECT COUNT(*)") for q in one_page.captured_queries)
+    # Longer than a page: one COUNT more, page 1 and a later page alike, and the rows of a later
+    # page in one query with its ids' page as a subquery.
+    with django_assert_num_queries(len(one_page.captured_queries) + 1):
+        first = client.get("/api/v1/customers/?page_size=3")
+    with CaptureQueriesContext(connection) as later:
+        second = client.get("/api/v1/customers/?page_size=3&page=2")
+    assert len(later.captured_queries) == len(one_page.captured_queries) + 1
+    assert first.json()["count"] == second.json()["count"] == 4
+    assert [r["number"] for r in first.json()["results"] + second.json()["results"]] == sorted(
+        Customer.objects.values_list("number", flat=True))
+    assert first.json()["next"] and second.json()["next"] is None
+
+
+@pytest.mark.parametrize("ordering", ["name", "-number", "-contract_capacity_kva", "open_findings"])
+def test_later_pages_follow_the_ordering(world, api, ordering):
+    for i in range(5):
+        CustomerFactory(org_unit=world.s1, name=f"北{i}号", contract_capacity_kva=Decimal(100 * (i % 3)))
+    DataQualityFinding.objects.create(customer=world.c3, rule="metering_missing")
+    client = api(world.admin)
+    whole = [r["id"] for r in client.get(f"/api/v1/customers/?ordering={ordering}").json()["results"]]
+    paged = []
+    for page in (1, 2, 3):
+        paged += [r["id"] for r in client.get(f"/api/v1/customers/?ordering={ordering}&page_size=4&page={page}")
+                  .json()["results"]]
+    assert paged == whole and len(paged) == 9  # ties split by id the same way on every page

@@ -138,6 +138,18 @@ class CustomerFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class StableOrderingFilter(OrderingFilter):
+    """?ordering= with the id as the last key when the chosen keys are not unique (name,
+    capacity, open findings …): pages of an OFFSET list split ties the same way on every page,
+    so no customer shows on two pages or on none."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(key.lstrip("-") in ("pk", "id", "number") for key in ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
+
+
 # The list's rows, written out directly: the same JSON as CustomerListSerializer (a test compares
 # them), without DRF's per-field machinery, which was the largest Python cost of a list page
 # (50 rows × 24 fields). If the serializer's fields change, list_rows returns None and the
@@ -224,7 +236,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     sub-units), `manager`, `has_open_findings`, `lifecycle_status`, `is_key_account`, … —
     the same filters as the customer list page."""
 
-    filter_backends = [CustomerFilterBackend, OrderingFilter]
+    filter_backends = [CustomerFilterBackend, StableOrderingFilter]
     filterset_class = CustomerFilter
     pagination_class = CustomerPagination
     ordering_fields = ["number", "name", "contract_capacity_kva", "updated_at", "created_at", "open_findings"]
