@@ -68,7 +68,7 @@ def test_a_large_count_is_remembered_per_scope_and_filter(world, api, small_coun
     # Page 1 of a remembered count: the count may be up to COUNT_CACHE_SECONDS old …
     assert admin.get("/api/v1/customers/?page_size=2").json()["count"] == 4
     # … but not another filter's or another scope's count,
-    assert admin.get("/api/v1/customers/?page_size=2&org_unit=%d" % world.north.pk).json()["count"] == 4
+    assert admin.get(f"/api/v1/customers/?page_size=2&org_unit={world.north.pk}").json()["count"] == 4
     assert api(world.m1).get("/api/v1/customers/?page_size=2").json()["count"] == 3
     # and the last page is counted exactly: its rows and its missing `next` link are right.
     last = admin.get("/api/v1/customers/?page_size=2&page=2").json()
