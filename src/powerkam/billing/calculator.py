@@ -239,19 +239,22 @@ def labels() -> dict[str, str]:
     return cached
 
 
+_PF_STANDARDS_OR_NONE = (*c.PF_STANDARDS, "none")
+
+
 def validate(tariff: TariffSpec, load: Load) -> None:
     """Every problem with the input at once, as field errors (raises ValidationError)."""
     errors: dict[str, str] = {}
     for period, kwh in load.kwh.items():
         if kwh is not None and kwh < 0:
             errors[f"kwh_{period}"] = _("Energy cannot be negative.")
-    for name in ("kwh_total", "kvarh", "max_demand_kw", "declared_demand_kw", "capacity_kva"):
-        value = getattr(load, name)
+    for name, value in (("kwh_total", load.kwh_total), ("kvarh", load.kvarh), ("max_demand_kw", load.max_demand_kw),
+                        ("declared_demand_kw", load.declared_demand_kw), ("capacity_kva", load.capacity_kva)):
         if value is not None and value < 0:
             errors[name] = _("This value cannot be negative.")
     if load.power_factor is not None and not (0 < load.power_factor <= 1):
         errors["power_factor"] = _("The power factor must be greater than 0 and at most 1.")
-    if load.pf_standard not in (*c.PF_STANDARDS, "none"):
+    if load.pf_standard not in _PF_STANDARDS_OR_NONE:
         errors["pf_standard"] = _("Unknown power factor standard.")
     if tariff.is_tou:
         if not load.kwh and load.kwh_total:
@@ -278,10 +281,11 @@ def validate(tariff: TariffSpec, load: Load) -> None:
         raise ValidationError(errors)
 
 
-def calculate(tariff: TariffSpec, load: Load) -> BillResult:
-    """The itemised bill for one month. Raises ValidationError (field errors) on bad input."""
+def calculate(tariff: TariffSpec, load: Load, *, label: dict[str, str] | None = None) -> BillResult:
+    """The itemised bill for one month. Raises ValidationError (field errors) on bad input.
+    `label`: the line labels (`labels()`), when the caller computes many bills in one language."""
     validate(tariff, load)
-    label = labels()
+    label = label or labels()
     total_kwh = load.total_kwh
     lines: list[Line] = []
     # Energy

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from powerkam.core.scoping import scope_to_user
 
 from . import constants as c
-from .calculator import BillResult, Load, Surcharge, TariffSpec, calculate
+from .calculator import BillResult, Load, Surcharge, TariffSpec, calculate, labels
 from .models import Bill, BillingRun, BillLine, MeterReading, Tariff
 
 TIMELINE_KIND = "bill.issued"
@@ -232,6 +232,7 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
             # Customers billed since the list was read (another run) are left out and counted as skipped.
             chunk = list(chunk_rows(part))
             run.skipped += max(0, len(part) - len(chunk))
+            label = labels()  # the line labels in the active language, once per chunk
             bills = []
             for (_pk, customer_id, sharp, peak, flat, valley, kwh_total, kvarh, max_demand, declared,
                  number, code, method, capacity, pf_standard) in chunk:
@@ -243,7 +244,7 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
                     continue
                 try:
                     result = calculate(spec, _load(tou[code], sharp, peak, flat, valley, kwh_total, kvarh, max_demand,
-                                                   declared, method, capacity, pf_standard))
+                                                   declared, method, capacity, pf_standard), label=label)
                 except ValidationError as exc:
                     errors.append({"customer": number, "error": "; ".join(exc.messages)})
                     continue
