@@ -229,3 +229,36 @@ def test_sales_volume_and_price_are_unchanged(generated, scope, summary):
         assert data["rows"] == rows and data["as_of"] == as_of, (scope, f)
         assert [(r["usage_category"], {k: v for k, v in r.items() if k not in ("usage_category", "label")})
                 for r in data["categories"]] == cats, (scope, f)
+
+
+def _reference_collection(user, f):
+    """collection_rate before the rework: three GROUP BY queries over the bills."""
+    from django.db.models.functions import TruncMonth
+
+    bills = s.scoped_bills(user, f).filter(due_on__gte=f.date_from, due_on__lte=f.period_end)
+    sums = {"billed": Sum("total"), "collected": Sum("paid_amount"), "n": Count("id")}
+    by_month = {r["m"]: r for r in bills.annotate(m=TruncMonth("due_on")).values("m").annotate(**sums)}
+    months = [{"month": m, **s._collection_row(by_month.get(m, {}).get("billed"), by_month.get(m, {}).get("collected"),
+                                               by_month.get(m, {}).get("n", 0))} for m in f.months]
+    units = [{"org_unit_id": r["customer__org_unit_id"], "org_unit": r["customer__org_unit__name"] or "—",
+              **s._collection_row(r["billed"], r["collected"], r["n"])}
+             for r in bills.values("customer__org_unit_id", "customer__org_unit__name", "customer__org_unit__path")
+             .annotate(**sums).order_by("customer__org_unit__path")]
+    managers = [{"manager_id": r["customer__primary_manager_id"],
+                 "manager": r["customer__primary_manager__full_name"] or r["customer__primary_manager__username"] or "",
+                 **s._collection_row(r["billed"], r["collected"], r["n"])}
+                for r in bills.values("customer__primary_manager_id", "customer__primary_manager__full_name",
+                                      "customer__primary_manager__username")
+                .annotate(**sums).order_by("customer__primary_manager__full_name", "customer__primary_manager__username")]
+    return months, units, managers
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_collection_is_unchanged(generated, scope):
+    user = generated[scope]
+    for f in (*FILTERS, SHORT):
+        months, units, managers = _reference_collection(user, f)
+        data = s.collection_rate(user, f)
+        assert (data["months"], data["units"], data["managers"]) == (months, units, managers), (scope, f)
+        if scope == "admin" and f == FILTERS[0]:  # customers without a manager are a group too
+            assert None in [m["manager_id"] for m in managers] and len(managers) == 4
