@@ -44,6 +44,7 @@ def _queue_queryset(request):
     from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
 
     from .models import Task
+    from .scoping import subtree_unit_ids
 
     user = request.user
     scope = request.GET.get("scope") if request.GET.get("scope") in QUEUE_SCOPES else "mine"
@@ -51,7 +52,10 @@ def _queue_queryset(request):
     if scope == "unit" and can_see_unit:
         qs = Task.objects.all()
         if not (user.is_superuser or user.role in COMPANY_ROLES):
-            qs = qs.filter(org_unit__path__startswith=user.org_unit.path) if user.org_unit_id else qs.none()
+            # The subtree's unit ids (one small query), not a join on org unit paths per task.
+            units = subtree_unit_ids(user) if user.org_unit_id else []
+            if units is not None:
+                qs = qs.filter(org_unit_id__in=units)
     else:
         scope = "mine"
         qs = Task.objects.filter(assignee=user)
@@ -68,6 +72,30 @@ def _queue_queryset(request):
                        | Q(customer__number=params["q"]))
     qs = qs.select_related("customer", "org_unit", "assignee").order_by("status", F("due_at").asc(nulls_last=True), "id")
     return qs, params, can_see_unit
+
+
+def _decorate(tasks: list) -> list:
+    """What each queue row shows, worked out once per page: choice labels from one map per field
+    (Django's get_FOO_display rebuilds its map on every call), the two URLs by filling a pattern
+    reversed once, and the overdue flag at one instant."""
+    from django.urls import reverse
+
+    from .models import Task
+
+    kinds, statuses, priorities = (dict((k, str(v)) for k, v in choices) for choices in (
+        Task.Kind.choices, Task.Status.choices, Task.Priority.choices))
+    close_url = reverse("core:queue_close", args=[987654321])
+    customer_url = reverse("customers:detail", args=[987654321])
+    now = timezone.now()
+    for t in tasks:
+        t.kind_label = kinds.get(t.kind, t.kind)
+        t.status_label = statuses.get(t.status, t.status)
+        t.priority_label = priorities.get(t.priority, t.priority) if t.priority else ""
+        t.close_url = close_url.replace("987654321", str(t.pk))
+        t.customer_url = customer_url.replace("987654321", str(t.customer_id)) if t.customer_id else ""
+        t.open_now = t.status == Task.Status.OPEN
+        t.overdue_now = t.open_now and t.due_at is not None and t.due_at < now
+    return tasks
 
 
 @login_required
@@ -96,7 +124,12 @@ def queue(request):
             Column(_("result"), lambda t: t.result),
         ]
         return export_response(qs.iterator(chunk_size=2000), columns, fmt=fmt, filename="tasks")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # Ids first: the page's 50 ids come from the ordering index alone (a deep page of a
+    # company-wide queue skips thousands of index entries, not thousands of joined rows), then
+    # only those rows are read with their customer, unit and assignee.
+    page = Paginator(qs.values_list("id", flat=True), 50).get_page(request.GET.get("page"))
+    rows = Task.objects.select_related("customer", "org_unit", "assignee").in_bulk(list(page.object_list))
+    page.object_list = _decorate([rows[pk] for pk in page.object_list if pk in rows])
     page.elided_range = page.paginator.get_elided_page_range(page.number)
     context = {"nav": "queue", "page": page, "params": params, "can_see_unit": can_see_unit,
                "kinds": Task.Kind.choices, "statuses": Task.Status.choices, "now": timezone.now(),
@@ -124,5 +157,5 @@ def queue_close(request, pk: int):
     status = Task.Status.CANCELLED if request.POST.get("status") == "cancelled" else Task.Status.DONE
     workqueue.close_task(task, by=user, result=request.POST.get("result", "").strip()[:2000], status=status)
     if request.htmx:
-        return render(request, "core/_queue_row.html", {"task": task, "now": timezone.now()})
+        return render(request, "core/_queue_row.html", {"task": _decorate([task])[0], "now": timezone.now()})
     return redirect("core:queue")
