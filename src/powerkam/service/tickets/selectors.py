@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,11 +32,14 @@ from .models import (
 )
 
 
-def ticket_scope_q(user) -> Q | None:
-    """The filter for tickets `user` may see, or None for everything."""
+def ticket_scope_q(user, *, customer_q: Q | None = None) -> Q | None:
+    """The filter for tickets `user` may see, or None for everything. `customer_q` replaces the
+    customer part (core.scoping) by an equivalent the caller has built (the complaint analysis)."""
     q = customer_scope_q(user, prefix="customer__")
     if q is None:
         return None
+    if customer_q is not None:
+        q = customer_q
     if not user or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     held = TicketStage.objects.filter(ticket_id=OuterRef("pk"), owner_id=user.pk)
@@ -405,7 +408,18 @@ def _hybrid_analysis(user, p: AnalysisParams, units: list[int] | None) -> dict:
             timed=Sum("timed"), completed=Sum("completed"), met=Sum("met"), done_timed=Sum("done_timed"),
             done_seconds=Sum("done_seconds"), done_longest=Max("done_longest"))
     if live:
-        base = analysis_base(user, p).filter(live_q)
+        base = Ticket.objects.filter(live_q, created_at__gte=start, created_at__lte=end)
+        if units is not None:
+            # visible_tickets, with the customer's unit read per ticket (a scalar subquery on the
+            # customer's primary key): the live part is a few thousand tickets, and a join would
+            # hash every customer of the company for them.
+            from powerkam.customers.models import Customer
+
+            base = base.alias(customer_unit=Subquery(
+                Customer.objects.filter(pk=OuterRef("customer_id")).order_by().values("org_unit_id")[:1])).filter(
+                ticket_scope_q(user, customer_q=Q(customer_unit__in=units)))
+        if p.unit_path:
+            base = base.filter(org_unit__path__startswith=p.unit_path)
         complaints = base.filter(ticket_type=complaint)
         cells += base.values("created_month", "ticket_type").annotate(
             n=Count("id"), closed=Count("id", filter=Q(status=c.Status.CLOSED)),
