@@ -169,3 +169,30 @@ def test_query_count_is_constant(org_tree, people, login, django_assert_num_quer
     with django_assert_num_queries(few):
         r = client.get(URL)
     assert len(numbers(r)) == 25
+
+
+@pytest.mark.django_db
+def test_a_page_count_only_when_the_list_is_longer_than_a_page(settings, org_tree, people, login):
+    """Page 1 is read first: a list that fits on it (a search, usually) needs no COUNT query; a
+    longer one one COUNT, on any page; and every page is one query for its rows."""
+    settings.PAGE_SIZE = 5
+
+    def counts(captured) -> int:
+        return sum(q["sql"].upper().startswith("SELECT COUNT(*)") for q in captured)
+
+    for i in range(12):
+        CustomerFactory(number=f"33{i:08d}", name=f"城北{i}号厂" if i < 3 else f"城西{i}号厂", org_unit=org_tree["s1"])
+    client = login(people["admin"])
+    client.get(URL)
+    with CaptureQueriesContext(connection) as search:
+        r = client.get(URL, {"q": "城北"})
+    assert numbers(r) == ["3300000000", "3300000001", "3300000002"] and counts(search.captured_queries) == 0
+    assert r.context["page"].paginator.count == 3
+    with CaptureQueriesContext(connection) as first:
+        r1 = client.get(URL)
+    with CaptureQueriesContext(connection) as later:
+        r3 = client.get(URL, {"page": 3})
+    assert counts(first.captured_queries) == counts(later.captured_queries) == 1
+    assert len(first.captured_queries) == len(later.captured_queries) == len(search.captured_queries) + 1
+    assert r1.context["page"].paginator.count == r3.context["page"].paginator.count == 12
+    assert numbers(r3) == ["3300000010", "3300000011"]
