@@ -502,6 +502,9 @@ def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None 
 
 # --- complaint analysis summary --------------------------------------------------------------------
 
+SUMMARY_LOCK = 40_401  # PostgreSQL advisory lock key of the ticket summary refresh (issue #4)
+
+
 def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
     """Rebuild the complaint analysis summaries (TicketMonthlySummary, ComplaintStageSummary) from
     every ticket taken in before today (local time), set-based: one DELETE and one INSERT … SELECT
@@ -560,6 +563,11 @@ def refresh_ticket_summary(now: datetime | None = None) -> dict[str, int]:
         f"timed) SELECT t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {bucket}, COUNT(*) " + joins +
         f"AND s.duration_seconds IS NOT NULL GROUP BY t.created_month, cu.org_unit_id, t.org_unit_id, s.stage, {bucket}")
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two refreshes at once (the scheduler and a manual command) would each insert their
+            # rows after the other's DELETE: the second waits here instead. SQLite has one writer.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUMMARY_LOCK])
         deleted, _ = TicketMonthlySummary.objects.all().delete()
         ComplaintStageSummary.objects.all().delete()
         ComplaintStageBucket.objects.all().delete()
