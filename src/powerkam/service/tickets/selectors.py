@@ -301,7 +301,8 @@ def live_complaint_analysis(user, p: AnalysisParams) -> dict:
 # which is exact at the precision shown (hours with one decimal). The period is split in two: its
 # full months (and the current month up to the refresh day, when the period reaches it) come from
 # the summaries, the rest (partial months at either end, today) from the tickets, and the two are
-# added before anything is rounded, ranked or sorted.
+# added before anything is rounded, ranked or sorted. Exact on PostgreSQL (numeric sums); SQLite
+# sums decimals as floats in both paths, and the figures, rounded to 0.1, agree (the tests).
 
 _LIVE = object()
 PERSON = ("about_staff_id", "about_staff__full_name", "about_staff__username", "about_staff__org_unit__name")
