@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -199,7 +200,7 @@ def open_xlsx(fileobj) -> RowSource:
         wb.close()
         raise FileRefused(_("The file is empty."))
     limit = max_rows()
-    declared = (ws.max_row or 0) - 1 if ws.max_row else 0
+    declared = _declared_rows(ws)
     if declared > limit:
         wb.close()
         raise FileRefused(_("The file has %(n)s rows; at most %(limit)s rows can be imported at once.")
@@ -223,6 +224,21 @@ def open_xlsx(fileobj) -> RowSource:
 
     headers = ["" if h is None else str(h).strip() for h in header_row]
     return RowSource(headers=headers, rows=rows(), total=max(declared, 0), closers=[wb.close])
+
+
+DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
+
+
+def _declared_rows(ws) -> int:
+    """Data rows the sheet declares in its <dimension> (read from the first 64 KB), 0 if it does not.
+    Not `ws.max_row`: without a dimension openpyxl parses the whole sheet to compute it."""
+    try:
+        with ws._get_source() as source:
+            head = source.read(1 << 16)
+    except AttributeError:
+        return (ws.max_row or 0) - 1 if ws.max_row else 0
+    match = DIMENSION_RE.search(head)
+    return int(match.group(1)) - 1 if match else 0
 
 
 def _fast_sheet_rows(wb, ws) -> Iterator[tuple[int, list[Any]]] | None:
@@ -249,14 +265,17 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
 
     done: list[tuple[int, list[Any]]] = []
     columns: dict[str, int] = {}
-    st = {"row": 0, "values": None, "col": 0, "type": "n", "style": 0, "formula": None, "v": None,
-          "text": None, "in_is": False, "in_rph": False}
-
-    def local(name: str) -> str:
-        return name.rpartition(":")[2] if ":" in name else name
+    # Parser state (closures: this runs ~5 times per cell).
+    row_no, values, col, kind, style = 0, [], 0, "n", 0
+    formula: str | None = None
+    v: str | None = None
+    text: list[str] | None = None
+    in_is = in_rph = False
 
     def start(name, attrs):
-        name = local(name)
+        nonlocal row_no, values, col, kind, style, formula, v, text, in_is, in_rph
+        if ":" in name:
+            name = name.rpartition(":")[2]
         if name == "c":
             ref = attrs.get("r")
             if ref:
@@ -264,58 +283,62 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
                 index = columns.get(letters)
                 if index is None:
                     index = columns[letters] = column_index_from_string(letters)
-                st["col"] = index
+                col = index
             else:
-                st["col"] += 1
-            st["type"] = attrs.get("t", "n")
-            style = attrs.get("s")
-            st["style"] = int(style) if style else 0
-            st["formula"] = st["v"] = None
+                col += 1
+            kind = attrs.get("t", "n")
+            s_attr = attrs.get("s")
+            style = int(s_attr) if s_attr else 0
+            formula = v = None
         elif name == "v":
-            st["text"] = []
+            text = []
         elif name == "f":
-            st["text"] = []
-            st["formula"] = ""
-        elif name == "is":
-            st["in_is"] = True
-            st["v"] = ""
-        elif name == "rPh":
-            st["in_rph"] = True
-        elif name == "t" and st["in_is"] and not st["in_rph"]:
-            st["text"] = []
+            text = []
+            formula = ""
         elif name == "row":
             ref = attrs.get("r")
-            st["row"] = int(ref) if ref else st["row"] + 1
-            st["values"] = []
-            st["col"] = 0
+            row_no = int(ref) if ref else row_no + 1
+            values = []
+            col = 0
+        elif name == "is":
+            in_is = True
+            v = ""
+        elif name == "rPh":
+            in_rph = True
+        elif name == "t" and in_is and not in_rph:
+            text = []
 
     def end(name):
-        name = local(name)
-        if name == "c":
-            values = st["values"]
-            value = _cell_value(st["type"], st["v"], st["formula"], st["style"])
-            index = st["col"] - 1
-            if index >= len(values):
-                values.extend([None] * (index - len(values) + 1))
-            values[index] = value
-        elif name == "v":
-            st["v"] = "".join(st["text"])
-            st["text"] = None
-        elif name == "f":
-            st["formula"] = "".join(st["text"])
-            st["text"] = None
-        elif name == "t" and st["text"] is not None and st["in_is"]:
-            st["v"] += "".join(st["text"])
-            st["text"] = None
-        elif name == "is":
-            st["in_is"] = False
-        elif name == "rPh":
-            st["in_rph"] = False
+        nonlocal v, formula, text, in_is, in_rph
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "v":
+            v = "".join(text)
+            text = None
+        elif name == "c":
+            value = _cell_value(kind, v, formula, style)
+            index = col - 1
+            width = len(values)
+            if index == width:
+                values.append(value)
+            else:
+                if index > width:
+                    values.extend([None] * (index - width + 1))
+                values[index] = value
         elif name == "row":
-            done.append((st["row"], st["values"]))
+            done.append((row_no, values))
+        elif name == "f":
+            formula = "".join(text)
+            text = None
+        elif name == "t" and text is not None and in_is:
+            v += "".join(text)
+            text = None
+        elif name == "is":
+            in_is = False
+        elif name == "rPh":
+            in_rph = False
 
     def chars(data):
-        text = st["text"]
         if text is not None:
             text.append(data)
 
