@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from powerkam.billing.calculator import Load, calculate
 from powerkam.billing.models import Bill, BillLine
-from powerkam.billing.services import run_billing, spec_from_tariff, tariff_in_force
+from powerkam.billing.services import BILL_COLUMNS, run_billing, spec_from_tariff, tariff_in_force
 from powerkam.customers.models import TimelineEvent
 from tests.factories import CustomerFactory
 
@@ -20,6 +20,7 @@ from .factories import MeterReadingFactory, TariffFactory
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)
+BILL_FIELDS = [f.attname for f in Bill._meta.concrete_fields]
 TOU_PARTS = ("sharp", "peak", "flat", "valley")
 
 # (tariff code, customer terms, reading quantities)
@@ -110,6 +111,8 @@ def test_run_writes_exactly_what_the_calculator_computes(catalogue, make_staff):
         history = list(bill.history.values_list("history_type", "history_user_id", "history_change_reason",
                                                 "total", "number"))
         assert history == [("+", clerk.pk, None, result.total, bill.number)]
+        # the history row holds every column of the bill as saved
+        assert list(bill.history.values(*BILL_FIELDS)) == list(Bill.objects.filter(pk=bill.pk).values(*BILL_FIELDS))
         events = list(TimelineEvent.objects.filter(customer=cu).values_list("kind", "title", "detail", "actor_id"))
         assert events == [("bill.issued", f"Bill {bill.number} issued for 2026-10: {result.total} yuan",
                            "Due on 2026-11-20.", clerk.pk)]
@@ -161,3 +164,8 @@ def test_given_readings_are_billed_once(catalogue):
     again = run_billing(OCT, readings=readings, chunk_size=2)
     assert (again.total, again.created, again.skipped, again.done) == (3, 1, 2, 3)
     assert Bill.objects.filter(period=OCT).count() == 3
+
+
+def test_bill_rows_name_every_column():
+    """write_bills sends every bill column (a new field must be added to BILL_COLUMNS)."""
+    assert sorted(("id", *BILL_COLUMNS)) == sorted(f.column for f in Bill._meta.concrete_fields)

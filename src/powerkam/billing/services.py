@@ -271,8 +271,8 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
 
 BILL_COLUMNS = ("customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
                 "max_demand_kw", "power_factor", "pf_adjustment_rate", "energy_charge", "basic_charge",
-                "pf_adjustment", "surcharges", "total", "paid_amount", "status", "source", "created_at",
-                "created_by_id")
+                "pf_adjustment", "surcharges", "total", "paid_amount", "paid_on", "status", "source", "created_at",
+                "created_by_id")  # every column of billing_bill but the id (tests/billing/test_billing_run_rows.py)
 LINE_COLUMNS = ("bill_id", "item", "label", "quantity", "unit", "unit_price", "amount", "sort")
 TIMELINE_COLUMNS = ("customer_id", "kind", "occurred_at", "title", "detail", "actor_id")
 _ZERO_KVARH = Decimal("0")
@@ -282,9 +282,10 @@ _ZERO_PAID = Decimal("0.00")
 def write_bills(bills: list[tuple], *, period: date, issued_on: date, due_on: date, source: str = Bill.Source.RUN,
                 actor_id: int | None = None) -> list[int]:
     """Write computed bills set-based, in the caller's transaction: the bills, their lines, one
-    simple-history "+" row each (as `bulk_create_with_history` writes: by `actor_id`, no reason)
-    and one "bill.issued" timeline event each. `bills` are (customer_id, number, BillResult,
-    max_demand_kw) tuples; numbers already taken get the next free suffix (`_unique_numbers`).
+    simple-history "+" row each (what `bulk_create_with_history` writes: every column as saved,
+    by `actor_id`, no change reason; copied by the database) and one "bill.issued" timeline event
+    each. `bills` are (customer_id, number, BillResult, max_demand_kw) tuples; numbers already
+    taken get the next free suffix (`_unique_numbers`).
     PostgreSQL: ids drawn from the bills' sequence, then COPY; elsewhere executemany and the ids
     read back by number. Returns the new bill ids in order. The rows hold what `bill_from_result`
     + `announce_bills` would save, without a model instance per row."""
@@ -302,7 +303,7 @@ def write_bills(bills: list[tuple], *, period: date, issued_on: date, due_on: da
     bill_rows = [
         (customer_id, number, period, issued_on, due_on, r.tariff_code, r.kwh, r.kvarh or _ZERO_KVARH, max_demand,
          r.power_factor, r.pf_adjustment_rate, r.energy_charge, r.basic_charge, r.pf_adjustment_amount,
-         r.surcharges, r.total, _ZERO_PAID, status, source, stamp, actor_id)
+         r.surcharges, r.total, _ZERO_PAID, None, status, source, stamp, actor_id)
         for (customer_id, _n, r, max_demand), number in zip(bills, numbers, strict=True)
     ]
     ids = _insert_bills(bill_rows)
@@ -312,7 +313,7 @@ def write_bills(bills: list[tuple], *, period: date, issued_on: date, due_on: da
         for i, ln in enumerate(r.lines):
             add((bill_id, ln.item, ln.label[:100], ln.quantity, ln.unit, ln.unit_price, ln.amount, i))
     insert_rows(BillLine._meta.db_table, LINE_COLUMNS, line_rows)
-    insert_history_rows(Bill, ids, user_id=actor_id, when=now)
+    insert_history_rows(Bill, ids, user_id=actor_id, when=now)  # INSERT … SELECT: no rows sent again
     title = _("Bill %(number)s issued for %(month)s: %(total)s yuan")
     month = f"{period:%Y-%m}"
     detail = _("Due on %(due)s.") % {"due": due_on.isoformat()}
