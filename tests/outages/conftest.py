@@ -64,3 +64,11 @@ def grid(org_tree, make_staff):
     SupplyPointFactory(customer=gap, supply_line=None, substation=sub, name="未登记线路")
     return {"sub": sub, "l1": l1, "l2": l2, "manager": manager, "a": a, "b": b, "backup": backup, "twice": twice,
             "nobody": nobody, "unreachable": unreachable, "closed": closed, "gap": gap}
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs the transaction.on_commit callbacks registered inside (the
+    sending of the notices) when the block ends, as the real commit would. The test's own
+    transaction never commits, so without it nothing is sent."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

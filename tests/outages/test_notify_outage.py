@@ -33,10 +33,11 @@ def test_impact_of_one_line_is_exactly_its_customers(grid, django_assert_num_que
     assert sorted(c.name for c in services.affected_customers([grid["l2"].pk])) == sorted(["乙食品", "丙医院"])
 
 
-def test_notify_sends_to_every_contact_and_records_each_delivery(grid, make_staff, org_tree):
+def test_notify_sends_to_every_contact_and_records_each_delivery(grid, make_staff, org_tree, commit):
     clerk = make_staff("clerk", org_tree["s1"])
     outage = make(grid, actor=clerk)
-    result = services.notify_outage(outage, actor=clerk, now=NOW)
+    with commit():
+        result = services.notify_outage(outage, actor=clerk, now=NOW)
     assert (result.notices, result.reached, result.missed, result.call_tasks) == (5, 3, 2, 1)
     notices = {n.customer.name: n for n in OutageNotice.objects.filter(outage=outage).select_related("customer")}
     assert set(notices) == {"甲钢铁", "丙医院", "丁化工", "戊商场", "己学校"}
@@ -69,28 +70,31 @@ def test_notify_sends_to_every_contact_and_records_each_delivery(grid, make_staf
     assert result.links[grid["a"].pk] in mail.outbox[0].body or any(result.links[grid["a"].pk] in m.body for m in mail.outbox)
 
 
-def test_notify_twice_is_refused(grid):
+def test_notify_twice_is_refused(grid, commit):
     outage = make(grid)
-    services.notify_outage(outage, now=NOW)
-    with pytest.raises(ValidationError, match="already been notified"):
+    with commit():
         services.notify_outage(outage, now=NOW)
-    assert OutageNotice.objects.count() == 5
+    sent = len(mail.outbox)
+    with commit(), pytest.raises(ValidationError, match="already been notified"):
+        services.notify_outage(outage, now=NOW)
+    assert OutageNotice.objects.count() == 5 and len(mail.outbox) == sent
 
 
 @pytest.mark.parametrize("days_ahead,late", [(7, False), (6.99, True), (3, True)])
-def test_planned_notice_needs_seven_days(grid, days_ahead, late):
+def test_planned_notice_needs_seven_days(grid, days_ahead, late, commit):
     outage = make(grid, days_ahead=days_ahead)
     if not late:
-        assert services.notify_outage(outage, now=NOW).late is False
+        with commit():
+            assert services.notify_outage(outage, now=NOW).late is False
         return
-    with pytest.raises(ValidationError) as exc:
+    with commit(), pytest.raises(ValidationError) as exc:
         services.notify_outage(outage, now=NOW)
     assert "7 days" in str(exc.value)
     assert OutageNotice.objects.count() == 0 and mail.outbox == [] and len(LoggingSmsGateway.outbox) == 0
     assert Outage.objects.get(pk=outage.pk).status == "draft"
 
 
-def test_late_notice_override_needs_a_supervisor_and_a_reason(grid, make_staff, org_tree):
+def test_late_notice_override_needs_a_supervisor_and_a_reason(grid, make_staff, org_tree, commit):
     outage = make(grid, days_ahead=2)
     clerk = make_staff("clerk", org_tree["s1"])
     supervisor = make_staff("supervisor", org_tree["north"])
@@ -99,7 +103,8 @@ def test_late_notice_override_needs_a_supervisor_and_a_reason(grid, make_staff, 
     with pytest.raises(ValidationError, match="7 days"):
         services.notify_outage(outage, actor=supervisor, override_reason="  ", now=NOW)
     assert OutageNotice.objects.count() == 0
-    result = services.notify_outage(outage, actor=supervisor, override_reason="设备缺陷必须尽快处理", now=NOW)
+    with commit():
+        result = services.notify_outage(outage, actor=supervisor, override_reason="设备缺陷必须尽快处理", now=NOW)
     assert result.late and result.notices == 5
     outage.refresh_from_db()
     assert (outage.late_override_reason, outage.late_override_by) == ("设备缺陷必须尽快处理", supervisor)
@@ -107,17 +112,20 @@ def test_late_notice_override_needs_a_supervisor_and_a_reason(grid, make_staff, 
     assert audit.history_user == supervisor and audit.late_override_reason == "设备缺陷必须尽快处理"
 
 
-def test_temporary_maintenance_needs_24_hours_and_emergency_none(grid):
-    assert services.notify_outage(make(grid, kind="temporary", days_ahead=1), now=NOW).late is False
+def test_temporary_maintenance_needs_24_hours_and_emergency_none(grid, commit):
+    with commit():
+        assert services.notify_outage(make(grid, kind="temporary", days_ahead=1), now=NOW).late is False
     with pytest.raises(ValidationError, match="24 hours"):
         services.notify_outage(make(grid, kind="temporary", days_ahead=0.5, lines=("l2",)), now=NOW)
     emergency = make(grid, kind="emergency", days_ahead=0.01, lines=("l2",))
-    assert services.notify_outage(emergency, now=NOW).late is False
+    with commit():
+        assert services.notify_outage(emergency, now=NOW).late is False
 
 
-def test_acknowledge_by_link_and_by_phone(grid, make_staff, org_tree, client):
+def test_acknowledge_by_link_and_by_phone(grid, make_staff, org_tree, client, commit):
     outage = make(grid)
-    result = services.notify_outage(outage, now=NOW)
+    with commit():
+        result = services.notify_outage(outage, now=NOW)
     link = result.links[grid["twice"].pk]
     path = link.split("localhost:8000", 1)[1]
     assert client.get(path).status_code == 200

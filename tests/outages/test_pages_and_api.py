@@ -31,7 +31,7 @@ def supervisor(make_staff, org_tree):
     return make_staff("supervisor", org_tree["north"])
 
 
-def test_supervisor_creates_and_notifies_through_the_pages(grid, supervisor, login):
+def test_supervisor_creates_and_notifies_through_the_pages(grid, supervisor, login, commit):
     client = login(supervisor)
     start = timezone.now() + timedelta(days=10)
     response = client.post(reverse("outages:create"), {
@@ -41,7 +41,8 @@ def test_supervisor_creates_and_notifies_through_the_pages(grid, supervisor, log
     assert response.status_code == 302 and response.url == reverse("outages:detail", args=[outage.pk])
     page = client.get(response.url)
     assert page.status_code == 200 and "5 affected customers" in page.content.decode()
-    response = client.post(reverse("outages:notify", args=[outage.pk]), follow=True)
+    with commit():
+        response = client.post(reverse("outages:notify", args=[outage.pk]), follow=True)
     html = response.content.decode()
     assert "3 customers reached, 2 missed, 1 personal calls assigned" in html
     assert 'id="missed"' in html and "No contact in the archive" in html and "戊商场" in html
@@ -69,7 +70,7 @@ def test_bad_input_on_the_page_writes_nothing(grid, supervisor, login, post, fie
     assert Outage.objects.count() == 0
 
 
-def test_late_notice_on_the_page_needs_the_supervisor_reason(grid, make_staff, org_tree, supervisor, login):
+def test_late_notice_on_the_page_needs_the_supervisor_reason(grid, make_staff, org_tree, supervisor, login, commit):
     start = timezone.now() + timedelta(days=2)
     outage = services.create_outage(substation=grid["sub"], supply_lines=[grid["l1"]], starts_at=start,
                                     ends_at=start + timedelta(hours=4), reason="检修")
@@ -79,17 +80,19 @@ def test_late_notice_on_the_page_needs_the_supervisor_reason(grid, make_staff, o
     response = login(clerk).post(reverse("outages:notify", args=[outage.pk]), {"override_reason": "急"}, follow=True)
     assert "Only a supervisor can send a late outage notice." in response.content.decode()
     assert OutageNotice.objects.count() == 0
-    response = login(supervisor).post(reverse("outages:notify", args=[outage.pk]),
-                                      {"override_reason": "开关缺陷危及安全"}, follow=True)
+    with commit():
+        response = login(supervisor).post(reverse("outages:notify", args=[outage.pk]),
+                                          {"override_reason": "开关缺陷危及安全"}, follow=True)
     assert "开关缺陷危及安全" in response.content.decode()
     assert OutageNotice.objects.count() == 5
 
 
-def test_phone_acknowledgement_from_the_report(grid, login):
+def test_phone_acknowledgement_from_the_report(grid, login, commit):
     start = timezone.now() + timedelta(days=8)
     outage = services.create_outage(substation=grid["sub"], supply_lines=[grid["l1"]], starts_at=start,
                                     ends_at=start + timedelta(hours=4), reason="检修")
-    services.notify_outage(outage)
+    with commit():
+        services.notify_outage(outage)
     notice = OutageNotice.objects.get(customer=grid["a"])
     response = login(grid["manager"]).post(reverse("outages:ack_phone", args=[notice.pk]), {"note": "张工已知悉"})
     assert response.status_code == 302
@@ -100,11 +103,12 @@ def test_phone_acknowledgement_from_the_report(grid, login):
     assert login(grid["manager"]).post(reverse("outages:ack_phone", args=[other.pk])).status_code == 404
 
 
-def test_scope_manager_sees_only_own_customers_rows(grid, make_staff, org_tree, login):
+def test_scope_manager_sees_only_own_customers_rows(grid, make_staff, org_tree, login, commit):
     start = timezone.now() + timedelta(days=8)
     outage = services.create_outage(substation=grid["sub"], supply_lines=[grid["l1"]], starts_at=start,
                                     ends_at=start + timedelta(hours=4), reason="检修")
-    services.notify_outage(outage)
+    with commit():
+        services.notify_outage(outage)
     html = login(grid["manager"]).get(reverse("outages:detail", args=[outage.pk])).content.decode()
     assert "甲钢铁" in html and "丁化工" not in html
     south_manager = make_staff("manager", org_tree["s3"])
@@ -113,14 +117,15 @@ def test_scope_manager_sees_only_own_customers_rows(grid, make_staff, org_tree, 
     assert login(grid["manager"]).get(reverse("outages:list")).context["page"].paginator.count == 1
 
 
-def test_list_search_filter_export_and_constant_queries(grid, supervisor, login, django_assert_max_num_queries):
+def test_list_search_filter_export_and_constant_queries(grid, supervisor, login, django_assert_max_num_queries, commit):
     start = timezone.now() + timedelta(days=8)
     for i in range(3):
         line = SupplyLineFactory(substation=grid["sub"])
         SupplyPointFactory(customer=CustomerFactory(org_unit=grid["a"].org_unit), supply_line=line)
         o = services.create_outage(substation=grid["sub"], supply_lines=[line], starts_at=start + timedelta(days=i),
                                    ends_at=start + timedelta(days=i, hours=4), reason=f"检修{i}")
-        services.notify_outage(o)
+        with commit():
+            services.notify_outage(o)
     client = login(supervisor)
     client.get(reverse("outages:list"))
     with django_assert_max_num_queries(10):
@@ -137,13 +142,14 @@ def test_list_search_filter_export_and_constant_queries(grid, supervisor, login,
     assert export.status_code == 200 and "检修2" in b"".join(export.streaming_content).decode()
 
 
-def test_detail_report_has_constant_queries(grid, supervisor, login, django_assert_max_num_queries):
+def test_detail_report_has_constant_queries(grid, supervisor, login, django_assert_max_num_queries, commit):
     start = timezone.now() + timedelta(days=8)
     outage = services.create_outage(substation=grid["sub"], supply_lines=[grid["l1"]], starts_at=start,
                                     ends_at=start + timedelta(hours=4), reason="检修")
     for _ in range(5):
         SupplyPointFactory(customer=CustomerFactory(org_unit=grid["a"].org_unit), supply_line=grid["l1"])
-    services.notify_outage(outage)
+    with commit():
+        services.notify_outage(outage)
     client = login(supervisor)
     client.get(reverse("outages:list"))  # session warmed
     with django_assert_max_num_queries(14):
@@ -151,7 +157,7 @@ def test_detail_report_has_constant_queries(grid, supervisor, login, django_asse
     assert len(response.context["notices"]) == 10
 
 
-def test_api_create_notify_report(grid, supervisor):
+def test_api_create_notify_report(grid, supervisor, commit):
     client = api(supervisor)
     start = timezone.now() + timedelta(days=9)
     bad = client.post("/api/v1/outages/", {"substation": grid["sub"].pk, "supply_lines": [grid["l1"].pk, 424242],
@@ -168,7 +174,8 @@ def test_api_create_notify_report(grid, supervisor):
     assert created.status_code == 201, created.data
     pk = created.data["id"]
     assert created.data["supply_line_ids"] == [grid["l2"].pk]
-    notified = client.post(f"/api/v1/outages/{pk}/notify/", {}, format="json")
+    with commit():
+        notified = client.post(f"/api/v1/outages/{pk}/notify/", {}, format="json")
     assert notified.status_code == 200 and notified.data["notices"] == 2 and notified.data["reached"] == 2
     report = client.get(f"/api/v1/outages/{pk}/report/")
     assert report.status_code == 200
@@ -181,14 +188,16 @@ def test_api_create_notify_report(grid, supervisor):
     assert ack.status_code == 200 and ack.data["ack_method"] == "phone"
 
 
-def test_api_late_notice_and_read_only(grid, make_staff, org_tree, supervisor):
+def test_api_late_notice_and_read_only(grid, make_staff, org_tree, supervisor, commit):
     start = timezone.now() + timedelta(days=1)
     outage = services.create_outage(substation=grid["sub"], supply_lines=[grid["l1"]], starts_at=start,
                                     ends_at=start + timedelta(hours=4), reason="检修")
-    refused = api(supervisor).post(f"/api/v1/outages/{outage.pk}/notify/", {}, format="json")
+    with commit():
+        refused = api(supervisor).post(f"/api/v1/outages/{outage.pk}/notify/", {}, format="json")
     assert refused.status_code == 400 and "7 days" in str(refused.data)
     executive = make_staff("executive", org_tree["company"])
     assert api(executive).post(f"/api/v1/outages/{outage.pk}/notify/", {"override_reason": "x"},
                                format="json").status_code == 403
-    ok = api(supervisor).post(f"/api/v1/outages/{outage.pk}/notify/", {"override_reason": "抢修后复电调试"}, format="json")
+    with commit():
+        ok = api(supervisor).post(f"/api/v1/outages/{outage.pk}/notify/", {"override_reason": "抢修后复电调试"}, format="json")
     assert ok.status_code == 200 and ok.data["late"] is True

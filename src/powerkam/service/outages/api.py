@@ -115,8 +115,8 @@ class OutageViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     @extend_schema(request=NotifySerializer, responses=inline_serializer("NotifyResult", {
         "notices": serializers.IntegerField(), "reached": serializers.IntegerField(),
         "missed": serializers.IntegerField(), "deliveries": serializers.IntegerField(),
-        "failed_deliveries": serializers.IntegerField(), "call_tasks": serializers.IntegerField(),
-        "late": serializers.BooleanField()}))
+        "failed_deliveries": serializers.IntegerField(), "queued": serializers.IntegerField(),
+        "call_tasks": serializers.IntegerField(), "late": serializers.BooleanField()}))
     @action(detail=True, methods=["post"])
     def notify(self, request, pk=None):
         """Send the notices. A late planned notice needs a supervisor and `override_reason`."""
@@ -129,7 +129,7 @@ class OutageViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
                                             override_reason=data.validated_data["override_reason"])
         return Response({"notices": result.notices, "reached": result.reached, "missed": result.missed,
                          "deliveries": result.deliveries, "failed_deliveries": result.failed_deliveries,
-                         "call_tasks": result.call_tasks, "late": result.late})
+                         "queued": result.queued, "call_tasks": result.call_tasks, "late": result.late})
 
     @extend_schema(responses=inline_serializer("OutageReport", {
         "summary": serializers.DictField(child=serializers.IntegerField()),

@@ -36,6 +36,9 @@ class OutageStatus(models.TextChoices):
 
 
 class DeliveryStatus(models.TextChoices):
+    # Written with the notice; sent after the transaction commits (services.notify_outage). A
+    # delivery still "queued" later means the process stopped between the commit and the send.
+    QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 

@@ -56,4 +56,6 @@ def report_summary(notices) -> dict:
         "email": sum(1 for d in deliveries if d.channel == c.Channel.EMAIL and d.status == c.DeliveryStatus.SENT),
         "sms": sum(1 for d in deliveries if d.channel == c.Channel.SMS and d.status == c.DeliveryStatus.SENT),
         "failed": sum(1 for d in deliveries if d.status == c.DeliveryStatus.FAILED),
+        # written but never confirmed sent: the process stopped between the commit and the send
+        "queued": sum(1 for d in deliveries if d.status == c.DeliveryStatus.QUEUED),
     }

@@ -165,14 +165,29 @@ def _notice_text(outage: Outage, customer: Customer, link: str, lines: str) -> t
 
 @dataclass
 class NotifyResult:
+    """What notify_outage did. The counts are those at the commit: the messages go out in an
+    on_commit callback (see notify_outage), which then moves `queued` into sent / failed and a
+    customer whose every delivery failed from `reached` to `missed`."""
+
     notices: int = 0
     reached: int = 0
     missed: int = 0
     deliveries: int = 0
     failed_deliveries: int = 0
+    queued: int = 0  # deliveries written but not (yet) handed to the e-mail backend / SMS gateway
     call_tasks: int = 0
     late: bool = False
     links: dict[int, str] = field(default_factory=dict)  # customer id → acknowledgement link
+
+
+@dataclass
+class _Message:
+    """One prepared message, kept in memory only: the body holds the raw acknowledgement link,
+    whose token the database stores only as a hash."""
+
+    delivery: OutageDelivery
+    subject: str
+    body: str
 
 
 def check_advance_notice(outage: Outage, *, actor=None, override_reason: str = "", now: datetime | None = None):
@@ -199,7 +214,15 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
     """Tell every affected customer: e-mail and SMS to each contact that has one, a timeline event,
     an acknowledgement link, and a personal-call task for the primary manager of each key account.
     Refused (nothing written, nothing sent) when the outage is not a draft or the notice is late
-    without a supervisor's override."""
+    without a supervisor's override.
+
+    The records are written in this transaction with every delivery "queued"; the messages go out
+    only once it has committed (transaction.on_commit, see _send_notices), so a rollback, here or
+    in a caller's transaction, never leaves a customer holding a link to a notice that does not
+    exist. Outside any caller's transaction (views, API: no ATOMIC_REQUESTS) the sending runs when
+    this function's atomic block exits, before it returns, and the returned NotifyResult already
+    holds the final counts; inside a caller's transaction it runs at that transaction's commit and
+    updates the same NotifyResult then."""
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     if outage.status != c.OutageStatus.DRAFT:
         raise ValidationError(_("This outage has already been notified or was cancelled."))
@@ -218,6 +241,7 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
                  .order_by("number"))
     sms = notify.get_sms_gateway()
     start_local = timezone.localtime(outage.starts_at).strftime("%Y-%m-%d %H:%M")
+    messages: list[_Message] = []
     for customer in customers:
         signed, token_hash = _new_token()
         link = public_url(reverse("outages:ack", args=[signed]))
@@ -233,31 +257,19 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
         deliveries = []
         contacts = list(customer.contacts.all())
         for contact in contacts:
-            if contact.email:
-                r = notify.send_email(contact.email, subject, body)
-                deliveries.append(OutageDelivery(notice=notice, customer=customer, contact=contact,
-                                                 contact_name=contact.name, channel=c.Channel.EMAIL,
-                                                 address=contact.email, status=r.status, sent_at=r.sent_at,
-                                                 error=r.error[:500]))
-            if contact.mobile:
-                try:
-                    r = sms.send(contact.mobile, body)
-                except Exception as exc:  # a gateway failure is one failed delivery, not a lost batch
-                    r = notify.DeliveryResult("sms", contact.mobile, False, error=f"{type(exc).__name__}: {exc}")
-                deliveries.append(OutageDelivery(notice=notice, customer=customer, contact=contact,
-                                                 contact_name=contact.name, channel=c.Channel.SMS,
-                                                 address=contact.mobile, status=r.status, sent_at=r.sent_at,
-                                                 error=r.error[:500]))
+            for channel, address in ((c.Channel.EMAIL, contact.email), (c.Channel.SMS, contact.mobile)):
+                if address:
+                    delivery = OutageDelivery(notice=notice, customer=customer, contact=contact,
+                                              contact_name=contact.name, channel=channel, address=address,
+                                              status=c.DeliveryStatus.QUEUED)
+                    deliveries.append(delivery)
+                    messages.append(_Message(delivery, subject, body))
         OutageDelivery.objects.bulk_create(deliveries)
         result.deliveries += len(deliveries)
-        failed = sum(1 for d in deliveries if d.status == c.DeliveryStatus.FAILED)
-        result.failed_deliveries += failed
         if not contacts:
             notice.missed_reason = c.MissedReason.NO_CONTACT
         elif not deliveries:
             notice.missed_reason = c.MissedReason.NO_ADDRESS
-        elif failed == len(deliveries):
-            notice.missed_reason = c.MissedReason.FAILED
         if customer.is_key_account and customer.primary_manager_id:
             notice.call_task = workqueue.open_task(
                 kind=Task.Kind.OUTAGE_CALL, assignee=customer.primary_manager, customer=customer,
@@ -278,6 +290,7 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
             detail=(outage.reason if not notice.missed_reason else
                     f"{outage.reason}\n{_('Not reached')}: {notice.get_missed_reason_display()}"),
             actor=actor, occurred_at=now)
+    result.queued = len(messages)
     outage.status = c.OutageStatus.NOTIFIED
     outage.notified_at = now
     outage.notified_by = actor
@@ -286,7 +299,62 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
         outage.late_override_by = actor
     outage._history_user = actor
     outage.save()
+    if messages:
+        # robust: the notices are committed by then; a failure while recording the outcomes is
+        # logged (deliveries stay "queued") rather than turned into an error for a committed notify.
+        transaction.on_commit(lambda: _send_notices(outage, messages, sms, result, actor=actor), robust=True)
     return result
+
+
+def _send_one(message: _Message, sms) -> notify.DeliveryResult:
+    d = message.delivery
+    if d.channel == c.Channel.EMAIL:
+        return notify.send_email(d.address, message.subject, message.body)
+    try:
+        return sms.send(d.address, message.body)
+    except Exception as exc:  # a gateway failure is one failed delivery, not a lost batch
+        return notify.DeliveryResult("sms", d.address, False, error=f"{type(exc).__name__}: {exc}")
+
+
+def _send_notices(outage: Outage, messages: list[_Message], sms, result: NotifyResult, *, actor=None) -> None:
+    """on_commit callback of notify_outage: send the prepared messages, then record each outcome
+    (bulk update of the deliveries) and mark a notice whose deliveries all failed as missed.
+
+    Runs after the commit, outside any transaction: a message sent cannot be unsent, so the
+    outcomes are recorded afterwards in one short transaction of their own. If the process stops
+    in between, the deliveries stay "queued" and the report says so."""
+    outcome: dict[int, list[bool]] = {}  # notice id → ok per delivery
+    for message in messages:
+        d = message.delivery
+        r = _send_one(message, sms)
+        d.status = c.DeliveryStatus.SENT if r.ok else c.DeliveryStatus.FAILED
+        d.sent_at = r.sent_at
+        d.error = (r.error or "")[:500]
+        outcome.setdefault(d.notice_id, []).append(r.ok)
+        result.queued -= 1
+        if not r.ok:
+            result.failed_deliveries += 1
+    all_failed = [notice_id for notice_id, oks in outcome.items() if not any(oks)]
+    with transaction.atomic():
+        OutageDelivery.objects.bulk_update([m.delivery for m in messages], ["status", "sent_at", "error"],
+                                           batch_size=500)
+        if not all_failed:
+            return
+        start_local = timezone.localtime(outage.starts_at).strftime("%Y-%m-%d %H:%M")
+        # A customer who acknowledged in the meantime (by phone) was reached after all.
+        notices = (OutageNotice.objects.select_for_update().select_related("customer")
+                   .filter(pk__in=all_failed, missed_reason="", acknowledged_at__isnull=True).order_by("pk"))
+        for notice in notices:
+            notice.missed_reason = c.MissedReason.FAILED
+            notice._history_user = actor
+            notice.save(update_fields=["missed_reason"])  # simple_history records the change
+            result.reached -= 1
+            result.missed += 1
+            add_timeline_event(notice.customer, "outage.missed",
+                               _("Outage notice %(number)s not delivered: %(start)s (%(kind)s)") % {
+                                   "number": outage.number, "start": start_local, "kind": outage.get_kind_display()},
+                               detail=f"{outage.reason}\n{_('Not reached')}: {notice.get_missed_reason_display()}",
+                               actor=actor)
 
 
 # --- acknowledgement ----------------------------------------------------------------------------
