@@ -262,3 +262,16 @@ def test_collection_is_unchanged(generated, scope):
         assert (data["months"], data["units"], data["managers"]) == (months, units, managers), (scope, f)
         if scope == "admin" and f == FILTERS[0]:  # customers without a manager are a group too
             assert None in [m["manager_id"] for m in managers] and len(managers) == 4
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_profit_overview_is_the_two_curves_and_the_totals(generated, scope, django_assert_num_queries):
+    user = generated[scope]
+    costs = s.purchase_costs()
+    for f in (*FILTERS, SHORT, s.ReportFilter(date(2020, 1, 1), date(2020, 2, 1))):  # the last one: no bills
+        revenue = s.pareto(user, f, measure="revenue", costs=costs)
+        expected = (revenue, s.pareto(user, f, measure="profit", costs=costs),
+                    s.profit_totals(user, f, costs=costs, customers=revenue["customers"]))
+        with django_assert_num_queries(1):
+            got = s.profit_overview(user, f, costs=costs)
+        assert got == expected, (scope, f)

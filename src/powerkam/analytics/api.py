@@ -351,12 +351,12 @@ class ProfitView(_ReportView):
         f = self.report_filter(request)
         costs = selectors.purchase_costs()
         rows = selectors.profit_customers(request.user, f, costs=costs, sort=request.query_params.get("sort") or "-profit")
-        revenue = selectors.pareto(request.user, f, measure="revenue", costs=costs)
+        revenue, profit_curve, totals = selectors.profit_overview(request.user, f, costs=costs)
         return self.respond({
             "definitions": [str(c.REVENUE_DEFINITION), str(c.COST_DEFINITION)], "purchase_costs": costs,
-            "totals": selectors.profit_totals(request.user, f, costs=costs, customers=revenue["customers"]),
+            "totals": totals,
             "pareto_revenue": revenue,
-            "pareto_profit": selectors.pareto(request.user, f, measure="profit", costs=costs),
+            "pareto_profit": profit_curve,
             **self.paged(request, rows, lambda r: selectors.profit_row(r, costs), count=revenue["customers"]),
         })
 

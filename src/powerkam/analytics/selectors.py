@@ -635,6 +635,11 @@ def pareto(user, f: ReportFilter, *, measure: str, costs: dict[str, Decimal]) ->
     with connection.cursor() as cursor:
         cursor.execute(wrapped, params)
         ranked = cursor.fetchall()
+    return _curve(measure, [row[:4] for row in ranked])
+
+
+def _curve(measure: str, ranked: list) -> dict[str, Any]:
+    """The Pareto curve from the sampled (rn, n, cum, tot) rows."""
     points = [{"customers_share": ZERO, "value_share": ZERO}]
     top_share = None
     n = ranked[0][1] if ranked else 0
@@ -647,6 +652,53 @@ def pareto(user, f: ReportFilter, *, measure: str, costs: dict[str, Decimal]) ->
     return {"measure": measure, "customers": n, "points": points, "top_customers": top_n,
             "top_share": top_share,
             "top_share_pct": None if top_share is None else (top_share * 100).quantize(c.RATE_PLACES)}
+
+
+def _exact(value: Any, places: int = 6) -> Decimal:
+    """A raw-cursor sum as Decimal at `places` (SQLite hands back floats: as Django's converter
+    does for a DecimalField, quantizing removes the float noise)."""
+    return dec(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+
+
+def profit_overview(user, f: ReportFilter, *, costs: dict[str, Decimal]) -> tuple[dict, dict, dict]:
+    """(revenue curve, profit curve, totals) — what `pareto` twice and `profit_totals` give, in
+    one query: the per-customer GROUP BY is computed once (a CTE) and ranked twice (UNION ALL),
+    and the totals are window sums over the same per-customer rows."""
+    bills = scoped_bills(user, f).filter(period__gte=f.date_from, period__lte=f.date_to)
+    cost = _cost_expression(costs)
+    inner = (bills.values("customer_id")
+             .annotate(rev=Sum(REVENUE), prof=ExpressionWrapper(Sum(REVENUE) - Sum(cost), output_field=PRECISE),
+                       s_kwh=Sum("kwh"), billed=Sum("total"), s_cost=Sum(cost))
+             .values("customer_id", "rev", "prof", "s_kwh", "billed", "s_cost").order_by())
+    sql, params = inner.query.sql_with_params()
+    qn = connection.ops.quote_name
+
+    def ranked(kind: int, val: str) -> str:
+        v, cid = f"p.{qn(val)}", f"p.{qn('customer_id')}"
+        return f"""
+            SELECT {kind} AS kind, rn, n, cum, tot, t_kwh, t_billed, t_rev, t_cost FROM (
+                SELECT ROW_NUMBER() OVER (ORDER BY {v} DESC, {cid}) AS rn,
+                       COUNT(*) OVER () AS n,
+                       SUM({v}) OVER (ORDER BY {v} DESC, {cid} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+                       SUM({v}) OVER () AS tot,
+                       SUM(p.{qn("s_kwh")}) OVER () AS t_kwh, SUM(p.{qn("billed")}) OVER () AS t_billed,
+                       SUM(p.{qn("rev")}) OVER () AS t_rev, SUM(p.{qn("s_cost")}) OVER () AS t_cost
+                FROM p
+            ) r
+            WHERE rn = n OR (rn * 100) / n <> ((rn - 1) * 100) / n"""
+
+    wrapped = f"WITH p AS ({sql}) {ranked(0, 'rev')} UNION ALL {ranked(1, 'prof')} ORDER BY 1, 2"
+    with connection.cursor() as cursor:
+        cursor.execute(wrapped, params)
+        rows = cursor.fetchall()
+    revenue_curve = _curve("revenue", [r[1:5] for r in rows if r[0] == 0])
+    profit_curve = _curve("profit", [r[1:5] for r in rows if r[0] == 1])
+    t_kwh, t_billed, t_rev, t_cost = rows[0][5:9] if rows else (None, None, None, None)
+    revenue, total_cost = money(_exact(t_rev)), money(_exact(t_cost))
+    totals = {"customers": revenue_curve["customers"], "kwh": energy(_exact(t_kwh, 2)), "billed": money(_exact(t_billed, 2)),
+              "revenue": revenue, "cost": total_cost, "profit": revenue - total_cost,
+              "margin_pct": rate_pct(revenue - total_cost, revenue)}
+    return revenue_curve, profit_curve, totals
 
 
 # --- the customer 360 money tab ---------------------------------------------------------------------

@@ -203,9 +203,7 @@ def profit(request):
     if request.GET.get("export"):
         return _export(request, (selectors.profit_row(r, costs) for r in rows.iterator(chunk_size=2000)),
                        exports.PROFIT, _("profit-contribution"))
-    revenue = selectors.pareto(request.user, f, measure="revenue", costs=costs)
-    totals = selectors.profit_totals(request.user, f, costs=costs, customers=revenue["customers"])
-    profit_curve = selectors.pareto(request.user, f, measure="profit", costs=costs)
+    revenue, profit_curve, totals = selectors.profit_overview(request.user, f, costs=costs)
     page = _page(request, rows, count=revenue["customers"])  # one row per customer billed in the period
     return _render(request, "analytics/profit.html", title, form, {
         **context, "totals": totals, "page": page, "rows": [selectors.profit_row(r, costs) for r in page.object_list],
