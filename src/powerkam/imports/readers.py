@@ -23,6 +23,7 @@ from xml.parsers.expat import ExpatError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 DEFAULT_MAX_ROWS = 200_000
@@ -178,52 +179,90 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def open_xlsx(fileobj) -> RowSource:
-    from openpyxl import load_workbook
+NOT_A_WORKBOOK = gettext_noop("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
+                              "“Excel Workbook (*.xlsx)” or as CSV.")
 
+
+@dataclass
+class _Sheet:
+    """The first worksheet of a workbook and what reading its cells needs, without openpyxl's
+    read-only worksheet (whose constructor parses the whole sheet when it declares no size)."""
+
+    archive: Any
+    path: str
+    shared: list
+    date_styles: Any
+    timedelta_styles: Any
+    epoch: Any
+
+    def open(self):
+        return self.archive.open(self.path)
+
+
+def _first_sheet(fileobj) -> _Sheet:
+    """openpyxl's own workbook reading steps (manifest, shared strings, workbook, styles) without
+    loading the worksheets; the first worksheet as `load_workbook(...).worksheets[0]` chooses it."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(fileobj, read_only=True, data_only=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        path = next(rel.target for _sheet, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
+    except BaseException:
+        reader.archive.close()
+        raise
+    wb = reader.wb
+    return _Sheet(reader.archive, path, reader.shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch)
+
+
+def open_xlsx(fileobj) -> RowSource:
     fileobj.seek(0)
     if not zipfile.is_zipfile(fileobj):
-        raise FileRefused(_("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
-                            "“Excel Workbook (*.xlsx)” or as CSV."))
+        raise FileRefused(_(NOT_A_WORKBOOK))
     fileobj.seek(0)
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=False)
-        ws = wb.worksheets[0]
-        iterator = ws.iter_rows(values_only=True)
-        header_row = next(iterator, None)
-    except FileRefused:
-        raise
+        sheet = _first_sheet(fileobj)
     except Exception:  # noqa: BLE001 - any parser failure means "not a workbook we can read"
-        raise FileRefused(_("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
-                            "“Excel Workbook (*.xlsx)” or as CSV.")) from None
+        raise FileRefused(_(NOT_A_WORKBOOK)) from None
+    stream = _parse_sheet(sheet.open(), sheet.shared, sheet.date_styles, sheet.timedelta_styles, sheet.epoch)
+    try:
+        first = next(stream, None)
+    except ExpatError:
+        sheet.archive.close()
+        raise FileRefused(_(NOT_A_WORKBOOK)) from None
+    header_row = first[1] if first is not None and first[0] == 1 else None
     if header_row is None or is_blank(header_row):
-        wb.close()
+        stream.close()
+        sheet.archive.close()
         raise FileRefused(_("The file is empty."))
     limit = max_rows()
-    declared = _declared_rows(ws)
+    with sheet.open() as head:
+        declared = _dimension_rows(head.read(1 << 16))
     if declared > limit:
-        wb.close()
+        stream.close()
+        sheet.archive.close()
         raise FileRefused(_("The file has %(n)s rows; at most %(limit)s rows can be imported at once.")
                           % {"n": declared, "limit": limit})
 
-    fast = _fast_sheet_rows(wb, ws)
-
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        if fast is not None:
-            try:
-                for number, values in fast:
-                    if number > 1 and not is_blank(values):
-                        yield number, [_plain(v) for v in values]
-            except ExpatError:
-                raise FileRefused(_("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
-                                    "“Excel Workbook (*.xlsx)” or as CSV.")) from None
-            return
-        for number, values in enumerate(iterator, start=2):
-            if not is_blank(values):
-                yield number, [_plain(v) for v in values]
+        try:
+            for number, values in stream:
+                if not is_blank(values):
+                    yield number, [_plain(v) for v in values]
+        except ExpatError:
+            raise FileRefused(_(NOT_A_WORKBOOK)) from None
+
+    def close() -> None:
+        stream.close()
+        sheet.archive.close()
 
     headers = ["" if h is None else str(h).strip() for h in header_row]
-    return RowSource(headers=headers, rows=rows(), total=max(declared, 0), closers=[wb.close])
+    return RowSource(headers=headers, rows=rows(), total=max(declared, 0), closers=[close])
 
 
 DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"(?:[A-Z]+\d+:)?[A-Z]+(\d+)\"")
@@ -237,6 +276,10 @@ def _declared_rows(ws) -> int:
             head = source.read(1 << 16)
     except AttributeError:
         return (ws.max_row or 0) - 1 if ws.max_row else 0
+    return _dimension_rows(head)
+
+
+def _dimension_rows(head: bytes) -> int:
     match = DIMENSION_RE.search(head)
     return int(match.group(1)) - 1 if match else 0
 
@@ -403,11 +446,12 @@ def estimate_rows(fileobj, filename: str) -> int:
         fileobj.seek(0)
         return max(count - 1, 0)
     try:
-        from openpyxl import load_workbook
-
-        wb = load_workbook(fileobj, read_only=True)
-        rows = (wb.worksheets[0].max_row or 0) - 1
-        wb.close()
+        sheet = _first_sheet(fileobj)
+        try:
+            with sheet.open() as head:
+                rows = _dimension_rows(head.read(1 << 16))  # not max_row: that parses a sheet without <dimension>
+        finally:
+            sheet.archive.close()
     except Exception:  # noqa: BLE001 - the import itself reports a broken file
         rows = 0
     fileobj.seek(0)
