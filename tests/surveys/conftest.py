@@ -12,3 +12,11 @@ def _english_and_clean_outbox(settings):
     with translation.override("en"):
         yield
     LoggingSmsGateway.outbox.clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs the transaction.on_commit callbacks registered inside (the
+    sending of the survey) when the block ends, as the real commit would. The test's own
+    transaction never commits, so without it nothing is sent."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

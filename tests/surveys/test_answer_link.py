@@ -17,11 +17,12 @@ GOOD = {"overall": "4", "responsiveness": "5", "professionalism": "4", "communic
 
 
 @pytest.fixture
-def invitation(make_staff):
+def invitation(make_staff, commit):
     manager = make_staff("manager")
     customer = CustomerFactory(primary_manager=manager)
     ContactFactory(customer=customer, is_primary=True, email="c@example.com")
-    inv = request_survey(customer=customer, kind="ticket", category="fault_repair")
+    with commit():
+        inv = request_survey(customer=customer, kind="ticket", category="fault_repair")
     inv.manager = manager
     return inv
 

@@ -16,33 +16,37 @@ from tests.factories import ContactFactory, CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_email_when_the_primary_contact_has_one():
+def test_email_when_the_primary_contact_has_one(commit):
     customer = CustomerFactory()
     ContactFactory(customer=customer, name="B", email="other@example.com")
     primary = ContactFactory(customer=customer, name="A", is_primary=True, email="boss@example.com")
-    inv = request_survey(customer=customer, kind="ticket", category="complaint")
+    with commit():
+        inv = request_survey(customer=customer, kind="ticket", category="complaint")
     assert (inv.contact, inv.channel, inv.address, inv.status) == (primary, "email", "boss@example.com", "sent")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["boss@example.com"]
     assert inv.link in mail.outbox[0].body
     assert len(LoggingSmsGateway.outbox) == 0
 
 
-def test_sms_when_the_contact_has_only_a_mobile():
+def test_sms_when_the_contact_has_only_a_mobile(commit):
     customer = CustomerFactory()
     ContactFactory(customer=customer, is_primary=True, mobile="13900001111", email="")
-    inv = request_survey(customer=customer, kind="visit")
+    with commit():
+        inv = request_survey(customer=customer, kind="visit")
     assert (inv.channel, inv.address, inv.status) == ("sms", "13900001111", "sent")
     assert mail.outbox == []
     assert LoggingSmsGateway.outbox[0].mobile == "13900001111" and inv.link in LoggingSmsGateway.outbox[0].text
 
 
-def test_no_channel_is_recorded():
+def test_no_channel_is_recorded(commit):
     customer = CustomerFactory()
     ContactFactory(customer=customer, is_primary=True, mobile="", email="", phone="025-1234567")
-    inv = request_survey(customer=customer, kind="visit")
+    with commit():
+        inv = request_survey(customer=customer, kind="visit")
     assert (inv.channel, inv.status) == ("none", "failed")
     assert "neither" in inv.delivery_error
-    no_contact = request_survey(customer=CustomerFactory(), kind="ticket")
+    with commit():
+        no_contact = request_survey(customer=CustomerFactory(), kind="ticket")
     assert no_contact.contact is None and no_contact.channel == "none" and "no contact" in no_contact.delivery_error
     assert mail.outbox == [] and len(LoggingSmsGateway.outbox) == 0
 
@@ -74,9 +78,10 @@ def test_forced_channel_and_bad_arguments():
     assert SurveyInvitation.objects.count() == 1
 
 
-def test_exit_survey_puts_an_event_on_the_timeline():
+def test_exit_survey_puts_an_event_on_the_timeline(commit):
     customer = CustomerFactory()
     ContactFactory(customer=customer, is_primary=True, email="a@example.com")
-    inv = request_exit_survey(customer, None)
-    assert inv.kind == "exit"
+    with commit():
+        inv = request_exit_survey(customer, None)
+    assert (inv.kind, inv.status) == ("exit", "sent") and len(mail.outbox) == 1
     assert customer.timeline.filter(kind="survey.exit_sent").count() == 1

@@ -84,12 +84,13 @@ def test_analysis_page_scoped_with_chart_and_export(people, login, django_assert
     assert by_month.context["total"].responses == 2
 
 
-def test_survey_list_states_filters_scope_and_export(people, login):
+def test_survey_list_states_filters_scope_and_export(people, login, commit):
     answered(people["c1"], 4)
-    open_inv = request_survey(customer=people["c1"], kind="visit")
-    expired = request_survey(customer=people["c1"], kind="visit")
+    with commit():
+        open_inv = request_survey(customer=people["c1"], kind="visit")
+        expired = request_survey(customer=people["c1"], kind="visit")
+        request_survey(customer=people["c2"], kind="visit")
     SurveyInvitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
-    request_survey(customer=people["c2"], kind="visit")
     client = login(people["m1"])
     response = client.get(reverse("surveys:list"))
     assert response.context["page"].paginator.count == 3
@@ -132,14 +133,15 @@ def test_loss_rate_worked_example(org_tree, make_staff, login):
     assert page.status_code == 200 and "20.0%" in html and "电价太高" in html and "Electricity price" in html
 
 
-def test_exit_survey_button(people, login):
+def test_exit_survey_button(people, login, commit):
     customer = people["c1"]
     customer.lifecycle_status = cc.LifecycleStatus.CLOSED
     customer.closed_on = timezone.localdate()
     customer.save()
     client = login(people["m1"])
     assert customer in client.get(reverse("surveys:list")).context["pending_exit"]
-    response = client.post(reverse("surveys:send_exit"), {"customer": customer.pk}, follow=True)
+    with commit():
+        response = client.post(reverse("surveys:send_exit"), {"customer": customer.pk}, follow=True)
     assert "Exit survey sent" in response.content.decode()
     assert SurveyInvitation.objects.get(kind="exit").customer == customer
     assert customer not in client.get(reverse("surveys:list")).context["pending_exit"]
@@ -148,9 +150,10 @@ def test_exit_survey_button(people, login):
     assert "is not closed" in still_open.content.decode()
 
 
-def test_api_list_scoped_and_public_answer(people):
-    inv = request_survey(customer=people["c1"], kind="ticket", category="complaint")
-    request_survey(customer=people["c2"], kind="ticket")
+def test_api_list_scoped_and_public_answer(people, commit):
+    with commit():
+        inv = request_survey(customer=people["c1"], kind="ticket", category="complaint")
+        request_survey(customer=people["c2"], kind="ticket")
     staff = APIClient()
     staff.force_login(people["m1"], backend="django.contrib.auth.backends.ModelBackend")
     listing = staff.get("/api/v1/surveys/")

@@ -29,7 +29,7 @@ class ResponseSerializer(serializers.ModelSerializer):
 class InvitationSerializer(serializers.ModelSerializer):
     customer_number = serializers.CharField(source="customer.number", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    state = serializers.CharField(read_only=True, help_text="sent, answered, expired or failed")
+    state = serializers.CharField(read_only=True, help_text="queued, sent, answered, expired or failed")
     subject_type = serializers.SerializerMethodField()
     response = serializers.SerializerMethodField()
 

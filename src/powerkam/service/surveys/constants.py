@@ -27,6 +27,10 @@ class Channel(models.TextChoices):
 
 
 class Status(models.TextChoices):
+    # Recorded, not yet handed to the e-mail backend / SMS gateway: the message goes out after the
+    # transaction commits (services.request_survey). Still "queued" later means the process
+    # stopped between the commit and the send.
+    QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     ANSWERED = "answered", _("Answered")
     EXPIRED = "expired", _("Expired")  # computed: sent and past expires_at

@@ -22,7 +22,7 @@ from .models import SurveyInvitation, SurveyResponse
 
 
 def invitations(user) -> QuerySet:
-    """Visible invitations with `state` = sent / answered / expired / failed (one SQL CASE)."""
+    """Visible invitations with `state` = queued / sent / answered / expired / failed (one SQL CASE)."""
     now = timezone.now()
     return (scope_to_user(SurveyInvitation.objects.all(), user)
             .select_related("customer", "customer__org_unit", "customer__primary_manager", "contact", "subject_type", "response")

@@ -130,6 +130,13 @@ def request_survey(*, customer, kind: str, subject=None, category: str = "", con
     to a mobile; with neither the invitation is recorded as not delivered (channel "none") so the
     archive gap shows on the survey list. The raw link is on the returned object as `.link`
     (and `.token`), never stored.
+
+    The invitation is written "queued" and the message goes out only once the transaction has
+    committed (transaction.on_commit, see _send_invitation): when a ticket close or a visit record
+    calling this inside its transaction is rolled back, no customer receives a link to an
+    invitation that does not exist. Outside any caller's transaction the sending runs as this
+    function's atomic block exits, so the returned invitation already shows "sent" or "failed";
+    inside one, it shows "queued" until that transaction commits, then the same object is updated.
     """
     if kind not in c.Kind.values:
         raise ValidationError({"kind": _("Unknown survey kind: %(kind)s.") % {"kind": kind}})
@@ -144,7 +151,7 @@ def request_survey(*, customer, kind: str, subject=None, category: str = "", con
     invitation = SurveyInvitation(
         customer=customer, kind=kind, category=(category or "")[:40], contact=contact, channel=chosen,
         address=address, token_hash=hash_token(raw), sent_at=now, expires_at=now + timedelta(days=days),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if getattr(actor, "pk", None) else None, status=c.Status.QUEUED,
     )
     if subject is not None:
         invitation.subject_type = ContentType.objects.get_for_model(subject)
@@ -154,18 +161,33 @@ def request_survey(*, customer, kind: str, subject=None, category: str = "", con
         invitation.status = c.Status.FAILED
         invitation.delivery_error = (_("The contact has neither an e-mail address nor a mobile number.")
                                      if contact else _("The customer has no contact to send the survey to."))
-    else:
-        title, body = _message(kind, customer, link, days)
-        result = notify.send_email(address, title, body) if chosen == c.Channel.EMAIL else notify.send_sms(address, body)
-        if not result.ok:
-            invitation.status = c.Status.FAILED
-            invitation.delivery_error = result.error[:500]
     if getattr(actor, "pk", None):
         invitation._history_user = actor
     invitation.save()
     invitation.token = signed
     invitation.link = link
+    if chosen != c.Channel.NONE:
+        title, body = _message(kind, customer, link, days)  # holds the raw link: kept in memory only
+        # robust: the invitation is committed by then; a failure while recording the outcome is
+        # logged (the invitation stays "queued") rather than raised into a committed close or visit.
+        transaction.on_commit(lambda: _send_invitation(invitation, title, body), robust=True)
     return invitation
+
+
+def _send_invitation(invitation: SurveyInvitation, title: str, body: str) -> None:
+    """on_commit callback of request_survey: send the prepared message, then record the outcome
+    on the row (only while it is still "queued": an answer that came first is not overwritten)
+    and on the in-memory invitation the caller holds."""
+    if invitation.channel == c.Channel.EMAIL:
+        result = notify.send_email(invitation.address, title, body)
+    else:
+        result = notify.send_sms(invitation.address, body)  # a gateway exception is a failed delivery
+    changes = ({"status": c.Status.SENT, "sent_at": result.sent_at or timezone.now()} if result.ok else
+               {"status": c.Status.FAILED, "delivery_error": (result.error or "")[:500]})
+    SurveyInvitation.objects.filter(pk=invitation.pk, status=c.Status.QUEUED).update(**changes)
+    if invitation.status == c.Status.QUEUED:
+        for name, value in changes.items():
+            setattr(invitation, name, value)
 
 
 def request_exit_survey(customer, actor=None, *, contact=None) -> SurveyInvitation:
@@ -183,7 +205,8 @@ def exit_survey_on_close(sender, customer, actor=None, **kwargs) -> SurveyInvita
     survey); an unexpected error is logged and never undoes the close."""
     if not getattr(settings, "POWERKAM_EXIT_SURVEY_ON_CLOSE", True):
         return None
-    if SurveyInvitation.objects.filter(customer=customer, kind=c.Kind.EXIT, status=c.Status.SENT,
+    if SurveyInvitation.objects.filter(customer=customer, kind=c.Kind.EXIT,
+                                       status__in=[c.Status.QUEUED, c.Status.SENT],
                                        expires_at__gt=timezone.now()).exists():
         return None
     try:
