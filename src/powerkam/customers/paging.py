@@ -17,12 +17,15 @@ the page that the cached count calls the last one (so the last page's rows and i
 old count). Small counts — a search, a manager's portfolio, every test — are never cached.
 """
 
+import logging
 from hashlib import sha1
 
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
 
 COUNT_CACHE_MIN = 10_000
 COUNT_CACHE_SECONDS = 30
@@ -42,14 +45,21 @@ def count_rows(queryset: QuerySet, *, fresh: bool = False) -> tuple[int, bool]:
     more is stored for COUNT_CACHE_SECONDS; `fresh` counts exactly and refreshes the cache."""
     key = _count_key(queryset)
     if not fresh:
-        cached = cache.get(key)
+        try:
+            cached = cache.get(key)
+        except Exception:  # a cache outage (Redis) must not break the list: count instead
+            logger.warning("count cache unavailable", exc_info=True)
+            cached = None
         if cached is not None:
             return cached, True
     count = queryset.count()
-    if count >= COUNT_CACHE_MIN:
-        cache.set(key, count, COUNT_CACHE_SECONDS)
-    elif fresh:
-        cache.delete(key)
+    try:
+        if count >= COUNT_CACHE_MIN:
+            cache.set(key, count, COUNT_CACHE_SECONDS)
+        elif fresh:
+            cache.delete(key)
+    except Exception:
+        logger.warning("count cache unavailable", exc_info=True)
     return count, False
 
 
