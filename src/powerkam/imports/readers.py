@@ -304,7 +304,7 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
     from xml.parsers import expat
 
     from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.utils.datetime import from_ISO8601, from_excel
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
 
     done: list[tuple[int, list[Any]]] = []
     columns: dict[str, int] = {}
