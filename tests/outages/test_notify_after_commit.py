@@ -114,3 +114,18 @@ def test_a_crash_between_commit_and_send_leaves_deliveries_queued_and_the_report
     html = login(make_staff("supervisor", org_tree["north"])).get(
         reverse("outages:detail", args=[outage.pk])).content.decode()
     assert 'id="sum-queued">5<' in html and "Queued" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_sends_finish_before_notify_returns(grid, settings, login, make_staff, org_tree):
+    """As in production (no ATOMIC_REQUESTS): the callback runs as notify_outage's own atomic block
+    exits, so the page's success message already counts the customer whose every delivery failed."""
+    settings.POWERKAM_SMS_GATEWAY = f"{__name__}.BrokenGateway"
+    outage = make(grid)
+    outage.starts_at, outage.ends_at = timezone.now() + timedelta(days=10), timezone.now() + timedelta(days=11)
+    outage.save()
+    response = login(make_staff("supervisor", org_tree["north"])).post(
+        reverse("outages:notify", args=[outage.pk]), follow=True)
+    assert "2 customers reached, 3 missed, 1 personal calls assigned" in response.content.decode()
+    assert not OutageDelivery.objects.filter(status="queued").exists()
+    assert OutageNotice.objects.get(customer=grid["backup"]).missed_reason == "failed"

@@ -82,3 +82,9 @@ def test_a_crash_before_the_send_leaves_it_queued_and_the_list_says_so(make_staf
     assert mail.outbox == []
     response = login(manager).get(reverse("surveys:list"), {"state": "queued"})
     assert response.context["page"].paginator.count == 1 and "Queued" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_survey_is_sent_before_request_survey_returns():
+    inv = request_survey(customer=customer_with(email="a@example.com"), kind="ticket")
+    assert inv.status == "sent" and SurveyInvitation.objects.get().status == "sent" and len(mail.outbox) == 1
