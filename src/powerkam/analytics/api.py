@@ -323,7 +323,7 @@ class ArrearsView(_ReportView):
         today = timezone.localdate()
         by_period = bool(request.query_params.get("from_month") or request.query_params.get("to_month"))
         sort = request.query_params.get("sort") or "-outstanding"
-        rows = selectors.arrears_customers(request.user, f, as_of=today, period=by_period, sort=sort)
+        rows = selectors.arrears_rows(request.user, f, as_of=today, period=by_period, sort=sort)
         totals = selectors.arrears_totals(request.user, f, as_of=today, period=by_period)
         return self.respond({
             "as_of": today, "definition": str(c.ARREARS_DEFINITION), "totals": totals,

@@ -150,16 +150,16 @@ def arrears(request):
     sort = request.GET.get("sort") or "-outstanding"
     if sort.lstrip("-") not in selectors.ARREARS_SORTS:
         sort = "-outstanding"
-    rows = selectors.arrears_customers(request.user, f, as_of=today, period=by_period, sort=sort)
+    rows = selectors.arrears_rows(request.user, f, as_of=today, period=by_period, sort=sort)
     if request.GET.get("export"):
         return _export(request, (selectors.arrears_row(r, today) for r in rows.iterator(chunk_size=2000)),
                        exports.ARREARS, _("arrears"))
     totals = selectors.arrears_totals(request.user, f, as_of=today, period=by_period)
     page = _page(request, rows, count=totals["customers"])  # one row per customer with arrears
     page_rows = [selectors.arrears_row(r, today) for r in page.object_list]
-    top = page_rows[:TOP_ARREARS] if sort == "-outstanding" else \
+    top = page_rows[:TOP_ARREARS] if sort == "-outstanding" and page.number == 1 else \
         [selectors.arrears_row(r, today) for r in
-         selectors.arrears_customers(request.user, f, as_of=today, period=by_period)[:TOP_ARREARS]]
+         selectors.arrears_rows(request.user, f, as_of=today, period=by_period)[:TOP_ARREARS]]
     return _render(request, "analytics/arrears.html", title, form, {
         "totals": totals, "page": page, "rows": page_rows, "sort": sort, "as_of": today, "by_period": by_period,
         "buckets": c.AGEING_BUCKETS, "charts": charts.arrears(totals, top), "definition": c.ARREARS_DEFINITION,
