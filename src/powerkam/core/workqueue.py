@@ -117,13 +117,9 @@ def queue_counts(user) -> dict[str, int]:
 HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type", "history_user")
 
 
-def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str | None = None,
-                        history_type: str = "+", when: datetime | None = None, batch_size: int = 1000) -> int:
-    """simple-history rows for rows already written in bulk, copied by the database itself:
-    `INSERT INTO <history table> SELECT <columns>, now, type, user, reason FROM <table> WHERE
-    id IN (…)`. The same rows `bulk_history_create` writes (every field as saved, "+" created or
-    "~" changed, by `user_id`, with `reason`), without building a model instance per row —
-    the set-based path for imports and nightly jobs. Returns the number of rows inserted."""
+def _history_columns(model) -> tuple:
+    """(history model, its quoted columns, the model's quoted columns to SELECT into them): the
+    column lists of an `INSERT INTO <history> (…) SELECT …, date, type, user, reason FROM <model>`."""
     from django.db import connection
 
     history = model.history.model
@@ -138,6 +134,20 @@ def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str |
         columns.append(qn(f.column))
         select.append(qn(f.column))
     columns += [qn("history_date"), qn("history_type"), qn("history_user_id"), qn("history_change_reason")]
+    return history, columns, select
+
+
+def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str | None = None,
+                        history_type: str = "+", when: datetime | None = None, batch_size: int = 1000) -> int:
+    """simple-history rows for rows already written in bulk, copied by the database itself:
+    `INSERT INTO <history table> SELECT <columns>, now, type, user, reason FROM <table> WHERE
+    id IN (…)`. The same rows `bulk_history_create` writes (every field as saved, "+" created or
+    "~" changed, by `user_id`, with `reason`), without building a model instance per row —
+    the set-based path for imports and nightly jobs. Returns the number of rows inserted."""
+    from django.db import connection
+
+    history, columns, select = _history_columns(model)
+    qn = connection.ops.quote_name
     stamp = connection.ops.adapt_datetimefield_value(when or timezone.now())
     pks = list(pks)
     written = 0
@@ -293,18 +303,8 @@ def insert_history_rows_many(model, pks, *, user_id: int | None = None, reason: 
     if connection.vendor != "postgresql":
         return insert_history_rows(model, pks, user_id=user_id, reason=reason, history_type=history_type,
                                    when=when)
-    history = model.history.model
+    history, columns, select = _history_columns(model)
     qn = connection.ops.quote_name
-    base_columns = {f.column for f in model._meta.concrete_fields}
-    columns, select = [], []
-    for f in history._meta.concrete_fields:
-        if f.name in HISTORY_FIELDS:
-            continue
-        if f.column not in base_columns:
-            raise ValueError(f"{history.__name__}.{f.name} has no column in {model.__name__}")
-        columns.append(qn(f.column))
-        select.append(qn(f.column))
-    columns += [qn("history_date"), qn("history_type"), qn("history_user_id"), qn("history_change_reason")]
     stamp = when or timezone.now()
     written = 0
     with connection.cursor() as cursor:
