@@ -358,6 +358,12 @@ def run_phase(name: str, args, env: dict, extra: list[str] | None = None) -> dic
            "--import-rows", str(args.import_rows), "--import-first-number", str(args.import_first_number),
            *(extra or [])]
     print(f"… {name} {' '.join(extra or [])}", flush=True)
+    return run_in_process(cmd, env)
+
+
+def run_in_process(cmd: list[str], env: dict) -> dict:
+    """Run one phase (`cmd`: this or another bench script with --phase) in its own process; its
+    result line as a dict, or what failed. Every bench script runs its phases this way."""
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_MARK):

@@ -65,6 +65,7 @@ from run_foundation import (  # noqa: E402
     ROOT,
     _measure,
     peak_rss_mb,
+    run_in_process,
     setup_django,
 )
 from run_foundation import fresh_database as _fresh_database  # noqa: E402
@@ -721,18 +722,12 @@ def main() -> None:
 
 
 def _run(args, env, name):
-    import subprocess
-
     cmd = [sys.executable, __file__, "--phase", name, "--customers", str(args.customers), "--seed", str(args.seed),
            "--repeat", str(args.repeat)]
     if args.rebill:
         cmd.append("--rebill")
     print(f"… {name} ({time.strftime('%H:%M:%S')}, load {loadavg()})", flush=True)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
-    return {"failed": True, "returncode": proc.returncode, "stderr": proc.stderr[-3000:]}
+    return run_in_process(cmd, env)
 
 
 if __name__ == "__main__":
