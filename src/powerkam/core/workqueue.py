@@ -163,6 +163,21 @@ def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str |
     return written
 
 
+TASK_ROW = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
+            "status", "key", "link", "created_at", "created_by_id", "result")
+
+
+def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
+    """The TASK_ROW values of a new open task from an `open_tasks_bulk` spec (ids or objects;
+    the org unit defaults to the customer's)."""
+    customer, org_unit = spec.get("customer"), spec.get("org_unit")
+    org_unit_id = spec.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
+    return [spec["kind"], spec["title"][:200], spec.get("detail", ""), spec.get("assignee_id") or spec["assignee"].pk,
+            spec.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(spec.get("due_at")),
+            int(spec.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, spec.get("link", ""),
+            now, actor_id, ""]
+
+
 def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
     """`open_task` for many tasks at once (nightly jobs, imports). Each spec is a dict with
     open_task's keyword arguments (`kind`, `title`, `key` — required —, `due_at`, `detail`,
@@ -177,8 +192,7 @@ def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
     actor_id = getattr(created_by, "pk", None)
     specs = [s for s in specs if s.get("key")]
     qn = connection.ops.quote_name
-    names = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
-             "status", "key", "link", "created_at", "created_by_id", "result")
+    names = TASK_ROW
     table = qn(Task._meta.db_table)
     created = 0
     for start in range(0, len(specs), batch_size):
@@ -189,15 +203,10 @@ def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
         for key, s in chunk.items():
             if key in taken:
                 continue
-            customer, org_unit = s.get("customer"), s.get("org_unit")
-            org_unit_id = s.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
-            due = _aware(s.get("due_at"))
-            rows.append((
-                s["kind"], s["title"][:200], s.get("detail", ""), s.get("assignee_id") or s["assignee"].pk,
-                s.get("customer_id") or getattr(customer, "pk", None), org_unit_id,
-                connection.ops.adapt_datetimefield_value(due) if due else None,
-                int(s.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, s.get("link", ""),
-                connection.ops.adapt_datetimefield_value(now), actor_id, ""))
+            row = _task_row(s, key, now, actor_id)
+            row[6] = connection.ops.adapt_datetimefield_value(row[6]) if row[6] else None  # due_at
+            row[11] = connection.ops.adapt_datetimefield_value(now)  # created_at
+            rows.append(tuple(row))
         if not rows:
             continue
         placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
@@ -330,8 +339,7 @@ def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
         return open_tasks_bulk(specs, created_by=created_by)
     actor_id = getattr(created_by, "pk", None)
     specs = [s for s in specs if s.get("key")]
-    names = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
-             "status", "key", "link", "created_at", "created_by_id", "result")
+    names = TASK_ROW
     qn = connection.ops.quote_name
     table = qn(Task._meta.db_table)
     created = 0
@@ -345,13 +353,7 @@ def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
         for key, s in chunk.items():
             if key in taken:
                 continue
-            customer, org_unit = s.get("customer"), s.get("org_unit")
-            org_unit_id = s.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
-            rows.append((
-                s["kind"], s["title"][:200], s.get("detail", ""), s.get("assignee_id") or s["assignee"].pk,
-                s.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(s.get("due_at")),
-                int(s.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, s.get("link", ""),
-                now, actor_id, ""))
+            rows.append(tuple(_task_row(s, key, now, actor_id)))
         if not rows:
             continue
         new_pks = allocate_ids(Task, len(rows))
