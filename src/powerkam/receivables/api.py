@@ -120,16 +120,21 @@ class BoardRowSerializer(serializers.Serializer):
     customer = serializers.IntegerField(source="pk")
     number = serializers.CharField()
     name = serializers.CharField()
-    open_bills = serializers.IntegerField()
-    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
-    oldest_due = serializers.DateField()
+    open_bills = serializers.IntegerField(help_text=_("Open bills past their due date."))
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                           help_text=_("Arrears: the open amount of bills past their due date."))
+    oldest_due = serializers.DateField(allow_null=True)
+    not_due = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                       help_text=_("Open amount of bills not yet due."))
+    next_due = serializers.DateField(allow_null=True)
     step = serializers.IntegerField()
     manager = serializers.CharField(source="primary_manager.display_name", default="")
 
 
 class CollectionsBoardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Customers with open arrears and their current ladder step (0 = none yet); same filters as
-    the page (q, step, org_unit, manager, overdue_only, sort)."""
+    """Customers in arrears (open bills past their due date) and their current ladder step (0 =
+    none yet); `view=not_due` lists the customers with bills not yet due instead. Same filters as
+    the page (view, q, step, org_unit, manager, sort)."""
 
     serializer_class = BoardRowSerializer
     permission_classes = [StaffPermission]

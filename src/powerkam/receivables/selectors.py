@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -68,19 +69,45 @@ PAYMENT_COLUMNS = [
 ]
 
 
+BOARD_VIEWS = ("arrears", "not_due")
+# In the "not yet due" view the amount and date columns are the not-yet-due ones.
+NOT_DUE_ORDERING = {**BOARD_ORDERING, "outstanding": "not_due", "-outstanding": "-not_due",
+                    "overdue": "next_due", "-overdue": "-next_due"}
+
+
+def board_view(params) -> str:
+    view = params.get("view") or "arrears"
+    return view if view in BOARD_VIEWS else "arrears"
+
+
 def board(user, params, today: date) -> tuple:
-    """Every visible customer with open arrears: outstanding, oldest due date, current ladder step."""
+    """The collections board. Arrears (欠费) are the open amounts of bills PAST their due date
+    (due_on < today: a bill due today is not yet overdue, as for the late-payment penalty); a
+    customer is "in arrears" only with such a bill. Open bills not yet due are shown beside
+    them (`not_due`, `next_due`) and listed on their own in the "not_due" view (`view=not_due`).
+    Per customer: arrears, overdue bills, oldest overdue due date, amount not yet due, next due
+    date, current ladder step of its open bills. One grouped query over the open bills."""
     open_q = Q(bills__status=Bill.Status.OPEN) & Q(bills__total__gt=F("bills__paid_amount"))
+    overdue_q = open_q & Q(bills__due_on__lt=today)
+    not_due_q = open_q & Q(bills__due_on__gte=today)
+    amount = F("bills__total") - F("bills__paid_amount")
+    money_field = DecimalField(max_digits=16, decimal_places=2)
     step_sq = Subquery(LadderStep.objects.filter(customer=OuterRef("pk"), bill__status=Bill.Status.OPEN)
                        .values("customer").annotate(m=Max("step")).values("m")[:1])
     qs = (visible_customers(user)
           .filter(open_q)
-          .annotate(outstanding=Sum(F("bills__total") - F("bills__paid_amount"), filter=open_q,
-                                    output_field=DecimalField(max_digits=16, decimal_places=2)),
-                    open_bills=Count("bills", filter=open_q),
-                    oldest_due=Min("bills__due_on", filter=open_q),
+          .annotate(outstanding=Coalesce(Sum(amount, filter=overdue_q, output_field=money_field),
+                                         Value(Decimal("0.00")), output_field=money_field),
+                    open_bills=Count("bills", filter=overdue_q),
+                    oldest_due=Min("bills__due_on", filter=overdue_q),
+                    not_due=Coalesce(Sum(amount, filter=not_due_q, output_field=money_field),
+                                     Value(Decimal("0.00")), output_field=money_field),
+                    not_due_bills=Count("bills", filter=not_due_q),
+                    next_due=Min("bills__due_on", filter=not_due_q),
                     step=Coalesce(step_sq, Value(0)))
           .select_related("org_unit", "primary_manager"))
+    view = board_view(params)
+    qs = qs.filter(open_bills__gt=0) if view == "arrears" else qs.filter(not_due_bills__gt=0)
     q = (params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(number__icontains=q))
@@ -102,12 +129,11 @@ def board(user, params, today: date) -> tuple:
             qs = qs.filter(primary_manager_id=int(params["manager"]))
     except ValueError:
         pass
-    if params.get("overdue_only") == "1":
-        qs = qs.filter(oldest_due__lt=today)
     sort = params.get("sort") or "-outstanding"
     if sort not in BOARD_ORDERING:
         sort = "-outstanding"
-    return qs.order_by(BOARD_ORDERING[sort], "pk"), sort
+    ordering = BOARD_ORDERING if view == "arrears" else NOT_DUE_ORDERING
+    return qs.order_by(ordering[sort], "pk"), sort
 
 
 def board_columns(today: date, step_labels: dict) -> list[Column]:
@@ -116,9 +142,11 @@ def board_columns(today: date, step_labels: dict) -> list[Column]:
         Column(_("Customer"), lambda r: r.name),
         Column(_("Org unit"), lambda r: r.org_unit.name if r.org_unit_id else ""),
         Column(_("Manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
-        Column(_("Open bills"), lambda r: r.open_bills),
-        Column(_("Outstanding"), lambda r: money(r.outstanding)),
-        Column(_("Oldest due date"), lambda r: r.oldest_due),
-        Column(_("Days overdue"), lambda r: max((today - r.oldest_due).days, 0)),
+        Column(_("Overdue bills"), lambda r: r.open_bills),
+        Column(_("Arrears (past due)"), lambda r: money(r.outstanding)),
+        Column(_("Oldest due date"), lambda r: r.oldest_due or ""),
+        Column(_("Days overdue"), lambda r: (today - r.oldest_due).days if r.oldest_due else 0),
+        Column(_("Not yet due"), lambda r: money(r.not_due)),
+        Column(_("Next due date"), lambda r: r.next_due or ""),
         Column(_("Ladder step"), lambda r: step_labels.get(r.step, "")),
     ]

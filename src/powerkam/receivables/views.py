@@ -245,8 +245,10 @@ def notice(request, pk: int):
 
 # --- collections board ------------------------------------------------------------------------------
 
-BOARD_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Outstanding")),
+BOARD_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Arrears (past due)")),
                ("overdue", gettext_lazy("Days overdue")), ("step", gettext_lazy("Ladder step")))
+NOT_DUE_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Not yet due")),
+                 ("overdue", gettext_lazy("Next due date")), ("step", gettext_lazy("Ladder step")))
 
 
 @login_required
@@ -260,11 +262,14 @@ def board(request):
                                fmt=request.GET["export"], filename=_("collections"))
     page = _page(request, qs)
     for row in page.object_list:
-        row.days_overdue = max((today - row.oldest_due).days, 0)
+        row.days_overdue = (today - row.oldest_due).days if row.oldest_due else 0
         row.outstanding = services.money(row.outstanding)
+        row.not_due = services.money(row.not_due)
         row.step_label = step_labels.get(row.step, "")
+    view = selectors.board_view(request.GET)
     context = {
-        "nav": "money", "page": page, "sort": sort, "sort_columns": BOARD_SORTS, "params": request.GET,
+        "nav": "money", "page": page, "sort": sort, "params": request.GET, "view": view,
+        "sort_columns": BOARD_SORTS if view == "arrears" else NOT_DUE_SORTS,
         "steps": LadderStep.Step.choices, "export_formats": FORMATS, "target": "#board-table", "today": today,
     }
     if not getattr(request, "htmx", None):
