@@ -13,7 +13,7 @@ from powerkam.billing.models import Bill
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import Column
 
-from .models import LadderStep, Payment
+from .models import BlacklistEntry, LadderStep, Payment
 from .services import money
 
 PAYMENT_ORDERING = {
@@ -150,3 +150,45 @@ def board_columns(today: date, step_labels: dict) -> list[Column]:
         Column(_("Next due date"), lambda r: r.next_due or ""),
         Column(_("Ladder step"), lambda r: step_labels.get(r.step, "")),
     ]
+
+
+BLACKLIST_ORDERING = {"customer": "customer__name", "-customer": "-customer__name",
+                      "listed": "listed_on", "-listed": "-listed_on"}
+
+
+def blacklist(user, params) -> tuple:
+    """The blacklist register: who, why, since when, by whom (the ladder when nobody), removal.
+    Current entries by default; `status=lifted` or `status=all` for the others."""
+    qs = scope_to_user(BlacklistEntry.objects.select_related(
+        "customer", "customer__org_unit", "bill", "listed_by", "removal_requested_by", "removal_decided_by"), user)
+    status = params.get("status") or "current"
+    if status == "current":
+        qs = qs.filter(lifted_on__isnull=True)
+    elif status == "lifted":
+        qs = qs.filter(lifted_on__isnull=False)
+    elif status == "removal":
+        qs = qs.filter(lifted_on__isnull=True, removal=BlacklistEntry.Removal.REQUESTED)
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__number__icontains=q) | Q(reason__icontains=q))
+    sort = params.get("sort") or "-listed"
+    if sort not in BLACKLIST_ORDERING:
+        sort = "-listed"
+    return qs.order_by(BLACKLIST_ORDERING[sort], "-pk"), sort
+
+
+def _listed_by(e) -> str:
+    return e.listed_by.display_name if e.listed_by_id else str(_("Receivables ladder (30 days overdue)"))
+
+
+BLACKLIST_COLUMNS = [
+    Column(_("Customer number"), lambda e: e.customer.number),
+    Column(_("Customer"), lambda e: e.customer.name),
+    Column(_("Org unit"), lambda e: e.customer.org_unit.name if e.customer.org_unit_id else ""),
+    Column(_("Listed on"), lambda e: e.listed_on),
+    Column(_("Reason"), lambda e: e.reason),
+    Column(_("Bill"), lambda e: e.bill.number if e.bill_id else ""),
+    Column(_("Listed by"), _listed_by),
+    Column(_("Removal"), lambda e: e.get_removal_display() if e.removal else ""),
+    Column(_("Lifted on"), lambda e: e.lifted_on or ""),
+]
