@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.customers import constants as c
-from powerkam.customers.models import Contact, Customer, MeteringPoint, SupplyPoint, Transformer
+from powerkam.customers.models import Contact, Customer, MeteringPoint, SupplyContract, SupplyPoint, Transformer
 from powerkam.customers.validators import validate_id_number, validate_ratio, validate_uscc
 
 # The five archive kinds, registered by services.py; other apps register theirs in registry.py.
@@ -402,6 +402,19 @@ METERING_POINT_COLUMNS = (
         help=gettext_lazy("Empty for a new metering point: CT ratio × PT ratio."), example="1500"),
     col(MeteringPoint, "supply_point", "所属电源", "Supply point", max_length=100,
         help=gettext_lazy("Name of one of the customer's supply points.")),
+)
+
+SUPPLY_CONTRACT_COLUMNS = (
+    customer_ref(SupplyContract),
+    col(SupplyContract, "number", "合同编号", "Contract number", required=True, aliases=("供用电合同编号",),
+        help=gettext_lazy("Unique contract number; an existing number of the same customer updates it."),
+        example="GYD-2026-0001"),
+    col(SupplyContract, "signed_on", "签订日期", "Signed on", parse_date, example="2026-01-10"),
+    col(SupplyContract, "valid_from", "生效日期", "Valid from", parse_date, required=True, aliases=("起始日期",),
+        example="2026-01-15"),
+    col(SupplyContract, "valid_to", "到期日期", "Valid to", parse_date, required=True, aliases=("终止日期",),
+        help=gettext_lazy("Not before the start date."), example="2031-01-14"),
+    col(SupplyContract, "property_boundary", "产权分界点", "Property boundary", example="10kV线路1 #12杆开关负荷侧"),
 )
 
 COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from powerkam.core.scoping import customer_scope_q, visible_customers
 from powerkam.core.workqueue import copy_rows, insert_history_rows, insert_history_rows_many
@@ -43,6 +44,7 @@ from powerkam.customers.models import (
     Customer,
     MeteringPoint,
     Substation,
+    SupplyContract,
     SupplyLine,
     SupplyPoint,
     TimelineEvent,
@@ -54,6 +56,7 @@ from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Staff
 from . import columns as cols
 from .columns import (
     COLUMNS,
+    SUPPLY_CONTRACT_COLUMNS,
     CUSTOMER_NUMBER_REF,
     KIND_LABELS,
     KINDS,
@@ -819,6 +822,41 @@ class MeteringPointImporter(SupplyPointRefs, ChildImporter):
         return values.get("number", "")
 
 
+class SupplyContractImporter(ChildImporter):
+    """供用电合同: upserted by contract number (unique across customers)."""
+
+    model = SupplyContract
+
+    def existing_queryset(self, customer_ids, rows):
+        numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
+        return SupplyContract.objects.filter(customer_id__in=customer_ids, number__in=numbers)
+
+    def load_references(self, customer_ids, rows):
+        numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
+        self.owners = dict(SupplyContract.objects.filter(number__in=numbers).values_list("number", "customer_id"))
+
+    def resolve(self, row, customer, values):
+        ok = True
+        owner = self.owners.get(values.get("number"))
+        if owner is not None and owner != customer.pk:
+            self.error(row, "number", _("Contract number %(n)s belongs to another customer.") % {"n": values["number"]})
+            ok = False
+        start, end = values.get("valid_from"), values.get("valid_to")
+        if start and end and end < start:
+            self.error(row, "valid_to", _("The contract cannot end before it starts."))
+            ok = False
+        return ok
+
+    def key_of_values(self, customer_id, values):
+        return customer_id, values.get("number", "")
+
+    def key_of_record(self, record):
+        return record.customer_id, record.number
+
+    def describe_key(self, values):
+        return values.get("number", "")
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     "customers": CustomerImporter,
     "contacts": ContactImporter,
@@ -828,6 +866,9 @@ IMPORTERS: dict[str, type[Importer]] = {
 }
 for _kind in KINDS:  # the archive kinds go through the same registry as every other app's
     register_kind(_kind, KIND_LABELS[_kind], COLUMNS[_kind], IMPORTERS[_kind])
+register_kind("supply_contracts", gettext_lazy("Supply contracts"), SUPPLY_CONTRACT_COLUMNS, SupplyContractImporter,
+              help_text=gettext_lazy("Supply contracts (供用电合同): number, term and property boundary, upserted by "
+                                     "contract number."))
 
 
 # ---------------------------------------------------------------------------- the import
