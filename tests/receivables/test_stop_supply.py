@@ -48,7 +48,7 @@ def test_no_case_without_a_written_notice(world, bill_maker):
 def test_the_whole_procedure_with_dates_tasks_timeline_and_audit(overdue, world):
     case = _approved(overdue, world)
     assert case.status == S.APPROVED and case.decided_by == world["sup"]
-    approval = Task.objects.get(key__startswith=f"stopcase:{case.pk}:approval:")
+    approval = Task.objects.get(key=f"stopcase:{case.pk}:approval")
     assert approval.assignee == world["sup"] and approval.kind == "approval" and approval.status == "done"
     deliver = Task.objects.get(key=f"stopcase:{case.pk}:deliver")
     assert deliver.assignee == world["m1"] and deliver.due_at.date() == date(2026, 4, 7)
@@ -112,6 +112,11 @@ def test_only_a_supervisor_of_the_customers_unit_approves(overdue, world, org_tr
     assert case.status == S.REJECTED
     with pytest.raises(ValidationError, match="cannot be taken now"):
         stop_supply.deliver_stop_notice(case, delivered_on=date(2026, 4, 5), actor=world["m1"])
+    with pytest.raises(ValidationError, match="cannot be taken now"):  # rejected is final
+        stop_supply.request_approval(case, scheduled_stop_at=at("2026-04-20 09:00"), actor=world["m1"],
+                                     now=at("2026-04-05 10:00"))
+    second = stop_supply.open_case(overdue, actor=world["m1"], today=date(2026, 4, 6))  # a new case may follow
+    assert second.status == S.NOTICE_ISSUED
 
 
 def test_reminder_at_least_30_minutes_before_and_no_stop_before_the_notified_time(overdue, world):

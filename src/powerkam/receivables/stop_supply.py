@@ -169,17 +169,14 @@ def request_approval(case: StopSupplyCase, *, scheduled_stop_at: datetime, actor
             "n": c.STOP_NOTICE_MIN_DAYS, "d": earliest}})
     with transaction.atomic():
         case = _locked(case)
-        _expect(case, S.NOTICE_ISSUED, S.REJECTED)
+        _expect(case, S.NOTICE_ISSUED)  # a rejected case stays rejected: open a new one
         case.status, case.scheduled_stop_at = S.APPROVAL_REQUESTED, scheduled_stop_at
         case.approval_requested_at, case.approval_requested_by = now, _person(actor)
-        case.decided_at = case.decided_by = None
-        case.decision_note = ""
-        _save(case, actor, ["status", "scheduled_stop_at", "approval_requested_at", "approval_requested_by",
-                            "decided_at", "decided_by", "decision_note"])
+        _save(case, actor, ["status", "scheduled_stop_at", "approval_requested_at", "approval_requested_by"])
         stop = timezone.localtime(scheduled_stop_at)
         title = _("Approve stopping supply to %(c)s on %(t)s (bill %(n)s)") % {
             "c": case.customer.name, "t": f"{stop:%Y-%m-%d %H:%M}", "n": case.bill.number}
-        _task(case, f"approval:{case.approval_requested_at:%Y%m%d%H%M%S}",
+        _task(case, "approval",
               Supervisors().nearest(case.customer.org_unit), title,
               timezone.make_aware(datetime.combine(add_workdays(timezone.localdate(now), 1), datetime.max.time())),
               kind=Task.Kind.APPROVAL, actor=actor,
@@ -205,8 +202,7 @@ def decide(case: StopSupplyCase, *, approve: bool, approver, note: str = "", now
         case.status = S.APPROVED if approve else S.REJECTED
         case.decided_at, case.decided_by, case.decision_note = now, approver, note[:200]
         _save(case, approver, ["status", "decided_at", "decided_by", "decision_note"])
-        workqueue.close_by_prefix(f"stopcase:{case.pk}:approval:", by=approver, result=case.get_status_display(),
-                                  status=Task.Status.DONE)
+        workqueue.close_by_key(_task_key(case, "approval"), by=approver, result=case.get_status_display())
         if approve:
             stop = timezone.localtime(case.scheduled_stop_at)
             latest = stop.date() - timedelta(days=c.STOP_NOTICE_MIN_DAYS)

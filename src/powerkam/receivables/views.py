@@ -356,7 +356,7 @@ def stop_case(request, pk: int):
     S = StopSupplyCase.Status
     allowed = set()
     if writer:
-        if case.status in (S.NOTICE_ISSUED, S.REJECTED):
+        if case.status == S.NOTICE_ISSUED:
             allowed.add("request")
         if case.status == S.APPROVAL_REQUESTED and stop_supply.is_unit_supervisor(user, case.customer):
             allowed.add("decide")
