@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.customers import constants as c
-from powerkam.customers.models import Contact, Customer, MeteringPoint, SupplyContract, SupplyPoint, Transformer
+from powerkam.customers.models import (
+    Contact,
+    Customer,
+    MeteringPoint,
+    SupplyContract,
+    SupplyPoint,
+    Transformer,
+)
 from powerkam.customers.validators import validate_id_number, validate_ratio, validate_uscc
 
 # The five archive kinds, registered by services.py; other apps register theirs in registry.py.

@@ -56,11 +56,11 @@ from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Staff
 from . import columns as cols
 from .columns import (
     COLUMNS,
-    SUPPLY_CONTRACT_COLUMNS,
     CUSTOMER_NUMBER_REF,
     KIND_LABELS,
     KINDS,
     NOT_GIVEN,
+    SUPPLY_CONTRACT_COLUMNS,
     ColumnSpec,
     cell_text,
     header_index,

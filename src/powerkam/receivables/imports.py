@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.billing.models import Bill
-from powerkam.imports.columns import CUSTOMER_NUMBER_REF, col, customer_ref, parse_bool, parse_date, parse_decimal
+from powerkam.imports.columns import (
+    CUSTOMER_NUMBER_REF,
+    col,
+    customer_ref,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+)
 from powerkam.imports.services import Importer, Plan
 
 from . import services

@@ -38,7 +38,15 @@ from .forms import (
     StopRestoreForm,
     apply_errors,
 )
-from .models import BlacklistEntry, CollectionNotice, Extension, LadderStep, LateFee, Payment, StopSupplyCase
+from .models import (
+    BlacklistEntry,
+    CollectionNotice,
+    Extension,
+    LadderStep,
+    LateFee,
+    Payment,
+    StopSupplyCase,
+)
 
 
 def _require_writer(user) -> None:
