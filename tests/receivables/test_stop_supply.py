@@ -185,3 +185,22 @@ def test_api_takes_the_same_steps(overdue, world, login):
     assert r.status_code == 200 and r.json()["status"] == "approved"
     assert [c["id"] for c in client.get("/api/v1/receivables/stop-cases/").json()["results"]] == [pk]
     assert login(world["m2"]).get(f"/api/v1/receivables/stop-cases/{pk}/").status_code == 404
+
+
+def test_supervisor_decides_on_the_case_page(overdue, world, login):
+    case = stop_supply.open_case(overdue, actor=world["m1"], today=D + timedelta(days=15))
+    manager = login(world["m1"])
+    r = manager.post(f"/receivables/stop-cases/{case.pk}/", {"step": "request", "scheduled_stop_at": "2026-04-01T09:00"})
+    assert r.status_code == 200 and "at the earliest" in r.content.decode()  # the past: refused, nothing written
+    case.refresh_from_db()
+    assert case.status == S.NOTICE_ISSUED
+    stop = timezone.localtime(timezone.now() + timedelta(days=6)).strftime("%Y-%m-%dT09:00")
+    assert manager.post(f"/receivables/stop-cases/{case.pk}/", {"step": "request", "scheduled_stop_at": stop}).status_code == 302
+    assert 'id="step-decide"' not in manager.get(f"/receivables/stop-cases/{case.pk}/").content.decode()
+    supervisor = login(world["sup"])
+    page = supervisor.get(f"/receivables/stop-cases/{case.pk}/").content.decode()
+    assert 'id="step-decide"' in page
+    r = supervisor.post(f"/receivables/stop-cases/{case.pk}/", {"step": "decide", "approve": "1", "note": "同意"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.status == S.APPROVED and case.decided_by == world["sup"]
