@@ -74,7 +74,7 @@ def test_generation_per_tier_from_a_given_start(key_account, team):
         missed.pk: TODAY,                # 2026-08-01 already past: today
     }
     visit = Visit.objects.get(customer=premium, status=c.VisitStatus.PLANNED)
-    assert visit.planned_on == visit.due_on
+    assert visit.planned_on == date(2027, 2, 26)  # due on a Sunday: planned on the Friday before
     assert visit.assignee == team["manager"]
     assert visit.source == c.VisitSource.CYCLE
     assert visit.history.count() == 1  # audited
@@ -82,7 +82,7 @@ def test_generation_per_tier_from_a_given_start(key_account, team):
     assert task.kind == Task.Kind.VISIT
     assert task.assignee == team["manager"]
     assert task.customer == premium
-    assert task.due_at.date() == date(2027, 2, 28)
+    assert task.due_at.date() == date(2027, 2, 26)
     assert task.link == f"/service/visits/{visit.pk}/"
 
 

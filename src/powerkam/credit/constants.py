@@ -220,3 +220,47 @@ LIMIT_TIERS = [
     ("2A", Decimal("300000")),
     ("1A", Decimal("0")),
 ]
+
+# --- Pre-filling a new assessment from data the system holds (issue #10 item 8) ----------------
+# Score 0–5 of an aspect from a figure: the first row (threshold, score) the value reaches. For
+# "higher is better" figures a value ≥ threshold scores; for "lower is better" (days, arrears,
+# penalties, debt ratio) a value ≤ threshold does. Below every row: 0. These cut-offs are ours
+# (the seed gives the items, not their scales): the on-time and delay rows follow the payment-
+# behaviour levels above (A ≥ 95 % on time, ≤ 5 days late; B 85 %/15 days; C 70 %/30 days), the
+# ratio rows the usual textbook readings (current ratio 2, quick ratio 1, debt ratio ≤ 50 %).
+HIGHER, LOWER = "higher", "lower"
+PREFILL_SCALES = {
+    "on_time_rate": (HIGHER, ((Decimal("0.98"), 5), (Decimal("0.95"), 4), (Decimal("0.85"), 3),
+                              (Decimal("0.70"), 2), (Decimal("0.01"), 1))),
+    "max_days_overdue": (LOWER, ((0, 5), (5, 4), (15, 3), (30, 2), (60, 1))),
+    "arrears": (LOWER, ((Decimal("0"), 5), (Decimal("10000"), 4), (Decimal("50000"), 3), (Decimal("200000"), 2),
+                        (Decimal("1000000"), 1))),
+    "late_fees": (LOWER, ((0, 5), (1, 4), (2, 3), (4, 2), (6, 1))),
+    "current_ratio": (HIGHER, ((Decimal("2.0"), 5), (Decimal("1.5"), 4), (Decimal("1.2"), 3), (Decimal("1.0"), 2),
+                               (Decimal("0.8"), 1))),
+    "quick_ratio": (HIGHER, ((Decimal("1.5"), 5), (Decimal("1.0"), 4), (Decimal("0.8"), 3), (Decimal("0.6"), 2),
+                             (Decimal("0.4"), 1))),
+    "cash_ratio": (HIGHER, ((Decimal("0.5"), 5), (Decimal("0.3"), 4), (Decimal("0.2"), 3), (Decimal("0.1"), 2),
+                            (Decimal("0.05"), 1))),
+    "debt_ratio": (LOWER, ((Decimal("0.4"), 5), (Decimal("0.5"), 4), (Decimal("0.6"), 3), (Decimal("0.7"), 2),
+                           (Decimal("0.85"), 1))),
+    "sales_margin": (HIGHER, ((Decimal("0.15"), 5), (Decimal("0.10"), 4), (Decimal("0.05"), 3), (Decimal("0.02"), 2),
+                              (Decimal("0.0001"), 1))),
+    "gross_margin": (HIGHER, ((Decimal("0.40"), 5), (Decimal("0.30"), 4), (Decimal("0.20"), 3), (Decimal("0.10"), 2),
+                              (Decimal("0.0001"), 1))),
+    "cost_profit_ratio": (HIGHER, ((Decimal("0.20"), 5), (Decimal("0.12"), 4), (Decimal("0.06"), 3),
+                                   (Decimal("0.02"), 2), (Decimal("0.0001"), 1))),
+    "inventory_turnover": (HIGHER, ((Decimal("8"), 5), (Decimal("6"), 4), (Decimal("4"), 3), (Decimal("2"), 2),
+                                    (Decimal("0.0001"), 1))),
+}
+# Which aspect (item, 1-based index) each figure fills.
+PREFILL_ASPECTS = {
+    "on_time_rate": ("payment_record", 1), "max_days_overdue": ("payment_record", 2),
+    "arrears": ("payment_record", 3), "late_fees": ("payment_record", 4),
+    "current_ratio": ("solvency", 1), "quick_ratio": ("solvency", 2), "cash_ratio": ("solvency", 3),
+    "debt_ratio": ("solvency", 4),
+    "sales_margin": ("profitability", 1), "gross_margin": ("profitability", 2),
+    "cost_profit_ratio": ("profitability", 3),
+    "inventory_turnover": ("balance_sheet", 2),
+}
+LATE_FEE_WINDOW_MONTHS = 12

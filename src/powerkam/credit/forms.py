@@ -71,6 +71,14 @@ class AssessmentForm(forms.Form):
                 initial[score_field_name(item, i)] = str(v)
         return initial
 
+    @classmethod
+    def initial_from_prefill(cls, prefill) -> dict:
+        """A new assessment's form filled with what the system holds (services.prefill)."""
+        initial = dict(prefill.initial)
+        for (item, index), score in prefill.scores.items():
+            initial[score_field_name(item, index)] = str(score)
+        return initial
+
     def service_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in services.FINANCIAL_FIELDS}
         data["scores"] = {item: [self.cleaned_data.get(score_field_name(item, i)) or str(c.SCORE_DEFAULT)

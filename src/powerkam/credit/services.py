@@ -710,3 +710,67 @@ def rate_payment_behaviour(day: date | None = None, *, customer_ids: Iterable[in
         BehaviourRating.objects.filter(is_current=True, rated_on__lt=day, customer__in=customers).update(rated_on=day)
     return {"rated": rated, "created": len(new_rows) - len(close_ids), "level_changed": len(close_ids),
             "updated": len(updates), "unchanged": rated - len(new_rows) - len(updates), "skipped": skipped}
+
+
+# --- pre-filling a new assessment (issue #10 item 8) --------------------------------------------
+
+def scale_score(name: str, value) -> int:
+    """The 0–5 score of a figure on its PREFILL_SCALES row (constants.py)."""
+    direction, rows = c.PREFILL_SCALES[name]
+    for threshold, score in rows:
+        if (value >= threshold) if direction == c.HIGHER else (value <= threshold):
+            return score
+    return 0
+
+
+@dataclass
+class Prefill:
+    initial: dict  # assessed_on, statement_date and statement figures
+    scores: dict  # (item, 1-based aspect index) → score 0–5
+    sources: list[str]  # what was used, for the page
+    figures: dict  # figure name → value scored
+
+
+def prefill(customer, *, today: date | None = None) -> Prefill:
+    """What the system already knows for a new assessment of `customer`: the payment-record
+    aspects from its current payment-behaviour rating and its late-payment penalties of the last
+    12 months, and — from the latest financial statement held (the figures of its most recent
+    assessment) — those figures and the ratio aspects (solvency, profitability, inventory
+    turnover). Aspects without data keep the default score."""
+    from powerkam.receivables.models import LateFee
+
+    today = today or timezone.localdate()
+    initial: dict = {"assessed_on": today}
+    sources: list[str] = []
+    figures: dict = {}
+    rating = BehaviourRating.objects.filter(customer=customer, is_current=True).order_by("-rated_on").first()
+    if rating is not None:
+        if rating.on_time_rate is not None:
+            figures["on_time_rate"] = rating.on_time_rate
+        figures["max_days_overdue"] = rating.max_days_overdue
+        figures["arrears"] = rating.arrears
+        figures["late_fees"] = (LateFee.objects.filter(customer=customer, as_of__gte=months_back(
+            today, c.LATE_FEE_WINDOW_MONTHS)).exclude(status=LateFee.Status.WAIVED).count())
+        sources.append(_("Payment record: payment-behaviour rating %(level)s of %(d)s (on-time rate %(rate)s, longest "
+                         "delay %(days)s days, arrears %(arrears)s yuan) and %(n)s late-payment penalties in 12 "
+                         "months.") % {"level": rating.level, "d": rating.rated_on,
+                                       "rate": rating.on_time_rate if rating.on_time_rate is not None else "—",
+                                       "days": rating.max_days_overdue, "arrears": rating.arrears,
+                                       "n": figures["late_fees"]})
+    statement = (CreditAssessment.objects.filter(customer=customer)
+                 .order_by(F("statement_date").desc(nulls_last=True), "-assessed_on", "-pk").first())
+    if statement is not None:
+        for name in FINANCIAL_FIELDS:
+            value = getattr(statement, name)
+            if value is not None:
+                initial[name] = value
+        initial["statement_date"] = statement.statement_date
+        for name in ("current_ratio", "quick_ratio", "cash_ratio", "debt_ratio", "sales_margin", "gross_margin",
+                     "cost_profit_ratio", "inventory_turnover"):
+            value = getattr(statement, name)
+            if value is not None:
+                figures[name] = value
+        sources.append(_("Financial statement of %(d)s (from the assessment of %(a)s): figures and ratios.") % {
+            "d": statement.statement_date or "—", "a": statement.assessed_on})
+    scores = {c.PREFILL_ASPECTS[name]: scale_score(name, value) for name, value in figures.items()}
+    return Prefill(initial=initial, scores=scores, sources=sources, figures=figures)

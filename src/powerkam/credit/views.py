@@ -221,9 +221,12 @@ def assessment_create(request, customer_pk: int):
             else:
                 messages.success(request, _("Assessment saved as a draft: code %(code)s.") % {"code": assessment.code})
                 return redirect("credit:assessment", pk=assessment.pk)
+        context = _form_context(request, form, customer)
     else:
-        form = AssessmentForm(initial={"assessed_on": timezone.localdate()})
-    return render(request, "credit/assessment_form.html", _form_context(request, form, customer))
+        prefilled = services.prefill(customer, today=timezone.localdate())
+        form = AssessmentForm(initial=AssessmentForm.initial_from_prefill(prefilled))
+        context = {**_form_context(request, form, customer), "prefill_sources": prefilled.sources}
+    return render(request, "credit/assessment_form.html", context)
 
 
 def _visible_assessment(request, pk: int) -> CreditAssessment:

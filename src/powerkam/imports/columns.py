@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.customers import constants as c
-from powerkam.customers.models import Contact, Customer, MeteringPoint, SupplyPoint, Transformer
+from powerkam.customers.models import (
+    Contact,
+    Customer,
+    MeteringPoint,
+    SupplyContract,
+    SupplyPoint,
+    Transformer,
+)
 from powerkam.customers.validators import validate_id_number, validate_ratio, validate_uscc
 
 # The five archive kinds, registered by services.py; other apps register theirs in registry.py.
@@ -310,7 +317,7 @@ CUSTOMER_COLUMNS = (
         example="示例科技有限公司"),
     col(M, "customer_type", "客户类型", "Customer type", choices=c.CustomerType, example="企业"),
     col(M, "credit_code", "统一社会信用代码", "Unified social credit code", parse_uscc,
-        help=gettext_lazy("18 characters with a valid check character (GB 32100)."), example="91320100MA1XXXXXXX"),
+        help=gettext_lazy("18 characters with a valid check character (GB 32100)."), example="91320100MA1P5JQ8RG"),
     col(M, "business_licence_no", "营业执照号", "Business licence number"),
     col(M, "legal_representative", "法定代表人", "Legal representative", example="张三"),
     col(M, "id_number", "身份证号码", "ID card number", parse_id_number, aliases=("身份证号",),
@@ -336,8 +343,10 @@ CUSTOMER_COLUMNS = (
     col(M, "pf_standard", "功率因数考核标准", "Power factor standard", choices=c.PFStandard, example="0.90"),
     col(M, "tou_enabled", "是否执行分时电价", "Time-of-use pricing", parse_bool, aliases=("分时电价",), example="是"),
     col(M, "org_unit", "所属供电所编码", "Org unit code", required=True,
-        aliases=("所属供电所(code)", "所属供电所(编码)", "所属供电所", "供电所编码", "supply station code"),
-        max_length=32, help=gettext_lazy("Code of the org unit (supply station); it must be inside your unit."),
+        aliases=("所属供电所(code)", "所属供电所(编码)", "所属供电所", "供电所编码", "supply station code",
+                 "所属供电所名称", "供电所名称", "org unit"),
+        max_length=100, help=gettext_lazy("Code or name of the org unit (supply station), inside your unit; the "
+                                          "codes are listed on the sheet 供电单位."),
         example="S1"),
     col(M, "primary_manager", "客户经理用户名", "Manager username", max_length=150,
         aliases=("客户经理(username)", "客户经理(用户名)", "客户经理", "主客户经理", "primary manager"),
@@ -400,6 +409,19 @@ METERING_POINT_COLUMNS = (
         help=gettext_lazy("Empty for a new metering point: CT ratio × PT ratio."), example="1500"),
     col(MeteringPoint, "supply_point", "所属电源", "Supply point", max_length=100,
         help=gettext_lazy("Name of one of the customer's supply points.")),
+)
+
+SUPPLY_CONTRACT_COLUMNS = (
+    customer_ref(SupplyContract),
+    col(SupplyContract, "number", "合同编号", "Contract number", required=True, aliases=("供用电合同编号",),
+        help=gettext_lazy("Unique contract number; an existing number of the same customer updates it."),
+        example="GYD-2026-0001"),
+    col(SupplyContract, "signed_on", "签订日期", "Signed on", parse_date, example="2026-01-10"),
+    col(SupplyContract, "valid_from", "生效日期", "Valid from", parse_date, required=True, aliases=("起始日期",),
+        example="2026-01-15"),
+    col(SupplyContract, "valid_to", "到期日期", "Valid to", parse_date, required=True, aliases=("终止日期",),
+        help=gettext_lazy("Not before the start date."), example="2031-01-14"),
+    col(SupplyContract, "property_boundary", "产权分界点", "Property boundary", example="10kV线路1 #12杆开关负荷侧"),
 )
 
 COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from powerkam.core.scoping import customer_scope_q, visible_customers
 from powerkam.core.workqueue import copy_rows, insert_history_rows, insert_history_rows_many
@@ -43,6 +44,7 @@ from powerkam.customers.models import (
     Customer,
     MeteringPoint,
     Substation,
+    SupplyContract,
     SupplyLine,
     SupplyPoint,
     TimelineEvent,
@@ -58,6 +60,7 @@ from .columns import (
     KIND_LABELS,
     KINDS,
     NOT_GIVEN,
+    SUPPLY_CONTRACT_COLUMNS,
     ColumnSpec,
     cell_text,
     header_index,
@@ -429,8 +432,7 @@ class CustomerImporter(Importer):
         existing = {c.number: c for c in Customer.objects.filter(number__in=numbers)
                     .select_related("primary_manager", "secondary_manager")}
         visible = set(self.visible(Customer.objects.filter(number__in=list(existing))).values_list("pk", flat=True))
-        self._load(self.org_units, codes,
-                   lambda chunk: ((o.code, o) for o in OrgUnit.objects.filter(code__in=chunk)))
+        self._load(self.org_units, codes, _org_units_by_code_or_name)
         self._load(self.staff, usernames,
                    lambda chunk: ((s.username, s) for s in Staff.objects.filter(username__in=chunk)))
 
@@ -463,7 +465,13 @@ class CustomerImporter(Importer):
             code = parsed["org_unit"]
             unit = self.org_units.get(code)
             if unit is None:
-                self.error(row, "org_unit", _("Unknown org unit code “%(code)s”.") % {"code": code})
+                self.error(row, "org_unit", _("Unknown org unit “%(code)s”: give its code or its name (the codes are "
+                                              "listed on the template's sheet “%(sheet)s”).") % {
+                    "code": code, "sheet": ORG_UNIT_SHEET})
+                ok = False
+            elif unit is AMBIGUOUS:
+                self.error(row, "org_unit", _("More than one org unit is named “%(code)s”: give its code instead.") % {
+                    "code": code})
                 ok = False
             elif self.scope_path is False or (self.scope_path and not unit.path.startswith(self.scope_path)):
                 self.error(row, "org_unit", _("Org unit %(code)s is outside your unit; you cannot import customers "
@@ -814,6 +822,41 @@ class MeteringPointImporter(SupplyPointRefs, ChildImporter):
         return values.get("number", "")
 
 
+class SupplyContractImporter(ChildImporter):
+    """供用电合同: upserted by contract number (unique across customers)."""
+
+    model = SupplyContract
+
+    def existing_queryset(self, customer_ids, rows):
+        numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
+        return SupplyContract.objects.filter(customer_id__in=customer_ids, number__in=numbers)
+
+    def load_references(self, customer_ids, rows):
+        numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
+        self.owners = dict(SupplyContract.objects.filter(number__in=numbers).values_list("number", "customer_id"))
+
+    def resolve(self, row, customer, values):
+        ok = True
+        owner = self.owners.get(values.get("number"))
+        if owner is not None and owner != customer.pk:
+            self.error(row, "number", _("Contract number %(n)s belongs to another customer.") % {"n": values["number"]})
+            ok = False
+        start, end = values.get("valid_from"), values.get("valid_to")
+        if start and end and end < start:
+            self.error(row, "valid_to", _("The contract cannot end before it starts."))
+            ok = False
+        return ok
+
+    def key_of_values(self, customer_id, values):
+        return customer_id, values.get("number", "")
+
+    def key_of_record(self, record):
+        return record.customer_id, record.number
+
+    def describe_key(self, values):
+        return values.get("number", "")
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     "customers": CustomerImporter,
     "contacts": ContactImporter,
@@ -823,6 +866,9 @@ IMPORTERS: dict[str, type[Importer]] = {
 }
 for _kind in KINDS:  # the archive kinds go through the same registry as every other app's
     register_kind(_kind, KIND_LABELS[_kind], COLUMNS[_kind], IMPORTERS[_kind])
+register_kind("supply_contracts", gettext_lazy("Supply contracts"), SUPPLY_CONTRACT_COLUMNS, SupplyContractImporter,
+              help_text=gettext_lazy("Supply contracts (供用电合同): number, term and property boundary, upserted by "
+                                     "contract number."))
 
 
 # ---------------------------------------------------------------------------- the import
@@ -945,6 +991,24 @@ def _format_text(spec: ColumnSpec) -> str:
     }.get(spec.parse, _("Text, at most %(n)s characters") % {"n": spec.max_length} if spec.max_length else _("Text"))
 
 
+AMBIGUOUS = object()  # an org unit name shared by several units
+ORG_UNIT_SHEET = "供电单位"
+
+
+def _org_units_by_code_or_name(keys: list[str]) -> Iterable[tuple[str, Any]]:
+    """Org units by code, else by name (one query each): a name shared by several units maps to
+    AMBIGUOUS."""
+    found = {o.code: o for o in OrgUnit.objects.filter(code__in=keys)}
+    yield from found.items()
+    names = [k for k in keys if k not in found]
+    if names:
+        by_name: dict[str, list[OrgUnit]] = {}
+        for unit in OrgUnit.objects.filter(name__in=names):
+            by_name.setdefault(unit.name, []).append(unit)
+        for name, units in by_name.items():
+            yield name, units[0] if len(units) == 1 else AMBIGUOUS
+
+
 def template_xlsx(kind: str) -> bytes:
     """The import template: sheet 1 has the headers to fill in, sheet 2 explains every column."""
     import io
@@ -993,6 +1057,18 @@ def template_xlsx(kind: str) -> bytes:
     for row in help_ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if any(spec.field == "org_unit" for spec in specs):
+        # The codes a unit column takes (a name works too): every org unit, in tree order.
+        units_ws = wb.create_sheet(ORG_UNIT_SHEET)
+        units_ws.append(["编码", "名称", "类型", "上级单位"])
+        for cell in units_ws[1]:
+            cell.font = Font(bold=True)
+        kinds = dict(OrgUnit.Kind.choices)
+        for unit in OrgUnit.objects.select_related("parent").order_by("path"):
+            units_ws.append([unit.code, unit.name, str(kinds.get(unit.kind, unit.kind)),
+                             unit.parent.name if unit.parent_id else ""])
+        for i, width in enumerate((14, 30, 12, 30), start=1):
+            units_ws.column_dimensions[get_column_letter(i)].width = width
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

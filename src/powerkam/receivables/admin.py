@@ -14,6 +14,7 @@ from .models import (
     Payment,
     PaymentAllocation,
     Refund,
+    StopSupplyCase,
 )
 
 
@@ -86,3 +87,9 @@ class CollectionNoticeAdmin(ReadOnlyAdmin):
 @admin.register(BlacklistEntry)
 class BlacklistEntryAdmin(ReadOnlyAdmin):
     list_display = ("customer", "bill", "listed_on", "units_notified", "lifted_on")
+
+
+@admin.register(StopSupplyCase)
+class StopSupplyCaseAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "bill", "status", "opened_on", "scheduled_stop_at", "stopped_at", "restored_at")
+    list_filter = ("status",)

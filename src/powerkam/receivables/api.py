@@ -19,8 +19,8 @@ from powerkam.core.permissions import StaffPermission
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.org.api import django_errors_as_400
 
-from . import selectors, services
-from .models import LadderStep, Payment, PaymentAllocation
+from . import selectors, services, stop_supply
+from .models import BlacklistEntry, LadderStep, Payment, PaymentAllocation, StopSupplyCase
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -120,16 +120,21 @@ class BoardRowSerializer(serializers.Serializer):
     customer = serializers.IntegerField(source="pk")
     number = serializers.CharField()
     name = serializers.CharField()
-    open_bills = serializers.IntegerField()
-    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
-    oldest_due = serializers.DateField()
+    open_bills = serializers.IntegerField(help_text=_("Open bills past their due date."))
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                           help_text=_("Arrears: the open amount of bills past their due date."))
+    oldest_due = serializers.DateField(allow_null=True)
+    not_due = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                       help_text=_("Open amount of bills not yet due."))
+    next_due = serializers.DateField(allow_null=True)
     step = serializers.IntegerField()
     manager = serializers.CharField(source="primary_manager.display_name", default="")
 
 
 class CollectionsBoardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Customers with open arrears and their current ladder step (0 = none yet); same filters as
-    the page (q, step, org_unit, manager, overdue_only, sort)."""
+    """Customers in arrears (open bills past their due date) and their current ladder step (0 =
+    none yet); `view=not_due` lists the customers with bills not yet due instead. Same filters as
+    the page (view, q, step, org_unit, manager, sort)."""
 
     serializer_class = BoardRowSerializer
     permission_classes = [StaffPermission]
@@ -164,12 +169,156 @@ class PenaltyView(APIView):
         })
 
 
+class StopSupplyCaseSerializer(serializers.ModelSerializer):
+    customer_number = serializers.CharField(source="customer.number", read_only=True)
+    bill_number = serializers.CharField(source="bill.number", read_only=True)
+    notice_number = serializers.CharField(source="notice.number", read_only=True)
+
+    class Meta:
+        model = StopSupplyCase
+        fields = ["id", "customer", "customer_number", "bill", "bill_number", "notice", "notice_number", "status",
+                  "opened_on", "opened_by", "scheduled_stop_at", "approval_requested_at", "approval_requested_by",
+                  "decided_at", "decided_by", "decision_note", "stop_notice_delivered_on", "stop_notice_delivered_by",
+                  "authority_reported_on", "reminded_at", "reminded_by", "stopped_at", "stopped_by", "paid_on",
+                  "restored_at", "restored_by", "cancel_reason"]
+        read_only_fields = fields
+
+
+class StopRequestSerializer(serializers.Serializer):
+    scheduled_stop_at = serializers.DateTimeField()
+
+
+class StopDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StopDeliverSerializer(serializers.Serializer):
+    delivered_on = serializers.DateField()
+    authority_reported_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class StopRemindSerializer(serializers.Serializer):
+    reminded_at = serializers.DateTimeField()
+
+
+class StopDoneSerializer(serializers.Serializer):
+    stopped_at = serializers.DateTimeField()
+
+
+class StopRestoreSerializer(serializers.Serializer):
+    restored_at = serializers.DateTimeField()
+
+
+class StopSupplyCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Stop-supply cases (停电催费) in the user's scope; POST one action per step of the legal
+    procedure (receivables.stop_supply): request, decide, deliver, remind, stop, restore, cancel.
+    A step out of order or outside its window is a 400 naming the field."""
+
+    serializer_class = StopSupplyCaseSerializer
+    permission_classes = [StaffPermission]
+    filterset_fields = ["customer", "bill", "status"]
+
+    def get_queryset(self):
+        return scope_to_user(StopSupplyCase.objects.select_related("customer", "customer__org_unit", "bill", "notice"),
+                             self.request.user).order_by("-opened_on", "-id")
+
+    def _step(self, request, serializer_class, call):
+        case = self.get_object()
+        ser = serializer_class(data=request.data)
+        ser.is_valid(raise_exception=True)
+        with django_errors_as_400():
+            call(case, ser.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(request=StopRequestSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"], url_path="request")
+    def request_approval(self, request, pk=None):
+        return self._step(request, StopRequestSerializer, lambda c, d: stop_supply.request_approval(
+            c, scheduled_stop_at=d["scheduled_stop_at"], actor=request.user))
+
+    @extend_schema(request=StopDecisionSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        return self._step(request, StopDecisionSerializer, lambda c, d: stop_supply.decide(
+            c, approve=d["approve"], approver=request.user, note=d["note"]))
+
+    @extend_schema(request=StopDeliverSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        return self._step(request, StopDeliverSerializer, lambda c, d: stop_supply.deliver_stop_notice(
+            c, delivered_on=d["delivered_on"], authority_reported_on=d["authority_reported_on"], actor=request.user))
+
+    @extend_schema(request=StopRemindSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def remind(self, request, pk=None):
+        return self._step(request, StopRemindSerializer, lambda c, d: stop_supply.record_reminder(
+            c, reminded_at=d["reminded_at"], actor=request.user))
+
+    @extend_schema(request=StopDoneSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        return self._step(request, StopDoneSerializer, lambda c, d: stop_supply.record_stop(
+            c, stopped_at=d["stopped_at"], actor=request.user))
+
+    @extend_schema(request=StopRestoreSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        return self._step(request, StopRestoreSerializer, lambda c, d: stop_supply.restore(
+            c, restored_at=d["restored_at"], actor=request.user))
+
+    @extend_schema(request=ReasonSerializer, responses=StopSupplyCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._step(request, ReasonSerializer, lambda c, d: stop_supply.cancel(
+            c, reason=d["reason"], actor=request.user))
+
+
+class OpenStopCaseView(APIView):
+    """POST: open a stop-supply case for a bill that has had its written collection notice."""
+
+    permission_classes = [StaffPermission]
+
+    @extend_schema(request=None, responses={201: StopSupplyCaseSerializer})
+    def post(self, request, bill_id: int):
+        bill = get_visible_or_404(Bill.objects.select_related("customer"), request.user, pk=bill_id)
+        with django_errors_as_400():
+            case = stop_supply.open_case(bill, actor=request.user)
+        return Response(StopSupplyCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class BlacklistEntrySerializer(serializers.ModelSerializer):
+    customer_number = serializers.CharField(source="customer.number", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = BlacklistEntry
+        fields = ["id", "customer", "customer_number", "customer_name", "bill", "listed_on", "reason", "listed_by",
+                  "units_notified", "lifted_on", "removal", "removal_reason", "removal_requested_by",
+                  "removal_requested_at", "removal_decided_by", "removal_decided_at", "removal_note"]
+        read_only_fields = fields
+
+
+class BlacklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The blacklist register in the user's scope (same filters as the page: q, status, sort)."""
+
+    serializer_class = BlacklistEntrySerializer
+    permission_classes = [StaffPermission]
+
+    def get_queryset(self):
+        params = self.request.query_params if self.action == "list" else {"status": "all"}
+        return selectors.blacklist(self.request.user, params)[0]
+
+
 def register(router) -> None:
     """Add this app's viewsets to the one /api/v1/ router."""
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("receivables/board", CollectionsBoardViewSet, basename="collections-board")
+    router.register("receivables/stop-cases", StopSupplyCaseViewSet, basename="stop-supply-case")
+    router.register("receivables/blacklist", BlacklistViewSet, basename="blacklist-entry")
 
 
 urlpatterns = [
     path("receivables/bills/<int:bill_id>/penalty/", PenaltyView.as_view(), name="receivables-penalty"),
+    path("receivables/bills/<int:bill_id>/stop-case/", OpenStopCaseView.as_view(), name="receivables-stop-case-open"),
 ]

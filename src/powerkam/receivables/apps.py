@@ -10,7 +10,8 @@ class ReceivablesConfig(AppConfig):
     def ready(self) -> None:
         from powerkam.core import jobs
 
-        from . import ladder
+        from . import imports, ladder
 
+        imports.register()
         jobs.register("receivables_ladder", ladder.run_ladder,
                       "Receivables ladder: reminders, warnings, written notices, blacklist (seed 003 篇4)")

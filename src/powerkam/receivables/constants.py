@@ -73,3 +73,17 @@ LADDER_TASK_DAYS = {1: 3, 2: 2, 3: 2, 4: 3}
 
 NOTICE_PREFIX = "CN"  # 催费通知书 numbers: CN-2026-000001
 PAYMENT_PREFIX = "PAY"
+
+
+# Stopping supply for non-payment (停电催费), 《供电营业规则》(电力工业部令第8号, 1996):
+#   第六十六条: supply may be stopped for "逾期未交电费经催交仍未交付者" (after a written collection
+#   notice, the 催费通知书 of the ladder's 14-days-overdue step);
+#   第六十七条: 1. the stop (customer, reason, time) approved by the unit's head; 2. the stop notice
+#   delivered to the customer 3 to 7 days before the stop, and for an important user reported to
+#   the power-management authority at the same level; 3. the customer told the stop time again
+#   30 minutes before it, and the stop made at the notified time;
+#   第六十九条: once the cause is removed, supply is restored within 3 days.
+STOP_NOTICE_MIN_DAYS = 3
+STOP_NOTICE_MAX_DAYS = 7
+STOP_REMINDER_MINUTES = 30
+RESTORE_WITHIN_DAYS = 3

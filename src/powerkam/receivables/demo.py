@@ -22,6 +22,7 @@ from powerkam.customers.constants import UsageCategory
 from powerkam.customers.models import Customer, TimelineEvent
 from powerkam.org.models import Role, Staff
 
+from . import constants as c
 from . import services
 from .ladder import run_ladder
 from .models import LateFee, Payment, PaymentAllocation
@@ -35,6 +36,19 @@ HISTORY_DAYS = 45
 
 def _channel(rng: random.Random) -> str:
     return rng.choices([c for c, _w in CHANNELS], weights=[w for _c, w in CHANNELS])[0]
+
+
+def backfill_start(earliest: date, due_dates) -> date:
+    """The first day of the demo's ladder history: `earliest` or the latest day before it on
+    which no open bill is inside its reminder window. The first run catches up every step
+    already reached, so a bill due 1–7 days after it would get its reminder on that day (1 day
+    before its due date, issue #10) instead of 7 days before."""
+    lead = timedelta(days=-c.LADDER_OFFSETS[1])
+    dues = set(due_dates)
+    start = earliest
+    while any(start <= d < start + lead for d in dues):
+        start -= timedelta(days=1)
+    return start
 
 
 def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
@@ -141,9 +155,11 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
             services.decide_extension(ext, approve=True, approver=supervisor, note="情况属实，同意延期")
             extensions += 1
     # The nightly job as if it had run every day of the last HISTORY_DAYS days, so steps carry
-    # their real dates (reminders before the due date, warnings a week after, ...).
+    # their real dates (reminders 7 days before the due date, warnings a week after, ...).
+    start = backfill_start(today - timedelta(days=HISTORY_DAYS), Bill.objects.filter(
+        status=Bill.Status.OPEN).values_list("due_on", flat=True).distinct())
     ladder: dict = defaultdict(int)
-    for back in range(HISTORY_DAYS, -1, -1):
+    for back in range((today - start).days, -1, -1):
         for k, v in run_ladder(today - timedelta(days=back)).items():
             ladder[k] += v
     ladder = dict(ladder)

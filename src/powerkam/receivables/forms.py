@@ -50,3 +50,39 @@ def apply_errors(form: forms.Form, exc) -> None:
     else:
         for msg in exc.messages:
             form.add_error(None, msg)
+
+
+def _moment(label):
+    return forms.DateTimeField(label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                               input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
+def _day(label, required=True):
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# The steps of a stop-supply case (receivables.stop_supply): one small form per step.
+class StopRequestForm(forms.Form):
+    scheduled_stop_at = _moment(_("Planned stop"))
+
+
+class StopDeliverForm(forms.Form):
+    delivered_on = _day(_("Stop notice delivered on"))
+    authority_reported_on = _day(_("Reported to the power-management authority on"), required=False)
+
+
+class StopRemindForm(forms.Form):
+    reminded_at = _moment(_("Customer told again at"))
+
+
+class StopDoneForm(forms.Form):
+    stopped_at = _moment(_("Supply stopped at"))
+
+
+class StopRestoreForm(forms.Form):
+    restored_at = _moment(_("Supply restored at"))
+
+
+class BlacklistAddForm(forms.Form):
+    customer_number = forms.CharField(label=_("Customer number"), max_length=40)
+    reason = forms.CharField(label=_("Reason"), max_length=200)

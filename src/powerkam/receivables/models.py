@@ -255,20 +255,101 @@ class CollectionNotice(models.Model):
 
 
 class BlacklistEntry(models.Model):
-    """黑名单: the 30-days-overdue step lists the customer and notifies every unit."""
+    """黑名单: the 30-days-overdue step lists the customer and notifies every unit; staff may also
+    list a customer by hand with a reason. The register (receivables:blacklist) shows who, why,
+    since when and by whom. An entry is lifted when its bill is paid, or by a removal that a
+    supervisor of the customer's unit approves (requested → approved / rejected)."""
+
+    class Removal(models.TextChoices):
+        NONE = "", _("None")
+        REQUESTED = "requested", _("Removal requested")
+        APPROVED = "approved", _("Removal approved")
+        REJECTED = "rejected", _("Removal rejected")
 
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="blacklist_entries")
-    bill = models.OneToOneField("billing.Bill", verbose_name=_("bill"), on_delete=models.PROTECT, related_name="blacklist_entry")
+    bill = models.OneToOneField("billing.Bill", verbose_name=_("bill"), null=True, blank=True, on_delete=models.PROTECT, related_name="blacklist_entry")
     listed_on = models.DateField(_("listed on"))
     reason = models.CharField(_("reason"), max_length=200)
     units_notified = models.PositiveIntegerField(_("units notified"), default=0)
+    listed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("listed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    removal = models.CharField(_("removal"), max_length=10, choices=Removal.choices, default=Removal.NONE, blank=True)
+    removal_reason = models.CharField(_("reason for removal"), max_length=200, blank=True)
+    removal_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("removal requested by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removal_requested_at = models.DateTimeField(_("removal requested at"), null=True, blank=True)
+    removal_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("removal decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removal_decided_at = models.DateTimeField(_("removal decided at"), null=True, blank=True)
+    removal_note = models.CharField(_("decision note"), max_length=200, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-listed_on", "-id"]
+        indexes = [models.Index(fields=["customer", "lifted_on"], name="blacklist_customer_idx")]
         verbose_name = _("blacklist entry")
         verbose_name_plural = _("blacklist entries")
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.listed_on}"
+
+
+class StopSupplyCase(models.Model):
+    """停电催费: stopping supply for non-payment, only through the legal procedure of
+    《供电营业规则》(1996) 第六十六、六十七条 — after a written collection notice (催费通知书), the
+    stop approved by the unit's head, the stop notice delivered 3–7 days before the stop
+    (reported to the power-management authority for an important user), the customer told
+    again 30 minutes before, the stop at the notified time; supply restored after payment
+    (第六十九条: within 3 days once the cause is removed). One row per case; each step keeps its
+    date and person here, in the audit trail and on the customer's timeline (rules in
+    receivables/stop_supply.py, numbers in constants.py)."""
+
+    class Status(models.TextChoices):
+        NOTICE_ISSUED = "notice_issued", _("Written notice issued")
+        APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        STOP_NOTICE_DELIVERED = "notice_delivered", _("Stop notice delivered")
+        REMINDED = "reminded", _("Customer told again before the stop")
+        STOPPED = "stopped", _("Supply stopped")
+        RESTORED = "restored", _("Supply restored")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="stop_supply_cases")
+    bill = models.ForeignKey("billing.Bill", verbose_name=_("bill"), on_delete=models.PROTECT, related_name="stop_supply_cases")
+    notice = models.ForeignKey(CollectionNotice, verbose_name=_("written notice"), on_delete=models.PROTECT, related_name="stop_supply_cases")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOTICE_ISSUED, db_index=True)
+    opened_on = models.DateField(_("opened on"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("opened by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scheduled_stop_at = models.DateTimeField(_("scheduled stop"), null=True, blank=True)
+    approval_requested_at = models.DateTimeField(_("approval requested at"), null=True, blank=True)
+    approval_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approval requested by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+    stop_notice_delivered_on = models.DateField(_("stop notice delivered on"), null=True, blank=True)
+    stop_notice_delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("stop notice delivered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    authority_reported_on = models.DateField(_("reported to the authority on"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("customer told again at"), null=True, blank=True)
+    reminded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("told again by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stopped_at = models.DateTimeField(_("supply stopped at"), null=True, blank=True)
+    stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("stopped by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("supply restored at"), null=True, blank=True)
+    restored_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("restored by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["customer", "status"], name="stop_case_customer_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["bill"], condition=~models.Q(status__in=["rejected", "restored", "cancelled"]),
+            name="stop_case_one_active_per_bill")]
+        verbose_name = _("stop-supply case")
+        verbose_name_plural = _("stop-supply cases")
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}: {self.get_status_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in (self.Status.REJECTED, self.Status.RESTORED, self.Status.CANCELLED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -12,7 +13,7 @@ from powerkam.billing.models import Bill
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import Column
 
-from .models import LadderStep, Payment
+from .models import BlacklistEntry, LadderStep, Payment
 from .services import money
 
 PAYMENT_ORDERING = {
@@ -68,19 +69,45 @@ PAYMENT_COLUMNS = [
 ]
 
 
+BOARD_VIEWS = ("arrears", "not_due")
+# In the "not yet due" view the amount and date columns are the not-yet-due ones.
+NOT_DUE_ORDERING = {**BOARD_ORDERING, "outstanding": "not_due", "-outstanding": "-not_due",
+                    "overdue": "next_due", "-overdue": "-next_due"}
+
+
+def board_view(params) -> str:
+    view = params.get("view") or "arrears"
+    return view if view in BOARD_VIEWS else "arrears"
+
+
 def board(user, params, today: date) -> tuple:
-    """Every visible customer with open arrears: outstanding, oldest due date, current ladder step."""
+    """The collections board. Arrears (欠费) are the open amounts of bills PAST their due date
+    (due_on < today: a bill due today is not yet overdue, as for the late-payment penalty); a
+    customer is "in arrears" only with such a bill. Open bills not yet due are shown beside
+    them (`not_due`, `next_due`) and listed on their own in the "not_due" view (`view=not_due`).
+    Per customer: arrears, overdue bills, oldest overdue due date, amount not yet due, next due
+    date, current ladder step of its open bills. One grouped query over the open bills."""
     open_q = Q(bills__status=Bill.Status.OPEN) & Q(bills__total__gt=F("bills__paid_amount"))
+    overdue_q = open_q & Q(bills__due_on__lt=today)
+    not_due_q = open_q & Q(bills__due_on__gte=today)
+    amount = F("bills__total") - F("bills__paid_amount")
+    money_field = DecimalField(max_digits=16, decimal_places=2)
     step_sq = Subquery(LadderStep.objects.filter(customer=OuterRef("pk"), bill__status=Bill.Status.OPEN)
                        .values("customer").annotate(m=Max("step")).values("m")[:1])
     qs = (visible_customers(user)
           .filter(open_q)
-          .annotate(outstanding=Sum(F("bills__total") - F("bills__paid_amount"), filter=open_q,
-                                    output_field=DecimalField(max_digits=16, decimal_places=2)),
-                    open_bills=Count("bills", filter=open_q),
-                    oldest_due=Min("bills__due_on", filter=open_q),
+          .annotate(outstanding=Coalesce(Sum(amount, filter=overdue_q, output_field=money_field),
+                                         Value(Decimal("0.00")), output_field=money_field),
+                    open_bills=Count("bills", filter=overdue_q),
+                    oldest_due=Min("bills__due_on", filter=overdue_q),
+                    not_due=Coalesce(Sum(amount, filter=not_due_q, output_field=money_field),
+                                     Value(Decimal("0.00")), output_field=money_field),
+                    not_due_bills=Count("bills", filter=not_due_q),
+                    next_due=Min("bills__due_on", filter=not_due_q),
                     step=Coalesce(step_sq, Value(0)))
           .select_related("org_unit", "primary_manager"))
+    view = board_view(params)
+    qs = qs.filter(open_bills__gt=0) if view == "arrears" else qs.filter(not_due_bills__gt=0)
     q = (params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(number__icontains=q))
@@ -102,12 +129,11 @@ def board(user, params, today: date) -> tuple:
             qs = qs.filter(primary_manager_id=int(params["manager"]))
     except ValueError:
         pass
-    if params.get("overdue_only") == "1":
-        qs = qs.filter(oldest_due__lt=today)
     sort = params.get("sort") or "-outstanding"
     if sort not in BOARD_ORDERING:
         sort = "-outstanding"
-    return qs.order_by(BOARD_ORDERING[sort], "pk"), sort
+    ordering = BOARD_ORDERING if view == "arrears" else NOT_DUE_ORDERING
+    return qs.order_by(ordering[sort], "pk"), sort
 
 
 def board_columns(today: date, step_labels: dict) -> list[Column]:
@@ -116,9 +142,53 @@ def board_columns(today: date, step_labels: dict) -> list[Column]:
         Column(_("Customer"), lambda r: r.name),
         Column(_("Org unit"), lambda r: r.org_unit.name if r.org_unit_id else ""),
         Column(_("Manager"), lambda r: r.primary_manager.display_name if r.primary_manager_id else ""),
-        Column(_("Open bills"), lambda r: r.open_bills),
-        Column(_("Outstanding"), lambda r: money(r.outstanding)),
-        Column(_("Oldest due date"), lambda r: r.oldest_due),
-        Column(_("Days overdue"), lambda r: max((today - r.oldest_due).days, 0)),
+        Column(_("Overdue bills"), lambda r: r.open_bills),
+        Column(_("Arrears (past due)"), lambda r: money(r.outstanding)),
+        Column(_("Oldest due date"), lambda r: r.oldest_due or ""),
+        Column(_("Days overdue"), lambda r: (today - r.oldest_due).days if r.oldest_due else 0),
+        Column(_("Not yet due"), lambda r: money(r.not_due)),
+        Column(_("Next due date"), lambda r: r.next_due or ""),
         Column(_("Ladder step"), lambda r: step_labels.get(r.step, "")),
     ]
+
+
+BLACKLIST_ORDERING = {"customer": "customer__name", "-customer": "-customer__name",
+                      "listed": "listed_on", "-listed": "-listed_on"}
+
+
+def blacklist(user, params) -> tuple:
+    """The blacklist register: who, why, since when, by whom (the ladder when nobody), removal.
+    Current entries by default; `status=lifted` or `status=all` for the others."""
+    qs = scope_to_user(BlacklistEntry.objects.select_related(
+        "customer", "customer__org_unit", "bill", "listed_by", "removal_requested_by", "removal_decided_by"), user)
+    status = params.get("status") or "current"
+    if status == "current":
+        qs = qs.filter(lifted_on__isnull=True)
+    elif status == "lifted":
+        qs = qs.filter(lifted_on__isnull=False)
+    elif status == "removal":
+        qs = qs.filter(lifted_on__isnull=True, removal=BlacklistEntry.Removal.REQUESTED)
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__number__icontains=q) | Q(reason__icontains=q))
+    sort = params.get("sort") or "-listed"
+    if sort not in BLACKLIST_ORDERING:
+        sort = "-listed"
+    return qs.order_by(BLACKLIST_ORDERING[sort], "-pk"), sort
+
+
+def _listed_by(e) -> str:
+    return e.listed_by.display_name if e.listed_by_id else str(_("Receivables ladder (30 days overdue)"))
+
+
+BLACKLIST_COLUMNS = [
+    Column(_("Customer number"), lambda e: e.customer.number),
+    Column(_("Customer"), lambda e: e.customer.name),
+    Column(_("Org unit"), lambda e: e.customer.org_unit.name if e.customer.org_unit_id else ""),
+    Column(_("Listed on"), lambda e: e.listed_on),
+    Column(_("Reason"), lambda e: e.reason),
+    Column(_("Bill"), lambda e: e.bill.number if e.bill_id else ""),
+    Column(_("Listed by"), _listed_by),
+    Column(_("Removal"), lambda e: e.get_removal_display() if e.removal else ""),
+    Column(_("Lifted on"), lambda e: e.lifted_on or ""),
+]

@@ -132,6 +132,9 @@ def _settle_bill(bill: Bill, on: date, actor) -> None:
     workqueue.close_by_prefix(f"ladder:bill:{bill.pk}:", by=actor, result=_("Bill paid on %(d)s.") % {"d": on})
     BlacklistEntry.objects.filter(bill=bill, lifted_on__isnull=True).update(lifted_on=on)
     record_late_fee(bill, actor=actor)
+    from .stop_supply import bill_settled  # the stop-supply workflow builds on these services
+
+    bill_settled(bill, on, actor)
 
 
 def _allocate(payment: Payment, amount: Decimal, actor) -> list[PaymentAllocation]:

@@ -16,4 +16,8 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("notices/<int:pk>/", views.notice, name="notice"),
     path("board/", views.board, name="board"),
+    path("bills/<int:pk>/stop-case/", views.stop_case_open, name="stop_case_open"),
+    path("stop-cases/<int:pk>/", views.stop_case, name="stop_case"),
+    path("blacklist/", views.blacklist, name="blacklist"),
+    path("blacklist/<int:pk>/removal/", views.blacklist_removal, name="blacklist_removal"),
 ]

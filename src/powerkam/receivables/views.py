@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -17,21 +18,35 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.billing.models import Bill
-from powerkam.core.scoping import get_visible_or_404, visible_customers
+from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, export_response
 from powerkam.org.selectors import org_unit_options, visible_portfolio_staff
 
-from . import selectors, services
+from . import selectors, services, stop_supply
 from .forms import (
+    BlacklistAddForm,
     DecisionForm,
     ExtensionForm,
     LateFeePaidForm,
     PaymentForm,
     ReasonForm,
     RefundForm,
+    StopDeliverForm,
+    StopDoneForm,
+    StopRemindForm,
+    StopRequestForm,
+    StopRestoreForm,
     apply_errors,
 )
-from .models import CollectionNotice, Extension, LadderStep, LateFee, Payment
+from .models import (
+    BlacklistEntry,
+    CollectionNotice,
+    Extension,
+    LadderStep,
+    LateFee,
+    Payment,
+    StopSupplyCase,
+)
 
 
 def _require_writer(user) -> None:
@@ -164,6 +179,8 @@ def bill_detail(request, pk: int):
         "steps": LadderStep.objects.filter(bill=bill).select_related("task", "task__assignee"),
         "notice": CollectionNotice.objects.filter(bill=bill).only("pk", "number", "issued_on").first(),
         "extensions": Extension.objects.filter(bill=bill).select_related("requested_by", "decided_by"),
+        "stop_cases": StopSupplyCase.objects.filter(bill=bill).select_related(
+            "opened_by", "decided_by", "stop_notice_delivered_by", "reminded_by", "stopped_by", "restored_by"),
         "extension_form": ExtensionForm(), "decision_form": DecisionForm(), "waive_form": ReasonForm(),
         "paid_form": LateFeePaidForm(initial={"paid_on": today}),
         "can_edit": not request.user.is_read_only, "can_approve": services.can_approve(request.user),
@@ -245,8 +262,10 @@ def notice(request, pk: int):
 
 # --- collections board ------------------------------------------------------------------------------
 
-BOARD_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Outstanding")),
+BOARD_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Arrears (past due)")),
                ("overdue", gettext_lazy("Days overdue")), ("step", gettext_lazy("Ladder step")))
+NOT_DUE_SORTS = (("name", gettext_lazy("Customer")), ("outstanding", gettext_lazy("Not yet due")),
+                 ("overdue", gettext_lazy("Next due date")), ("step", gettext_lazy("Ladder step")))
 
 
 @login_required
@@ -260,14 +279,162 @@ def board(request):
                                fmt=request.GET["export"], filename=_("collections"))
     page = _page(request, qs)
     for row in page.object_list:
-        row.days_overdue = max((today - row.oldest_due).days, 0)
+        row.days_overdue = (today - row.oldest_due).days if row.oldest_due else 0
         row.outstanding = services.money(row.outstanding)
+        row.not_due = services.money(row.not_due)
         row.step_label = step_labels.get(row.step, "")
+    view = selectors.board_view(request.GET)
     context = {
-        "nav": "money", "page": page, "sort": sort, "sort_columns": BOARD_SORTS, "params": request.GET,
+        "nav": "money", "page": page, "sort": sort, "params": request.GET, "view": view,
+        "sort_columns": BOARD_SORTS if view == "arrears" else NOT_DUE_SORTS,
         "steps": LadderStep.Step.choices, "export_formats": FORMATS, "target": "#board-table", "today": today,
     }
     if not getattr(request, "htmx", None):
         context["org_units"] = org_unit_options(user)
         context["managers"] = list(visible_portfolio_staff(user).order_by("full_name", "username"))
     return _partial_or_page(request, "receivables/board.html", "receivables/_board_table.html", context)
+
+
+# --- stopping supply (停电催费) -----------------------------------------------------------------------
+
+STOP_STEPS = {
+    # step: (form, service call, success message)
+    "request": (StopRequestForm, lambda case, d, user: stop_supply.request_approval(
+        case, scheduled_stop_at=d["scheduled_stop_at"], actor=user), gettext_lazy("Approval requested.")),
+    "deliver": (StopDeliverForm, lambda case, d, user: stop_supply.deliver_stop_notice(
+        case, delivered_on=d["delivered_on"], authority_reported_on=d["authority_reported_on"], actor=user),
+        gettext_lazy("Stop notice recorded as delivered.")),
+    "remind": (StopRemindForm, lambda case, d, user: stop_supply.record_reminder(
+        case, reminded_at=d["reminded_at"], actor=user), gettext_lazy("Reminder recorded.")),
+    "stop": (StopDoneForm, lambda case, d, user: stop_supply.record_stop(
+        case, stopped_at=d["stopped_at"], actor=user), gettext_lazy("Stop recorded.")),
+    "restore": (StopRestoreForm, lambda case, d, user: stop_supply.restore(
+        case, restored_at=d["restored_at"], actor=user), gettext_lazy("Restoration recorded.")),
+    "decide": (DecisionForm, lambda case, d, user: stop_supply.decide(
+        case, approve=d["approve"], approver=user, note=d["note"]), gettext_lazy("Decision recorded.")),
+    "cancel": (ReasonForm, lambda case, d, user: stop_supply.cancel(
+        case, reason=d["reason"], actor=user), gettext_lazy("Case cancelled.")),
+}
+
+
+def _stop_cases(user):
+    return scope_to_user(StopSupplyCase.objects.select_related(
+        "customer", "customer__org_unit", "bill", "notice", "opened_by", "approval_requested_by", "decided_by",
+        "stop_notice_delivered_by", "reminded_by", "stopped_by", "restored_by"), user)
+
+
+@login_required
+@require_POST
+def stop_case_open(request, pk: int):
+    _require_writer(request.user)
+    bill = _visible_bill(request, pk)
+    try:
+        case = stop_supply.open_case(bill, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("receivables:bill", pk=pk)
+    messages.success(request, _("Stop-supply case opened: set the planned stop and ask for approval."))
+    return redirect("receivables:stop_case", pk=case.pk)
+
+
+@login_required
+def stop_case(request, pk: int):
+    """A stop-supply case: its steps with their dates and people, and the form of the next step
+    for whoever may take it."""
+    case = get_object_or_404(_stop_cases(request.user), pk=pk)
+    user = request.user
+    forms = {}
+    if request.method == "POST":
+        _require_writer(user)
+        step = request.POST.get("step", "")
+        if step not in STOP_STEPS:
+            raise Http404
+        form_class, call, message = STOP_STEPS[step]
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                call(case, form.cleaned_data, user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, message)
+                return redirect("receivables:stop_case", pk=pk)
+        forms[step] = form
+    writer = not user.is_read_only
+    S = StopSupplyCase.Status
+    allowed = set()
+    if writer:
+        if case.status == S.NOTICE_ISSUED:
+            allowed.add("request")
+        if case.status == S.APPROVAL_REQUESTED and stop_supply.is_unit_supervisor(user, case.customer):
+            allowed.add("decide")
+        allowed |= {S.APPROVED: {"deliver"}, S.STOP_NOTICE_DELIVERED: {"remind"}, S.REMINDED: {"stop"},
+                    S.STOPPED: {"restore"}}.get(case.status, set())
+        if case.status in (S.NOTICE_ISSUED, S.APPROVAL_REQUESTED, S.APPROVED, S.STOP_NOTICE_DELIVERED, S.REMINDED):
+            allowed.add("cancel")
+    for step in allowed:
+        forms.setdefault(step, STOP_STEPS[step][0]())
+    context = {"nav": "money", "case": case, "forms": forms, "important": stop_supply.is_important(case.customer),
+               "history": case.history.select_related("history_user").order_by("history_date", "history_id")}
+    return render(request, "receivables/stop_case.html", context)
+
+
+# --- blacklist register ----------------------------------------------------------------------------
+
+BLACKLIST_SORTS = (("customer", gettext_lazy("Customer")), ("listed", gettext_lazy("Listed on")))
+
+
+@login_required
+def blacklist(request):
+    user = request.user
+    form = BlacklistAddForm()
+    if request.method == "POST":
+        _require_writer(user)
+        form = BlacklistAddForm(request.POST)
+        if form.is_valid():
+            customer = visible_customers(user).filter(number=form.cleaned_data["customer_number"].strip()).first()
+            if customer is None:
+                form.add_error("customer_number", _("No customer with this number in your scope."))
+            else:
+                try:
+                    stop_supply.add_to_blacklist(customer, reason=form.cleaned_data["reason"], actor=user)
+                except ValidationError as exc:
+                    apply_errors(form, exc)
+                else:
+                    messages.success(request, _("%(c)s listed on the blacklist.") % {"c": customer.name})
+                    return redirect("receivables:blacklist")
+    qs, sort = selectors.blacklist(user, request.GET)
+    if request.GET.get("export") in FORMATS:
+        return export_response(qs.iterator(chunk_size=2000), selectors.BLACKLIST_COLUMNS, fmt=request.GET["export"],
+                               filename=_("blacklist"))
+    page = _page(request, qs)
+    for entry in page.object_list:
+        entry.can_decide = stop_supply.is_unit_supervisor(user, entry.customer)
+    context = {
+        "nav": "money", "page": page, "sort": sort, "sort_columns": BLACKLIST_SORTS, "params": request.GET,
+        "form": form, "export_formats": FORMATS, "can_edit": not user.is_read_only, "target": "#blacklist-table",
+        "reason_form": ReasonForm(), "decision_form": DecisionForm(),
+    }
+    return _partial_or_page(request, "receivables/blacklist.html", "receivables/_blacklist_table.html", context)
+
+
+@login_required
+@require_POST
+def blacklist_removal(request, pk: int):
+    _require_writer(request.user)
+    entry = get_visible_or_404(BlacklistEntry.objects.select_related("customer", "customer__org_unit"),
+                               request.user, pk=pk)
+    try:
+        if request.POST.get("approve") in ("0", "1"):
+            form = DecisionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose approve or reject."))
+            stop_supply.decide_removal(entry, approve=form.cleaned_data["approve"], approver=request.user,
+                                       note=form.cleaned_data["note"])
+            messages.success(request, _("Decision recorded."))
+        else:
+            stop_supply.request_removal(entry, reason=request.POST.get("reason", ""), actor=request.user)
+            messages.success(request, _("Removal requested; a supervisor of the customer's unit must approve it."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("receivables:blacklist") + f"?q={entry.customer.number}")

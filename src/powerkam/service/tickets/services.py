@@ -94,7 +94,10 @@ def _stage_task(ticket: Ticket, stage: TicketStage, *, actor=None) -> Task:
 
 
 def _start_stage(ticket: Ticket, stage: str, owner, *, actor=None, now: datetime) -> TicketStage:
-    deadlines = sla.stage_deadlines(ticket.ticket_type, stage, now)
+    # The stage it follows: its deadline is a floor (sla module docstring).
+    prior = ticket.current_stage if ticket.current_stage_id else None
+    deadlines = sla.stage_deadlines(ticket.ticket_type, stage, now,
+                                    not_before=prior.due_at if prior is not None else None)
     previous = TicketStage.objects.filter(ticket=ticket, stage=stage).count()
     st = TicketStage(ticket=ticket, stage=stage, round=previous + 1, owner=owner, started_at=now,
                      due_at=deadlines.due_at, warn_at=deadlines.warn_at, company_at=deadlines.company_at)

@@ -10,6 +10,10 @@ Escalation moments are computed once when the stage starts and stored on it:
 `warn_at` (level 1, station) when `warn_percent` of the stage's time has elapsed — counted in
 working time for the working units so that a holiday does not trigger it — `due_at` (level 2,
 region) and `company_at` (level 3, company) = deadline plus the rule's margin.
+
+A stage's deadline never falls before the deadline of the stage it follows (`not_before`):
+each limit counts from the moment its stage starts, so a complaint verified early (or accepted
+on a weekend) would otherwise get a review deadline before its verification deadline.
 """
 
 from __future__ import annotations
@@ -86,9 +90,11 @@ def working_seconds_between(start: datetime, end: datetime) -> float:
     return total
 
 
-def deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
+def deadlines(start: datetime, spec: SlaSpec, not_before: datetime | None = None) -> Deadlines:
     start = _local(start)
     due = add_limit(start, spec.limit, spec.unit)
+    if not_before is not None and due < _local(not_before):
+        due = _local(not_before)
     share = spec.warn_percent / 100
     if spec.unit == c.SlaUnit.CALENDAR_HOURS:
         warn = start + (due - start) * share
@@ -101,5 +107,5 @@ def deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
     return Deadlines(due_at=due, warn_at=warn, company_at=max(company, due))
 
 
-def stage_deadlines(ticket_type: str, stage: str, start: datetime) -> Deadlines:
-    return deadlines(start, rule_for(ticket_type, stage))
+def stage_deadlines(ticket_type: str, stage: str, start: datetime, not_before: datetime | None = None) -> Deadlines:
+    return deadlines(start, rule_for(ticket_type, stage), not_before)

@@ -12,6 +12,9 @@ Plan rule (seed 001, intervals in `VisitInterval`, defaults in constants.py):
   plan is generated;
 - a plan is never made for a day already past: when last visit + interval lies before the
   generation day (a missed cycle), the visit is due on the generation day itself;
+- a generated visit is planned on a working day of the holiday calendar (core.workdays): the
+  last working day on or before its due date, or — when that lies before the generation day —
+  the first working day on or after it (`planned_workday`);
 - the nightly job keeps exactly one open regular ("cycle") visit per active key account with a
   primary manager (a partial unique index enforces it), assigned to the primary manager, with a
   work-queue Task kind "visit" keyed `visit:{id}`. Accounts without a primary manager are
@@ -37,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from powerkam.core import workqueue
+from powerkam.core import workdays, workqueue
 from powerkam.core.models import Task
 from powerkam.customers.constants import LifecycleStatus
 from powerkam.customers.models import Contact, Customer
@@ -95,6 +98,16 @@ def next_due(*, last_done: date | None, months: int, today: date, first_within_d
     if last_done is None:
         return today + timedelta(days=first_within_days)
     return max(add_months(last_done, months), today)
+
+
+def planned_workday(due: date, today: date) -> date:
+    """The working day a generated visit due on `due` is planned for: the last working day on or
+    before `due` (the visit is not late), unless that is already past, then the first working day
+    on or after `max(due, today)`."""
+    before = workdays.add_workdays(due + timedelta(days=1), -1)
+    if before >= today:
+        return before
+    return workdays.add_workdays(max(due, today), 0)
 
 
 def _end_of_day(d: date) -> datetime:
@@ -169,7 +182,8 @@ def generate_plans(day: date, *, customer_ids: Iterable[int] | None = None, acto
                                            else _("Regular visit (every %(n)s months)")) % {"n": months})[:200]
         purpose = purposes[(is_low, months)]
         new.append(Visit(customer_id=row["pk"], org_unit_id=row["org_unit_id"], assignee_id=row["primary_manager_id"],
-                         source=c.VisitSource.CYCLE, purpose=purpose, due_on=due, planned_on=due,
+                         source=c.VisitSource.CYCLE, purpose=purpose, due_on=due,
+                         planned_on=planned_workday(due, day),
                          created_by=actor if getattr(actor, "pk", None) else None))
         names[row["pk"]] = row["name"]
     for start in range(0, len(new), BATCH):
@@ -441,7 +455,9 @@ def materialize_occasion(occasion: MustVisitOccasion, *, today: date, actor=None
     already = Visit.objects.filter(occasion=occasion, customer_id=OuterRef("pk"))
     rows = (occasion_customers(occasion).filter(primary_manager__isnull=False).exclude(Exists(already))
             .order_by().values_list("pk", "name", "org_unit_id", "primary_manager_id"))
-    planned_on = max(occasion.starts_on, today)
+    planned_on = workdays.add_workdays(max(occasion.starts_on, today), 0)
+    if planned_on > occasion.ends_on:  # no working day left in the occasion: its last day
+        planned_on = planned_workday(occasion.ends_on, today)
     purpose = _("Must visit: %(name)s") % {"name": occasion.name}
     new, names = [], {}
     for pk, name, unit_id, manager_id in rows.iterator(chunk_size=BATCH):
