@@ -35,11 +35,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     error_report_url = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    can_retry = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ImportJob
         fields = ("id", "kind", "filename", "status", "dry_run", "background", "total_rows", "processed_rows",
-                  "progress", "summary", "message", "error_report_url", "created_by", "created_at", "finished_at")
+                  "progress", "summary", "message", "can_retry", "error_report_url", "created_by", "created_at", "finished_at")
         read_only_fields = fields
 
     def get_progress(self, job: ImportJob) -> dict:
@@ -90,6 +91,22 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
         job = services.start_import(data["kind"], data["file"], data["file"].name, actor=request.user,
                                     dry_run=data["dry_run"])
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        services.recover_if_lost(self.get_object())  # a job whose worker is gone is marked failed
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={201: ImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a job that failed without row errors (its worker died) again from its stored upload,
+        as a new job."""
+        job = self.get_object()
+        try:
+            again = services.retry_import(job, actor=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"detail": exc.messages}) from None
+        return Response(self.get_serializer(again).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ImportJobSerializer})
     @action(detail=True, methods=["post"])

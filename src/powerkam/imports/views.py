@@ -77,14 +77,14 @@ def _job_context(job: ImportJob) -> dict:
 
 @login_required
 def job_detail(request, pk: int):
-    job = _own_job(request, pk)
+    job = services.recover_if_lost(_own_job(request, pk))
     return render(request, "imports/job.html", _job_context(job))
 
 
 @login_required
 def job_progress_partial(request, pk: int):
     """Polled by htmx every second while the job runs; reloads the page once it has finished."""
-    job = _own_job(request, pk)
+    job = services.recover_if_lost(_own_job(request, pk))
     if not job.is_running:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -105,6 +105,19 @@ def commit(request, pk: int):
         messages.success(request, _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
                          % {k: job.summary.get(k, 0) for k in ("created", "updated", "unchanged")})
     return redirect("imports:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    """Run a failed job again from its stored upload (a new job)."""
+    job = _own_job(request, pk)
+    try:
+        again = services.retry_import(job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("imports:job", pk=job.pk)
+    return redirect("imports:job", pk=again.pk)
 
 
 @login_required
