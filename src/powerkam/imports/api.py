@@ -19,6 +19,7 @@ from . import services
 from .models import ImportJob
 from .readers import max_upload_bytes
 from .registry import is_kind, kind_names
+from .uploads import declared_too_large, limit_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -81,11 +82,22 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
             return ImportJob.objects.none()
         return ImportJob.objects.filter(created_by=self.request.user).select_related("created_by")
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body (authentication's CSRF check does): the size limit while
+        # reading it (uploads.py).
+        if request.method == "POST" and not declared_too_large(request):
+            self._upload_limit = limit_upload(request)
+        return super().initialize_request(request, *args, **kwargs)
+
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-            raise ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
-        upload = ImportUploadSerializer(data=request.data)
+        too_large = ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
+        if declared_too_large(request):
+            raise too_large
+        data = request.data
+        if getattr(self, "_upload_limit", None) is not None and self._upload_limit.exceeded:
+            raise too_large
+        upload = ImportUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         job = services.start_import(data["kind"], data["file"], data["file"].name, actor=request.user,

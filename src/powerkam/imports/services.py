@@ -1088,7 +1088,7 @@ def start_import(kind: str, upload, filename: str, *, actor: Staff, dry_run: boo
     upload.seek(0)
     job.file.save(filename, File(upload, name=filename), save=False)
     upload.seek(0)
-    job.total_rows = estimate_rows(upload, filename)
+    job.total_rows = estimate_rows(upload, filename, stop_after=inline_rows())  # bounded work, whatever the file
     job.save()
     return _dispatch(job, dry_run=dry_run)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -15,6 +16,7 @@ from .forms import ImportForm
 from .models import ImportJob
 from .readers import max_rows, max_upload_bytes
 from .registry import all_kinds, is_kind
+from .uploads import declared_too_large, limit_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_JOBS = 20
@@ -45,17 +47,31 @@ def index(request):
     return render(request, "imports/index.html", _index_context(request, ImportForm()))
 
 
+def _too_large(request):
+    context = _index_context(request, ImportForm())
+    context["refused"] = _("The file is larger than %(limit)s MB; split it into smaller files.") % {
+        "limit": f"{max_upload_bytes() / 1048576:g}"}
+    return render(request, "imports/index.html", context, status=400)
+
+
+@csrf_exempt  # the CSRF check would read the whole body before the limit is in place: csrf_protect below
 @login_required
 @require_POST
 def upload(request):
     _require_import(request.user)
-    # Refuse an oversized body from its declared length, before the file is stored or parsed.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-        context = _index_context(request, ImportForm())
-        context["refused"] = _("The file is larger than %(limit)s MB; split it into smaller files.") % {
-            "limit": f"{max_upload_bytes() / 1048576:g}"}
-        return render(request, "imports/index.html", context, status=400)
+    # Refuse an oversized body from its declared length, before the file is stored or parsed; read
+    # the rest no further than the limit (uploads.py).
+    if declared_too_large(request):
+        return _too_large(request)
+    limit = limit_upload(request)
+    return _upload(request, limit)
+
+
+@csrf_protect
+def _upload(request, limit):
     form = ImportForm(request.POST, request.FILES)
+    if limit.exceeded:
+        return _too_large(request)
     if not form.is_valid():
         return render(request, "imports/index.html", _index_context(request, form), status=400)
     uploaded = form.cleaned_data["file"]
