@@ -43,8 +43,8 @@ def lying_xlsx(rows: list[list], claims: str = "A1:K2") -> bytes:
 
 def test_the_estimate_counts_the_rows_whatever_the_dimension_claims():
     data = lying_xlsx(customer_rows(500))
-    assert readers.estimate_rows(io.BytesIO(data), "big.xlsx", stop_after=100) > 100
     assert readers.estimate_rows(io.BytesIO(data), "big.xlsx") == 500
+    assert readers.estimate_rows(io.BytesIO(data), "big.xlsx", stop_after=100) > 100  # stops counting early
 
 
 def test_row_tags_are_counted_across_chunk_boundaries(monkeypatch):
