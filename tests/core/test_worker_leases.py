@@ -104,6 +104,7 @@ def test_a_lost_periodic_job_is_enqueued_again_once(dead_pid, django_capture_on_
     assert DBTaskResult.objects.count() == 2 and status(again) == "FAILED"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks, as in production
 def test_the_worker_command_holds_a_lease_and_reaps_before_its_first_task(dead_pid):
     from django.core.management import call_command
 
