@@ -1,8 +1,6 @@
 """A billing run whose worker died (issue #9 item 5): failed with what was written, run again
 from its page; the chunks written before are kept and not billed twice."""
 
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal as D
 
@@ -23,7 +21,7 @@ OCT = date(2026, 10, 1)
 
 
 @pytest.fixture
-def lost_run(org_tree, make_staff, settings):
+def lost_run(org_tree, make_staff, settings, dead_pid):
     """A background run claimed by a worker whose process is gone, after its first chunk (one bill)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     TariffFactory(code="LI-10")
@@ -37,9 +35,7 @@ def lost_run(org_tree, make_staff, settings):
     task = run_billing_job.enqueue(run.pk)
     BillingRun.objects.filter(pk=run.pk).update(task_id=str(task.id))
     DBTaskResult.objects.get(pk=task.id).claim("w-dead")
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    WorkerLease.objects.create(worker_id="w-dead", host=leases.host_id(), pid=process.pid)
+    WorkerLease.objects.create(worker_id="w-dead", host=leases.host_id(), pid=dead_pid)
     run_billing(OCT, customers=[first], actor=clerk)  # the chunk written before the worker died
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return run

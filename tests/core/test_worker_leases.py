@@ -2,8 +2,6 @@
 a task whose worker lives is left alone. The worker-killing test is test_worker_killed.py."""
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,13 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def claimed(task_result, worker_id: str) -> DBTaskResult:

@@ -38,9 +38,9 @@ def clerk() -> Staff:
 
 
 def dry_run(rows: int) -> int:
-    from tests.imports.conftest import csv_bytes, customer_rows
-
     from django.core.files.base import ContentFile
+
+    from tests.imports.conftest import csv_bytes, customer_rows
 
     upload = ContentFile(csv_bytes(customer_rows(rows, org="S1")), name="big.csv")
     return services.start_import("customers", upload, "big.csv", actor=clerk()).pk

@@ -2,8 +2,6 @@
 reaper or when its page is looked at, then run again from its stored upload; a clean dry run
 whose commit was lost may be committed again, a written import never twice."""
 
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -23,10 +21,8 @@ LOST = "The background job stopped before the end"
 
 
 @pytest.fixture
-def dead_worker() -> str:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    WorkerLease.objects.create(worker_id="w-dead", host=leases.host_id(), pid=process.pid)
+def dead_worker(dead_pid) -> str:
+    WorkerLease.objects.create(worker_id="w-dead", host=leases.host_id(), pid=dead_pid)
     return "w-dead"
 
 

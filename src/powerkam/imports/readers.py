@@ -511,9 +511,11 @@ def estimate_rows(fileobj, filename: str, stop_after: int | None = None) -> int:
         try:
             with sheet.open() as head:
                 declared = _dimension_rows(head.read(1 << 16))  # not max_row: that parses a sheet without <dimension>
-            tags, whole = count_row_tags(sheet.open(), stop_after=None if stop_after is None else stop_after + 1,
-                                         max_bytes=ESTIMATE_MAX_BYTES)
-            counted = tags - 1 if whole else max(tags - 1, (stop_after or 0) + 1)
+            if stop_after is None:  # a full count
+                tags, whole = count_row_tags(sheet.open())
+            else:
+                tags, whole = count_row_tags(sheet.open(), stop_after=stop_after + 1, max_bytes=ESTIMATE_MAX_BYTES)
+            counted = tags - 1 if whole else max(tags - 1, stop_after + 1)
             rows = max(declared, counted)
         finally:
             sheet.archive.close()
