@@ -121,9 +121,13 @@ def process_alive(pid: int, started: str = "") -> bool:
 
 # ---------------------------------------------------------------------------- the lease
 
+FORGET_AFTER = timedelta(days=7)  # leases of workers stopped this long ago are deleted when a worker starts
+
+
 def register_worker(worker_id: str) -> WorkerLease:
     pid = os.getpid()
     now = timezone.now()
+    WorkerLease.objects.filter(stopped_at__lt=now - FORGET_AFTER).delete()
     lease, _created = WorkerLease.objects.update_or_create(
         worker_id=worker_id[:64],
         defaults={"host": host_id(), "pid": pid, "pid_started": process_start(pid), "started_at": now,
