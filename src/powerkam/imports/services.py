@@ -76,6 +76,7 @@ from .readers import (
     file_size,
     max_rows,
     open_source,
+    too_many_rows,
 )
 from .registry import get_kind, is_kind, kind_names, register_kind
 
@@ -835,8 +836,7 @@ def _process(importer: Importer, source: RowSource, result: ImportResult, *, wri
 
     def handle(batch: list[tuple[int, list[Any]]]) -> bool:
         if result.total_rows + len(batch) > limit:
-            result.add_error(0, "", _("The file has more than %(limit)s rows; at most %(limit)s rows can be "
-                                      "imported at once.") % {"limit": limit})
+            result.add_error(0, "", too_many_rows(limit))
             return False
         plans = importer.validate(batch)
         result.total_rows += len(batch)
