@@ -52,3 +52,14 @@ def login():
         return client
 
     return make
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The id of a process of this host that has ended (for job workers' leases)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

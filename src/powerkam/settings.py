@@ -72,8 +72,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
+    "powerkam.core",  # before django_tasks_db: core's db_worker (with a lease) replaces the stock one
     "django_tasks_db",
-    "powerkam.core",
     "powerkam.org",
     "powerkam.customers",
     "powerkam.imports",
@@ -230,6 +230,13 @@ TASKS = {
         "BACKEND": os.environ.get("POWERKAM_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Job workers' leases (powerkam.core.leases): a worker renews its heartbeat every HEARTBEAT
+# seconds; a worker on another host whose heartbeat is older than LEASE seconds is gone (on the
+# same host its process is checked at once); every worker looks for lost tasks every REAP seconds.
+POWERKAM_JOB_HEARTBEAT_SECONDS = int(os.environ.get("POWERKAM_JOB_HEARTBEAT_SECONDS", "10"))
+POWERKAM_JOB_LEASE_SECONDS = int(os.environ.get("POWERKAM_JOB_LEASE_SECONDS", "60"))
+POWERKAM_JOB_REAP_SECONDS = int(os.environ.get("POWERKAM_JOB_REAP_SECONDS", "30"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

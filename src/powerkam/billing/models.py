@@ -253,6 +253,8 @@ class BillingRun(models.Model):
     created = models.PositiveIntegerField(_("bills created"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the background task running it, if any
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -269,6 +269,35 @@ def run_billing(period: date, *, customers: Iterable | None = None, readings: It
     return run
 
 
+def billing_worker_lost(run_id: int) -> None:
+    """The worker running this billing run is gone (powerkam.core.leases): the run failed. Each
+    chunk of bills was written in its own transaction, so the chunks written before are kept and
+    the one being written was rolled back; running the month again bills only the rest."""
+    run = BillingRun.objects.filter(
+        pk=run_id, status__in=[BillingRun.Status.QUEUED, BillingRun.Status.RUNNING]).first()
+    if run is None:
+        return
+    written = Bill.objects.filter(period=run.period, source=Bill.Source.RUN, created_at__gte=run.started_at,
+                                  created_by_id=run.created_by_id).count()
+    run.status = BillingRun.Status.FAILED
+    run.created = written
+    run.finished_at = timezone.now()
+    run.message = _("The background job stopped before the end: its worker process was interrupted (killed or "
+                    "restarted). %(created)s bills of this run were written and are kept; the other readings "
+                    "were not billed. Run the month again: customers already billed are skipped.") % {
+                        "created": written}
+    run.save(update_fields=["status", "created", "finished_at", "message"])
+
+
+def recover_run_if_lost(run: BillingRun) -> BillingRun:
+    """The lazy check of the run's page: a run still "running" whose worker is gone is marked failed."""
+    from powerkam.core import leases
+
+    if run.status in (BillingRun.Status.QUEUED, BillingRun.Status.RUNNING) and leases.check_task(run.task_id):
+        run.refresh_from_db()
+    return run
+
+
 BILL_COLUMNS = ("customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
                 "max_demand_kw", "power_factor", "pf_adjustment_rate", "energy_charge", "basic_charge",
                 "pf_adjustment", "surcharges", "total", "paid_amount", "paid_on", "status", "source", "created_at",

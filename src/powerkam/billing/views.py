@@ -179,7 +179,8 @@ def billing_runs(request):
             if count > INLINE_RUN_MAX:
                 from .tasks import run_billing_job
 
-                run_billing_job.enqueue(run.pk)
+                task_result = run_billing_job.enqueue(run.pk)
+                BillingRun.objects.filter(pk=run.pk).update(task_id=str(task_result.id)[:64])
                 messages.info(request, _("The billing run for %(month)s started in the background.") % {"month": f"{period:%Y-%m}"})
             else:
                 services.run_billing(period, actor=user, scope_user=user, run=run)
@@ -192,7 +193,8 @@ def billing_runs(request):
 
 @login_required
 def run_detail(request, pk: int):
-    run = get_object_or_404(_visible_runs(request.user), pk=pk)
-    return _partial_or_page(request, "billing/run_detail.html", "billing/_run_progress.html", {"nav": "money", "run": run})
+    run = services.recover_run_if_lost(get_object_or_404(_visible_runs(request.user), pk=pk))
+    return _partial_or_page(request, "billing/run_detail.html", "billing/_run_progress.html",
+                            {"nav": "money", "run": run, "can_run": _can_run(request.user)})
 
 

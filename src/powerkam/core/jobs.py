@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from .leases import when_lost
 
 log = logging.getLogger("powerkam.jobs")
 
@@ -116,9 +119,27 @@ register("quality_checks", quality_checks, "Archive data-quality rules for every
 
 
 # Django Tasks entry points (arguments must be JSON-serialisable).
+LOST_RETRIES = 1  # a periodic job whose worker died is enqueued again this many times
+
+
 @task()
-def run_job_task(name: str, day: str | None = None) -> dict:
+def run_job_task(name: str, day: str | None = None, attempt: int = 1) -> dict:
     return run_job(name, date.fromisoformat(day) if day else None)
+
+
+@when_lost(run_job_task)
+def _periodic_job_lost(args: list, kwargs: dict) -> None:
+    """Periodic jobs are idempotent (the ladder, the summaries, the checks): one whose worker died
+    is simply run again, once, as soon as the lost task is found."""
+    name = args[0] if args else kwargs["name"]
+    day = args[1] if len(args) > 1 else kwargs.get("day")
+    attempt = args[2] if len(args) > 2 else kwargs.get("attempt", 1)
+    if attempt > LOST_RETRIES:
+        log.error("job %s for %s lost its worker again; not retried (run it by hand or wait for the "
+                  "next scheduled run)", name, day)
+        return
+    transaction.on_commit(lambda: run_job_task.enqueue(name, day, attempt=attempt + 1))
+    log.warning("job %s for %s lost its worker; enqueued again", name, day)
 
 
 @task()

@@ -108,3 +108,26 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class WorkerLease(models.Model):
+    """One running job worker (`manage.py db_worker`): where it runs and when it last said it was
+    alive (issue #9 item 5). A task the worker claimed is "lost" when its worker is gone: on the
+    same host, its process no longer exists; from another host, its heartbeat is older than the
+    lease (POWERKAM_JOB_LEASE_SECONDS). See powerkam.core.leases."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    pid_started = models.CharField(_("process start"), max_length=32, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now, db_index=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("job worker")
+        verbose_name_plural = _("job workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host} pid {self.pid})"

@@ -19,6 +19,7 @@ from . import services
 from .models import ImportJob
 from .readers import max_upload_bytes
 from .registry import is_kind, kind_names
+from .uploads import declared_too_large, limit_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,11 +36,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     error_report_url = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    can_retry = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ImportJob
         fields = ("id", "kind", "filename", "status", "dry_run", "background", "total_rows", "processed_rows",
-                  "progress", "summary", "message", "error_report_url", "created_by", "created_at", "finished_at")
+                  "progress", "summary", "message", "can_retry", "error_report_url", "created_by", "created_at", "finished_at")
         read_only_fields = fields
 
     def get_progress(self, job: ImportJob) -> dict:
@@ -80,16 +82,43 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
             return ImportJob.objects.none()
         return ImportJob.objects.filter(created_by=self.request.user).select_related("created_by")
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body (authentication's CSRF check does): the size limit while
+        # reading it (uploads.py).
+        if request.method == "POST" and not declared_too_large(request):
+            self._upload_limit = limit_upload(request)
+        return super().initialize_request(request, *args, **kwargs)
+
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-            raise ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
-        upload = ImportUploadSerializer(data=request.data)
+        too_large = ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
+        if declared_too_large(request):
+            raise too_large
+        data = request.data
+        if getattr(self, "_upload_limit", None) is not None and self._upload_limit.exceeded:
+            raise too_large
+        upload = ImportUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         job = services.start_import(data["kind"], data["file"], data["file"].name, actor=request.user,
                                     dry_run=data["dry_run"])
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        services.recover_if_lost(self.get_object())  # a job whose worker is gone is marked failed
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={201: ImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a job that failed without row errors (its worker died) again from its stored upload,
+        as a new job."""
+        job = self.get_object()
+        try:
+            again = services.retry_import(job, actor=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError({"detail": exc.messages}) from None
+        return Response(self.get_serializer(again).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ImportJobSerializer})
     @action(detail=True, methods=["post"])

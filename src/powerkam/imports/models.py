@@ -73,3 +73,15 @@ class ImportJob(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.status == self.Status.READY and self.summary.get("ok") and self.dry_run
+
+    @property
+    def failed_after_clean_dry_run(self) -> bool:
+        """Its commit failed without a row error (the worker died, the database refused): the
+        clean dry run still stands, so the commit may be tried again."""
+        return self.status == self.Status.FAILED and self.dry_run and bool(self.summary.get("ok"))
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed for a reason other than the rows (its worker died, the process crashed) and its
+        upload is kept: it can be run again from the stored file."""
+        return self.status == self.Status.FAILED and bool(self.file) and self.error_count == 0

@@ -21,6 +21,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path, PurePath
 from types import SimpleNamespace
@@ -35,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from powerkam.core import leases
 from powerkam.core.scoping import customer_scope_q, visible_customers
 from powerkam.core.workqueue import copy_rows, insert_history_rows, insert_history_rows_many
 from powerkam.customers import quality
@@ -77,6 +79,7 @@ from .readers import (
     file_size,
     max_rows,
     open_source,
+    too_many_rows,
 )
 from .registry import get_kind, is_kind, kind_names, register_kind
 
@@ -879,8 +882,7 @@ def _process(importer: Importer, source: RowSource, result: ImportResult, *, wri
 
     def handle(batch: list[tuple[int, list[Any]]]) -> bool:
         if result.total_rows + len(batch) > limit:
-            result.add_error(0, "", _("The file has more than %(limit)s rows; at most %(limit)s rows can be "
-                                      "imported at once.") % {"limit": limit})
+            result.add_error(0, "", too_many_rows(limit))
             return False
         plans = importer.validate(batch)
         result.total_rows += len(batch)
@@ -1162,19 +1164,70 @@ def start_import(kind: str, upload, filename: str, *, actor: Staff, dry_run: boo
     upload.seek(0)
     job.file.save(filename, File(upload, name=filename), save=False)
     upload.seek(0)
-    job.total_rows = estimate_rows(upload, filename)
+    job.total_rows = estimate_rows(upload, filename, stop_after=inline_rows())  # bounded work, whatever the file
     job.save()
     return _dispatch(job, dry_run=dry_run)
 
 
 def commit_import(job: ImportJob, *, actor: Staff) -> ImportJob:
-    """Write a job whose dry run was clean. The rows are validated again against today's data."""
-    claimed = ImportJob.objects.filter(pk=job.pk, created_by=actor, status=ImportJob.Status.READY).update(
-        status=ImportJob.Status.PENDING, processed_rows=0, updated_at=timezone.now())
+    """Write a job whose dry run was clean. The rows are validated again against today's data.
+    A commit that failed without a row error (its worker died) may be tried again; a job that
+    was written (done) or is being written is never committed twice: the claim is one UPDATE."""
+    retry_of_failed = models.Q(status=ImportJob.Status.FAILED, dry_run=True, summary__ok=True)
+    claimed = ImportJob.objects.filter(models.Q(status=ImportJob.Status.READY) | retry_of_failed,
+                                       pk=job.pk, created_by=actor).update(
+        status=ImportJob.Status.PENDING, processed_rows=0, message="", finished_at=None,
+        updated_at=timezone.now())
     if not claimed:
         raise ValidationError(_("This import cannot be committed: only a clean dry run can be committed, once."))
     job.refresh_from_db()
     return _dispatch(job, dry_run=False)
+
+
+def retry_import(job: ImportJob, *, actor: Staff) -> ImportJob:
+    """Run a failed job again from its stored upload, as a new job (the failed one stays, with its
+    message): its commit again if the dry run had been clean, else its dry run."""
+    if job.created_by_id != actor.pk or not actor.can_import:
+        raise PermissionDenied(_("You are not allowed to import data."))
+    if not job.can_retry:
+        raise ValidationError(_("Only an import that failed without row errors, whose file is kept, can be "
+                                "run again. Fix the file and upload it again."))
+    dry_run = not job.failed_after_clean_dry_run
+    again = ImportJob(kind=job.kind, filename=job.filename, created_by=actor, dry_run=dry_run,
+                      total_rows=job.total_rows)
+    again.file.name = job.file.name  # the same stored upload; uploads are never deleted by a job
+    again.save()
+    return _dispatch(again, dry_run=dry_run)
+
+
+def worker_lost(job_id: int) -> None:
+    """The worker running this job is gone (powerkam.core.leases): the job failed. A commit is
+    one transaction, so the database rolled it back: nothing was written."""
+    ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(
+        status=ImportJob.Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
+        message=_("The background job stopped before the end: its worker process was interrupted (killed or "
+                  "restarted). Nothing was written. Run it again."))
+    try:
+        _progress_path(job_id).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def recover_if_lost(job: ImportJob) -> ImportJob:
+    """The lazy check of the job's page and API: a job still "running" whose worker is gone is
+    marked failed now. An inline job runs inside its web request, which never lasts as long as
+    a lease; one still running after that was cut off."""
+    if not job.is_running:
+        return job
+    if job.background:
+        lost = job.task_id and leases.check_task(job.task_id)
+    else:
+        lost = job.updated_at < timezone.now() - timedelta(seconds=leases.lease_seconds())
+        if lost:
+            worker_lost(job.pk)
+    if lost:
+        job.refresh_from_db()
+    return job
 
 
 def _dispatch(job: ImportJob, *, dry_run: bool) -> ImportJob:

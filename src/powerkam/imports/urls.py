@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job"),
     path("<int:pk>/progress/", views.job_progress_partial, name="progress"),
     path("<int:pk>/commit/", views.commit, name="commit"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/errors.xlsx", views.error_report, name="error_report"),
 ]

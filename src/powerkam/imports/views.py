@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -15,6 +16,7 @@ from .forms import ImportForm
 from .models import ImportJob
 from .readers import max_rows, max_upload_bytes
 from .registry import all_kinds, is_kind
+from .uploads import declared_too_large, limit_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_JOBS = 20
@@ -45,17 +47,31 @@ def index(request):
     return render(request, "imports/index.html", _index_context(request, ImportForm()))
 
 
+def _too_large(request):
+    context = _index_context(request, ImportForm())
+    context["refused"] = _("The file is larger than %(limit)s MB; split it into smaller files.") % {
+        "limit": f"{max_upload_bytes() / 1048576:g}"}
+    return render(request, "imports/index.html", context, status=400)
+
+
+@csrf_exempt  # the CSRF check would read the whole body before the limit is in place: csrf_protect below
 @login_required
 @require_POST
 def upload(request):
     _require_import(request.user)
-    # Refuse an oversized body from its declared length, before the file is stored or parsed.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-        context = _index_context(request, ImportForm())
-        context["refused"] = _("The file is larger than %(limit)s MB; split it into smaller files.") % {
-            "limit": f"{max_upload_bytes() / 1048576:g}"}
-        return render(request, "imports/index.html", context, status=400)
+    # Refuse an oversized body from its declared length, before the file is stored or parsed; read
+    # the rest no further than the limit (uploads.py).
+    if declared_too_large(request):
+        return _too_large(request)
+    limit = limit_upload(request)
+    return _upload(request, limit)
+
+
+@csrf_protect
+def _upload(request, limit):
     form = ImportForm(request.POST, request.FILES)
+    if limit.exceeded:
+        return _too_large(request)
     if not form.is_valid():
         return render(request, "imports/index.html", _index_context(request, form), status=400)
     uploaded = form.cleaned_data["file"]
@@ -77,14 +93,14 @@ def _job_context(job: ImportJob) -> dict:
 
 @login_required
 def job_detail(request, pk: int):
-    job = _own_job(request, pk)
+    job = services.recover_if_lost(_own_job(request, pk))
     return render(request, "imports/job.html", _job_context(job))
 
 
 @login_required
 def job_progress_partial(request, pk: int):
     """Polled by htmx every second while the job runs; reloads the page once it has finished."""
-    job = _own_job(request, pk)
+    job = services.recover_if_lost(_own_job(request, pk))
     if not job.is_running:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -105,6 +121,19 @@ def commit(request, pk: int):
         messages.success(request, _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
                          % {k: job.summary.get(k, 0) for k in ("created", "updated", "unchanged")})
     return redirect("imports:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    """Run a failed job again from its stored upload (a new job)."""
+    job = _own_job(request, pk)
+    try:
+        again = services.retry_import(job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("imports:job", pk=job.pk)
+    return redirect("imports:job", pk=again.pk)
 
 
 @login_required

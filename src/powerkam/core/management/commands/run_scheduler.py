@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from powerkam.core import jobs
+from powerkam.core import jobs, leases
 
 
 class Command(BaseCommand):
@@ -46,6 +46,7 @@ class Command(BaseCommand):
             while True:
                 now = timezone.now()
                 close_old_connections()  # a long-lived process: drop connections the server closed
+                leases.reap()  # tasks whose worker died are marked failed (and periodic ones enqueued again)
                 for name, result in scheduler.tick(now).items():
                     self.stdout.write(f"{timezone.localtime(now):%Y-%m-%d %H:%M} {name}: {result}")
                 # Wake at least every minute so clock changes and suspends cannot delay a job much.

@@ -1,0 +1,34 @@
+"""manage.py db_worker: django-tasks-db's worker holding a lease (powerkam.core.leases).
+
+The same command and options as the stock one (this app comes before django_tasks_db in
+INSTALLED_APPS, so this one answers to the name): before taking its first task the worker records
+its lease and marks failed the tasks of workers that are gone; then a light thread renews the
+lease and reaps again periodically while tasks run."""
+
+import os
+
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands.db_worker import Command as StockCommand
+
+from powerkam.core import leases
+
+
+class Command(StockCommand):
+    help = "Run a database background worker (with a lease: tasks of a dead worker are marked failed)."
+
+    def handle(self, *args, **options):
+        if options.get("reload") and not options.get("batch") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
+            # The autoreloader's parent only watches files; its child process runs the tasks.
+            return super().handle(*args, **options)
+        worker_id = options["worker_id"]
+        leases.register_worker(worker_id)
+        reaped = leases.reap()
+        if reaped and options.get("verbosity", 1):
+            self.stdout.write(f"Marked {reaped} task(s) of stopped workers as failed.")
+        heartbeat = leases.Heartbeat(worker_id)
+        heartbeat.start()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            heartbeat.stop()
+            leases.stop_worker(worker_id)
