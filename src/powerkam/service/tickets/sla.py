@@ -10,6 +10,10 @@ Escalation moments are computed once when the stage starts and stored on it:
 `warn_at` (level 1, station) when `warn_percent` of the stage's time has elapsed — counted in
 working time for the working units so that a holiday does not trigger it — `due_at` (level 2,
 region) and `company_at` (level 3, company) = deadline plus the rule's margin.
+
+`provisional` is True when the computation consulted a day of a year whose holidays are not
+entered yet (core.workdays.tracking): the moments are a Monday–Friday guess, recomputed by
+services.recompute_provisional_deadlines from the stage's stored start and rule.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Deadlines:
     due_at: datetime
     warn_at: datetime
     company_at: datetime
+    provisional: bool = False
 
 
 def rule_for(ticket_type: str, stage: str) -> SlaSpec:
@@ -87,6 +92,12 @@ def working_seconds_between(start: datetime, end: datetime) -> float:
 
 
 def deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
+    with workdays.tracking() as calc:
+        d = _deadlines(start, spec)
+    return Deadlines(due_at=d.due_at, warn_at=d.warn_at, company_at=d.company_at, provisional=calc.provisional)
+
+
+def _deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
     start = _local(start)
     due = add_limit(start, spec.limit, spec.unit)
     share = spec.warn_percent / 100
@@ -103,3 +114,12 @@ def deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
 
 def stage_deadlines(ticket_type: str, stage: str, start: datetime) -> Deadlines:
     return deadlines(start, rule_for(ticket_type, stage))
+
+
+def spec_of(stage) -> SlaSpec:
+    """The rule a stage's deadlines were computed with (stored on it when it started); the SLA
+    table's current row for stages started before rules were stored."""
+    if stage.sla_limit is not None and stage.sla_unit:
+        return SlaSpec(stage.sla_limit, stage.sla_unit, stage.sla_warn_percent or c.WARN_PERCENT,
+                       stage.sla_company_margin if stage.sla_company_margin is not None else Decimal("0"))
+    return rule_for(stage.ticket.ticket_type, stage.stage)
