@@ -23,7 +23,7 @@ class TaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Task
         fields = ["id", "kind", "title", "detail", "assignee", "assignee_name", "customer", "customer_number",
-                  "customer_name", "org_unit", "due_at", "is_overdue", "priority", "status", "link", "created_at",
+                  "customer_name", "org_unit", "due_at", "due_provisional", "is_overdue", "priority", "status", "link", "created_at",
                   "closed_at", "result"]
         read_only_fields = fields
 

@@ -59,6 +59,17 @@ def is_covered(year: int) -> bool:
     return year in covered_years()
 
 
+def uncovered_year_for(value) -> int:
+    """The year to name beside a provisional date: its own if not covered, else the first year
+    after the last covered one (a computation that crossed it and came back)."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if value is not None and not is_covered(value.year):
+        return value.year
+    years = covered_years()
+    return (max(years) + 1) if years else (value or timezone.localdate()).year
+
+
 # --- provisional tracking ----------------------------------------------------------------------
 
 @dataclass

@@ -164,6 +164,7 @@ class Simulator:
             rule = _rules()[(ticket_type, stage)]
             st = TicketStage(stage=stage, round=rounds[stage], owner_id=owner, started_at=moment, due_at=d.due_at,
                              warn_at=d.warn_at, company_at=d.company_at, deadline_provisional=d.provisional,
+                             company_at_provisional=d.company_provisional,
                              sla_limit=rule.limit, sla_unit=rule.unit, sla_warn_percent=rule.warn_percent,
                              sla_company_margin=rule.company_margin)
             spec.stages.append(st)

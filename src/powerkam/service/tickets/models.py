@@ -144,9 +144,11 @@ class TicketStage(models.Model):
     due_at = models.DateTimeField(_("deadline"))
     warn_at = models.DateTimeField(_("escalate to station at"))
     company_at = models.DateTimeField(_("escalate to company at"))
-    # The three moments were computed over a year whose holidays are not entered yet
-    # (sla.Deadlines.provisional); recomputed from started_at and the rule below once they are.
+    # The deadline (and warn_at) / the company escalation moment were computed over a year whose
+    # holidays are not entered yet (sla.Deadlines); recomputed from started_at and the rule below
+    # once they are.
     deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    company_at_provisional = models.BooleanField(_("company escalation moment provisional"), default=False)
     # The SLA rule the deadlines were computed with (the SLA table may change later).
     sla_limit = models.DecimalField(_("SLA limit"), max_digits=6, decimal_places=2, null=True, blank=True)
     sla_unit = models.CharField(_("SLA unit"), max_length=16, choices=c.SlaUnit.choices, blank=True)

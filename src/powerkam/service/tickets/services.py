@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,7 +101,8 @@ def _start_stage(ticket: Ticket, stage: str, owner, *, actor=None, now: datetime
     previous = TicketStage.objects.filter(ticket=ticket, stage=stage).count()
     st = TicketStage(ticket=ticket, stage=stage, round=previous + 1, owner=owner, started_at=now,
                      due_at=deadlines.due_at, warn_at=deadlines.warn_at, company_at=deadlines.company_at,
-                     deadline_provisional=deadlines.provisional, sla_limit=spec.limit, sla_unit=spec.unit,
+                     deadline_provisional=deadlines.provisional,
+                     company_at_provisional=deadlines.company_provisional, sla_limit=spec.limit, sla_unit=spec.unit,
                      sla_warn_percent=spec.warn_percent, sla_company_margin=spec.company_margin)
     _audited(st, actor)
     st.save()
@@ -511,7 +513,8 @@ def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None 
 
 
 def open_provisional_stages():
-    return TicketStage.objects.filter(completed_at__isnull=True, deadline_provisional=True)
+    return TicketStage.objects.filter(Q(deadline_provisional=True) | Q(company_at_provisional=True),
+                                      completed_at__isnull=True)
 
 
 def recompute_provisional_deadlines(*, actor=None, now: datetime | None = None) -> int:
@@ -524,16 +527,15 @@ def recompute_provisional_deadlines(*, actor=None, now: datetime | None = None) 
     done = 0
     for pk in list(open_provisional_stages().order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():
-            st = (TicketStage.objects.select_for_update().select_related("ticket").filter(
-                pk=pk, completed_at__isnull=True, deadline_provisional=True).first())
+            st = open_provisional_stages().select_for_update().select_related("ticket").filter(pk=pk).first()
             if st is None:  # completed or recomputed meanwhile
                 continue
             d = sla.deadlines(st.started_at, sla.spec_of(st))
             old_due = st.due_at
-            st.due_at, st.warn_at, st.company_at, st.deadline_provisional = (
-                d.due_at, d.warn_at, d.company_at, d.provisional)
+            st.due_at, st.warn_at, st.company_at = d.due_at, d.warn_at, d.company_at
+            st.deadline_provisional, st.company_at_provisional = d.provisional, d.company_provisional
             _audited(st, actor)
-            st.save(update_fields=["due_at", "warn_at", "company_at", "deadline_provisional"])
+            st.save(update_fields=["due_at", "warn_at", "company_at", "deadline_provisional", "company_at_provisional"])
             ticket = st.ticket
             if ticket.current_stage_id == st.pk:
                 ticket.due_at, ticket.due_provisional = st.due_at, st.deadline_provisional

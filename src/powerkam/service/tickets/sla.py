@@ -43,7 +43,8 @@ class Deadlines:
     due_at: datetime
     warn_at: datetime
     company_at: datetime
-    provisional: bool = False
+    provisional: bool = False  # due_at and warn_at
+    company_provisional: bool = False  # company_at (counted further, past the deadline)
 
 
 def rule_for(ticket_type: str, stage: str) -> SlaSpec:
@@ -92,24 +93,21 @@ def working_seconds_between(start: datetime, end: datetime) -> float:
 
 
 def deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
-    with workdays.tracking() as calc:
-        d = _deadlines(start, spec)
-    return Deadlines(due_at=d.due_at, warn_at=d.warn_at, company_at=d.company_at, provisional=calc.provisional)
-
-
-def _deadlines(start: datetime, spec: SlaSpec) -> Deadlines:
     start = _local(start)
-    due = add_limit(start, spec.limit, spec.unit)
-    share = spec.warn_percent / 100
-    if spec.unit == c.SlaUnit.CALENDAR_HOURS:
-        warn = start + (due - start) * share
-    else:
-        warn_hours = working_seconds_between(start, due) * share / 3600
-        warn = workdays.add_working_hours(start, warn_hours, day_start=c.DAY_START, day_end=c.DAY_END) \
-            if warn_hours > 0 else start
-    warn = min(warn, due)
-    company = add_limit(due, spec.company_margin, spec.unit) if spec.company_margin else due
-    return Deadlines(due_at=due, warn_at=warn, company_at=max(company, due))
+    with workdays.tracking() as calc:
+        due = add_limit(start, spec.limit, spec.unit)
+        share = spec.warn_percent / 100
+        if spec.unit == c.SlaUnit.CALENDAR_HOURS:
+            warn = start + (due - start) * share
+        else:
+            warn_hours = working_seconds_between(start, due) * share / 3600
+            warn = workdays.add_working_hours(start, warn_hours, day_start=c.DAY_START, day_end=c.DAY_END) \
+                if warn_hours > 0 else start
+        warn = min(warn, due)
+    with workdays.tracking() as company_calc:
+        company = add_limit(due, spec.company_margin, spec.unit) if spec.company_margin else due
+    return Deadlines(due_at=due, warn_at=warn, company_at=max(company, due), provisional=calc.provisional,
+                     company_provisional=calc.provisional or company_calc.provisional)
 
 
 def stage_deadlines(ticket_type: str, stage: str, start: datetime) -> Deadlines:

@@ -1,7 +1,8 @@
 """Provisional ticket deadlines (issue #9 item 8): each stage keeps the SLA rule it was computed
 with and whether the computation crossed into a year whose holidays were not entered. Open
-stages whose latest moment already lies in such a year are marked provisional (they were
-computed Monday–Friday), with their ticket and their open work-queue tasks."""
+stages whose moments already lie in such a year are marked provisional (they were computed
+Monday–Friday), with their ticket and their open work-queue task; stages started before this
+migration are recomputed with the SLA table's current rule (services.recompute_provisional_deadlines)."""
 
 from django.db import migrations, models
 
@@ -14,13 +15,18 @@ def mark_open_provisional(apps, schema_editor):
     Ticket = apps.get_model("tickets", "Ticket")
     Task = apps.get_model("core", "Task")
     covered = set(HolidayYear.objects.values_list("year", flat=True))
-    marked = []
-    for pk, ticket_id, stage, rnd, company_at in (TicketStage.objects.filter(completed_at__isnull=True)
-                                                  .values_list("pk", "ticket_id", "stage", "round", "company_at")):
+    due_marked, company_marked = [], []
+    for pk, ticket_id, stage, rnd, due_at, company_at in (
+            TicketStage.objects.filter(completed_at__isnull=True)
+            .values_list("pk", "ticket_id", "stage", "round", "due_at", "company_at")):
+        if timezone.localtime(due_at).year not in covered:
+            due_marked.append((pk, ticket_id, stage, rnd))
         if timezone.localtime(company_at).year not in covered:
-            marked.append((pk, ticket_id, stage, rnd))
-    for start in range(0, len(marked), 500):
-        chunk = marked[start:start + 500]
+            company_marked.append(pk)
+    for start in range(0, len(company_marked), 500):
+        TicketStage.objects.filter(pk__in=company_marked[start:start + 500]).update(company_at_provisional=True)
+    for start in range(0, len(due_marked), 500):
+        chunk = due_marked[start:start + 500]
         TicketStage.objects.filter(pk__in=[m[0] for m in chunk]).update(deadline_provisional=True)
         Ticket.objects.filter(current_stage_id__in=[m[0] for m in chunk]).update(due_provisional=True)
         keys = []
@@ -42,6 +48,11 @@ class Migration(migrations.Migration):
             model_name='historicalticket',
             name='due_provisional',
             field=models.BooleanField(default=False, verbose_name='stage deadline provisional'),
+        ),
+        migrations.AddField(
+            model_name='historicalticketstage',
+            name='company_at_provisional',
+            field=models.BooleanField(default=False, verbose_name='company escalation moment provisional'),
         ),
         migrations.AddField(
             model_name='historicalticketstage',
@@ -72,6 +83,11 @@ class Migration(migrations.Migration):
             model_name='ticket',
             name='due_provisional',
             field=models.BooleanField(default=False, verbose_name='stage deadline provisional'),
+        ),
+        migrations.AddField(
+            model_name='ticketstage',
+            name='company_at_provisional',
+            field=models.BooleanField(default=False, verbose_name='company escalation moment provisional'),
         ),
         migrations.AddField(
             model_name='ticketstage',
