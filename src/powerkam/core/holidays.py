@@ -59,10 +59,9 @@ def calendar_warning(today: date) -> int | None:
 
 def is_calendar_admin(user) -> bool:
     """Administrators keep the calendar (DOMAIN.md "Who uses it")."""
-    from powerkam.org.models import Role
+    from powerkam.org.api import is_admin
 
-    return bool(user and user.is_authenticated and user.is_active
-                and (user.is_superuser or getattr(user, "role", None) == Role.ADMIN))
+    return is_admin(user)
 
 
 # --- recompute registry ------------------------------------------------------------------------

@@ -184,7 +184,16 @@ def seed_from_package(years: list[int] | None = None) -> int:
             rows[d] = Holiday(date=d, is_workday=True, name=_holiday_name(name), source=Holiday.Source.PACKAGE)
     Holiday.objects.filter(source=Holiday.Source.PACKAGE, date__year__in=years).delete()
     Holiday.objects.bulk_create(rows.values(), batch_size=500)
+    # The package's years are complete arrangements: cover them, and if that covers a year that
+    # was not, recompute the open provisional deadlines (core.holidays).
+    new_years = sorted(set(years) - set(HolidayYear.objects.values_list("year", flat=True)))
+    for year in new_years:
+        HolidayYear.objects.create(year=year, source=Holiday.Source.PACKAGE, notice="chinesecalendar")
     clear_cache()
+    if new_years:
+        from .holidays import schedule_recompute
+
+        schedule_recompute()
     return len(rows)
 
 

@@ -123,18 +123,23 @@ def recompute_provisional_tasks(*, by=None) -> int:
     """Every open task whose due date was counted in working days (`workday_due`) over a year not
     covered then: computed again from its stored start and count. Returns how many changed
     (date or flag). Tasks whose due date belongs to another record are recomputed by its app."""
+    pks = list(_provisional_tasks().order_by("pk").values_list("pk", flat=True))
     changed = 0
-    for task in (Task.objects.filter(status=Task.Status.OPEN, due_provisional=True, due_from__isnull=False,
-                                     due_workdays__isnull=False).order_by("pk").iterator(chunk_size=1000)):
-        due = workday_due(task.due_from, task.due_workdays)
-        set_due(task, due["due_at"], provisional=due["due_provisional"], by=by)
-        changed += 1
+    for start in range(0, len(pks), 1000):
+        for task in Task.objects.filter(pk__in=pks[start:start + 1000], status=Task.Status.OPEN):
+            due = workday_due(task.due_from, task.due_workdays)
+            set_due(task, due["due_at"], provisional=due["due_provisional"], by=by)
+            changed += 1
     return changed
 
 
-def count_provisional_tasks() -> int:
+def _provisional_tasks() -> QuerySet:
     return Task.objects.filter(status=Task.Status.OPEN, due_provisional=True, due_from__isnull=False,
-                               due_workdays__isnull=False).count()
+                               due_workdays__isnull=False)
+
+
+def count_provisional_tasks() -> int:
+    return _provisional_tasks().count()
 
 
 def reassign_task(task: Task, to, *, by=None) -> Task:
