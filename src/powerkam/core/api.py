@@ -19,6 +19,7 @@ class TaskSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
     assignee_name = serializers.CharField(source="assignee.display_name", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    due_provisional = serializers.BooleanField(source="due_is_provisional", read_only=True)
 
     class Meta:
         model = Task

@@ -87,6 +87,19 @@ class Task(models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
+    @property
+    def due_is_provisional(self) -> bool:
+        """The stored flag (a working-day count over a year not covered); and an open visit task
+        while its day's year is not covered: a visit is planned on a day, which may turn out to
+        be a holiday (derived, like the visit's own mark: docs/decisions/0003)."""
+        if self.due_provisional:
+            return True
+        if self.kind != self.Kind.VISIT or not self.is_open or self.due_at is None:
+            return False
+        from . import workdays
+
+        return not workdays.is_covered(timezone.localtime(self.due_at).year)
+
 
 class Holiday(models.Model):
     """A calendar day that differs from the Monday–Friday default.

@@ -10,6 +10,24 @@ from powerkam.core import workdays
 register = template.Library()
 
 
+@register.filter
+def in_uncovered_year(value) -> bool:
+    """True for a date (or moment) in a year whose holidays are not entered: a planned visit's day."""
+    if value is None:
+        return False
+    return not workdays.is_covered(_year(value))
+
+
+def _year(value) -> int:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.year
+
+
 @register.simple_tag
 def provisional_mark(provisional, value=None) -> str:
     if not provisional:
