@@ -19,11 +19,12 @@ class TaskSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
     assignee_name = serializers.CharField(source="assignee.display_name", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    due_provisional = serializers.BooleanField(source="due_is_provisional", read_only=True)
 
     class Meta:
         model = Task
         fields = ["id", "kind", "title", "detail", "assignee", "assignee_name", "customer", "customer_number",
-                  "customer_name", "org_unit", "due_at", "is_overdue", "priority", "status", "link", "created_at",
+                  "customer_name", "org_unit", "due_at", "due_provisional", "is_overdue", "priority", "status", "link", "created_at",
                   "closed_at", "result"]
         read_only_fields = fields
 

@@ -44,6 +44,12 @@ class Task(models.Model):
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
     org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # The due date was computed over a year whose holidays are not entered yet (core.workdays).
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
+    # A due date of `due_workdays` working days after `due_from` (workqueue.workday_due): kept so
+    # that the date can be recomputed once the year's holidays are entered.
+    due_from = models.DateField(_("due counted from"), null=True, blank=True)
+    due_workdays = models.SmallIntegerField(_("due after working days"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     # Idempotency: a module that may run twice (the ladder, plan generation) gives each task a
@@ -80,6 +86,19 @@ class Task(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def due_is_provisional(self) -> bool:
+        """The stored flag (a working-day count over a year not covered); and an open visit task
+        while its day's year is not covered: a visit is planned on a day, which may turn out to
+        be a holiday (derived, like the visit's own mark: docs/decisions/0003)."""
+        if self.due_provisional:
+            return True
+        if self.kind != self.Kind.VISIT or not self.is_open or self.due_at is None:
+            return False
+        from . import workdays
+
+        return not workdays.is_covered(timezone.localtime(self.due_at).year)
 
 
 class Holiday(models.Model):
@@ -131,3 +150,30 @@ class WorkerLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.host} pid {self.pid})"
+
+
+class HolidayYear(models.Model):
+    """A year whose holiday arrangement (国务院办公厅关于YYYY年部分节假日安排的通知) is complete in
+    the `Holiday` table. Only a covered year's working days are final; for any other year the
+    calendar assumes Monday–Friday and every deadline computed over it is provisional
+    (core.workdays.tracking). Seeded for the years the `chinesecalendar` package knows; an
+    administrator adds the next year by the xlsx import or by entering the days and then this row.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=Holiday.Source.choices,
+                              default=Holiday.Source.ADMIN)
+    notice = models.CharField(_("State Council notice"), max_length=120, blank=True,
+                              help_text=_("The notice the arrangement comes from, e.g. its document number."))
+    covered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    covered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("holiday arrangement year")
+        verbose_name_plural = _("holiday arrangement years")
+
+    def __str__(self) -> str:
+        return str(self.year)

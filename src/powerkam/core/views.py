@@ -119,6 +119,7 @@ def queue(request):
             Column(_("customer name"), lambda t: t.customer.name if t.customer_id else ""),
             Column(_("assignee"), lambda t: t.assignee.display_name),
             Column(_("due"), lambda t: timezone.localtime(t.due_at) if t.due_at else None),
+            Column(_("due date provisional"), lambda t: _("Provisional") if t.due_at and t.due_is_provisional else ""),
             Column(_("status"), lambda t: t.get_status_display()),
             Column(_("closed at"), lambda t: timezone.localtime(t.closed_at) if t.closed_at else None),
             Column(_("result"), lambda t: t.result),

@@ -29,6 +29,18 @@ def _aware(due) -> datetime | None:
     raise TypeError(f"due_at must be a date or datetime, not {type(due).__name__}")
 
 
+def workday_due(start: date, workdays_after: int) -> dict:
+    """A task's due date `workdays_after` working days after `start` (end of that day), as the
+    keyword arguments of `open_task` / a spec of `open_tasks_bulk`: the date, whether it is
+    provisional (computed over a year whose holidays are not entered), and the rule, so that
+    `recompute_provisional_tasks` can compute it again once they are."""
+    from . import workdays
+
+    with workdays.tracking() as calc:
+        day = workdays.add_workdays(start, workdays_after)
+    return {"due_at": day, "due_provisional": calc.provisional, "due_from": start, "due_workdays": workdays_after}
+
+
 def _audited(task: Task, actor) -> None:
     if actor is not None and getattr(actor, "pk", None):
         task._history_user = actor
@@ -36,11 +48,14 @@ def _audited(task: Task, actor) -> None:
 
 def open_task(*, kind: str, assignee, title: str, due_at=None, customer=None, org_unit=None,
               key: str | None = None, link: str = "", detail: str = "",
-              priority: int = Task.Priority.NORMAL, created_by=None) -> Task:
+              priority: int = Task.Priority.NORMAL, created_by=None, due_provisional: bool = False,
+              due_from: date | None = None, due_workdays: int | None = None) -> Task:
     """Create a task, or return the existing one with the same `key` (whatever its status).
 
     Idempotent by key: running a daily job twice creates nothing new, and a task someone has
-    already closed is not reopened by a re-run.
+    already closed is not reopened by a re-run. A due date counted in working days comes from
+    `workday_due(start, n)` (pass its keywords); a due date another record owns (a ticket
+    stage's deadline) passes that record's `due_provisional`.
     """
     if key:
         existing = Task.objects.filter(key=key).first()
@@ -50,7 +65,9 @@ def open_task(*, kind: str, assignee, title: str, due_at=None, customer=None, or
         org_unit = customer.org_unit if customer is not None else getattr(assignee, "org_unit", None)
     task = Task(kind=kind, assignee=assignee, title=title[:200], detail=detail, customer=customer,
                 org_unit=org_unit, due_at=_aware(due_at), key=key or None, link=link,
-                priority=priority, created_by=created_by if getattr(created_by, "pk", None) else None)
+                priority=priority, created_by=created_by if getattr(created_by, "pk", None) else None,
+                due_provisional=bool(due_provisional and due_at is not None), due_from=due_from,
+                due_workdays=due_workdays)
     _audited(task, created_by)
     try:
         with transaction.atomic():
@@ -88,6 +105,41 @@ def close_by_prefix(prefix: str, *, by=None, result: str = "", status: str = Tas
         close_task(task, by=by, result=result, status=status)
         n += 1
     return n
+
+
+def set_due(task: Task, due_at, *, provisional: bool, by=None) -> Task:
+    """Move an open task's due date (its owner recomputed it, e.g. once a year's holidays are
+    entered). Audited; a closed task is left as it was."""
+    if task.status != Task.Status.OPEN:
+        return task
+    task.due_at = _aware(due_at)
+    task.due_provisional = bool(provisional and due_at is not None)
+    _audited(task, by)
+    task.save(update_fields=["due_at", "due_provisional"])
+    return task
+
+
+def recompute_provisional_tasks(*, by=None) -> int:
+    """Every open task whose due date was counted in working days (`workday_due`) over a year not
+    covered then: computed again from its stored start and count. Returns how many changed
+    (date or flag). Tasks whose due date belongs to another record are recomputed by its app."""
+    pks = list(_provisional_tasks().order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(pks), 1000):
+        for task in Task.objects.filter(pk__in=pks[start:start + 1000], status=Task.Status.OPEN):
+            due = workday_due(task.due_from, task.due_workdays)
+            set_due(task, due["due_at"], provisional=due["due_provisional"], by=by)
+            changed += 1
+    return changed
+
+
+def _provisional_tasks() -> QuerySet:
+    return Task.objects.filter(status=Task.Status.OPEN, due_provisional=True, due_from__isnull=False,
+                               due_workdays__isnull=False)
+
+
+def count_provisional_tasks() -> int:
+    return _provisional_tasks().count()
 
 
 def reassign_task(task: Task, to, *, by=None) -> Task:
@@ -164,7 +216,8 @@ def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str |
 
 
 TASK_ROW = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
-            "status", "key", "link", "created_at", "created_by_id", "result")
+            "status", "key", "link", "created_at", "created_by_id", "result", "due_provisional", "due_from",
+            "due_workdays")
 
 
 def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
@@ -175,13 +228,14 @@ def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
     return [spec["kind"], spec["title"][:200], spec.get("detail", ""), spec.get("assignee_id") or spec["assignee"].pk,
             spec.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(spec.get("due_at")),
             int(spec.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, spec.get("link", ""),
-            now, actor_id, ""]
+            now, actor_id, "", bool(spec.get("due_provisional") and spec.get("due_at") is not None),
+            spec.get("due_from"), spec.get("due_workdays")]
 
 
 def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
     """`open_task` for many tasks at once (nightly jobs, imports). Each spec is a dict with
     open_task's keyword arguments (`kind`, `title`, `key` — required —, `due_at`, `detail`,
-    `link`, `priority`) and ids `assignee_id`, `customer_id`, `org_unit_id` (or objects
+    `link`, `priority`, and `due_provisional` / `due_from` / `due_workdays` — `**workday_due(…)`) and ids `assignee_id`, `customer_id`, `org_unit_id` (or objects
     `assignee`, `customer`, `org_unit`; the org unit defaults to the customer's). Keys that
     already exist, whatever their status, are skipped: a closed task is never reopened. Rows go
     in with one multi-row INSERT per `batch_size` tasks and their history rows with one
@@ -206,6 +260,7 @@ def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
             row = _task_row(s, key, now, actor_id)
             row[6] = connection.ops.adapt_datetimefield_value(row[6]) if row[6] else None  # due_at
             row[11] = connection.ops.adapt_datetimefield_value(now)  # created_at
+            row[15] = connection.ops.adapt_datefield_value(row[15])  # due_from
             rows.append(tuple(row))
         if not rows:
             continue

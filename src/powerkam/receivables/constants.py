@@ -70,6 +70,8 @@ LADDER_OFFSETS = {
 LADDER_KEYS = {1: "reminder", 2: "warning", 3: "collection", 4: "investigation"}
 # Working days a ladder task is given before it counts as overdue in the queue.
 LADDER_TASK_DAYS = {1: 3, 2: 2, 3: 2, 4: 3}
+BULLETIN_TASK_DAYS = 2  # the blacklist bulletin task of every unit's supervisors
+NOTICE_PAY_WORKDAYS = 5  # a written notice asks for payment within this many working days
 
 NOTICE_PREFIX = "CN"  # 催费通知书 numbers: CN-2026-000001
 PAYMENT_PREFIX = "PAY"

@@ -28,9 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from powerkam.billing.models import Bill
-from powerkam.core import workqueue
+from powerkam.core import workdays, workqueue
 from powerkam.core.models import Task
-from powerkam.core.workdays import add_workdays
 from powerkam.customers.models import TimelineEvent
 from powerkam.org.selectors import Supervisors
 
@@ -147,7 +146,7 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
                     ctx["seq"][year] += 1
                     notices_new.append(CollectionNotice(
                         number=number, customer=customer, bill=bill, issued_on=day, amount_overdue=outstanding,
-                        pay_by=ctx["pay_by"],
+                        pay_by=ctx["pay_by"], pay_by_provisional=ctx["pay_by_provisional"],
                         html=render_notice(number=number, bill=bill, customer=customer, issued_on=day,
                                            due_on=due_on, pay_by=ctx["pay_by"], amount=outstanding)))
                 extra["notice"] = number
@@ -162,7 +161,7 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
             if assignee is not None:
                 task_specs.append({
                     "kind": Task.Kind.LADDER_STEP, "assignee_id": assignee.pk, "customer": customer, "key": key,
-                    "title": title, "detail": _(STEP_DETAILS[step]), "due_at": ctx["task_due"][step],
+                    "title": title, "detail": _(STEP_DETAILS[step]), **ctx["task_due"][step],
                     "priority": Task.Priority.NORMAL if step <= Step.WARNING else Task.Priority.HIGH,
                     "link": reverse("receivables:bill", args=[bill.pk])})
                 counts["tasks"] += 1
@@ -203,10 +202,10 @@ def _notify_units(day: date, listed: list, supervisors: Supervisors) -> None:
     lines = "\n".join(f"{cu.number} {cu.name}: {bill.number}, {amount}" for cu, bill, amount in listed)
     title = _("Blacklist bulletin %(d)s: %(n)s customers listed (30 days overdue)") % {"d": day, "n": len(listed)}
     detail = _("For information: these customers have been listed as bad customers. Do not extend credit.") + "\n" + lines
-    due_at, link = add_workdays(day, 2), reverse("receivables:board") + "?step=4"
+    due, link = workqueue.workday_due(day, c.BULLETIN_TASK_DAYS), reverse("receivables:board") + "?step=4"
     workqueue.open_tasks_bulk([
         {"kind": Task.Kind.LADDER_STEP, "assignee_id": sup.pk, "org_unit_id": sup.org_unit_id,
-         "key": f"ladder:blacklist:{day}:{sup.pk}", "title": title, "detail": detail, "due_at": due_at, "link": link}
+         "key": f"ladder:blacklist:{day}:{sup.pk}", "title": title, "detail": detail, **due, "link": link}
         for sup in supervisors.all
     ], batch_size=BATCH)
 
@@ -240,8 +239,10 @@ def run_ladder(day: date) -> dict:
     if not todo:
         return {k: v for k, v in counts.items() if not k.startswith("_")}
     supervisors = Supervisors()
-    ctx = {"seq": {}, "bulletin": [], "pay_by": add_workdays(day, 5),
-           "task_due": {s: add_workdays(day, n) for s, n in c.LADDER_TASK_DAYS.items()}}
+    with workdays.tracking() as pay_by_calc:
+        pay_by = workdays.add_workdays(day, c.NOTICE_PAY_WORKDAYS)
+    ctx = {"seq": {}, "bulletin": [], "pay_by": pay_by, "pay_by_provisional": pay_by_calc.provisional,
+           "task_due": {s: workqueue.workday_due(day, n) for s, n in c.LADDER_TASK_DAYS.items()}}
     pks = sorted(todo, key=lambda pk: (due_of[pk], pk))
     for i in range(0, len(pks), BATCH):
         chunk = pks[i:i + BATCH]

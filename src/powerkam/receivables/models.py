@@ -241,6 +241,10 @@ class CollectionNotice(models.Model):
     issued_on = models.DateField(_("issued on"))
     amount_overdue = models.DecimalField(_("amount overdue"), max_digits=14, decimal_places=2)
     pay_by = models.DateField(_("pay by"))
+    # Counted in working days over a year whose holidays were not entered (core.workdays): the
+    # date printed on the notice is a Monday–Friday guess. The notice is a sent document, so it
+    # is never recomputed; the mark stays to say how its date was obtained.
+    pay_by_provisional = models.BooleanField(_("pay-by date provisional"), default=False)
     html = models.TextField(_("document"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     history = HistoricalRecords()

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -177,7 +178,8 @@ def bill_detail(request, pk: int):
         "due_on": services.effective_due_on(bill),
         "allocations": bill.allocations.select_related("payment").order_by("id"),
         "steps": LadderStep.objects.filter(bill=bill).select_related("task", "task__assignee"),
-        "notice": CollectionNotice.objects.filter(bill=bill).only("pk", "number", "issued_on").first(),
+        "notice": CollectionNotice.objects.filter(bill=bill).only("pk", "number", "issued_on", "pay_by",
+                                                                  "pay_by_provisional").first(),
         "extensions": Extension.objects.filter(bill=bill).select_related("requested_by", "decided_by"),
         "stop_cases": StopSupplyCase.objects.filter(bill=bill).select_related(
             "opened_by", "decided_by", "stop_notice_delivered_by", "reminded_by", "stopped_by", "restored_by"),
@@ -257,7 +259,16 @@ def late_fee_paid(request, pk: int):
 def notice(request, pk: int):
     """The written notice exactly as generated (stored snapshot, with its print stylesheet)."""
     doc = get_visible_or_404(CollectionNotice.objects.all(), request.user, pk=pk)
-    return HttpResponse(doc.html)
+    if not doc.pay_by_provisional:
+        return HttpResponse(doc.html)
+    # The document stays as sent; on screen only (never printed), say how its date was obtained.
+    from powerkam.core.templatetags.calendar_marks import provisional_mark
+
+    note = format_html('<p class="no-print" id="pay-by-provisional">[{}] {}</p>',
+                       provisional_mark(True, doc.pay_by),
+                       _("The pay-by date %(date)s was counted Monday to Friday: that year's holidays were not "
+                         "entered when the notice was generated.") % {"date": doc.pay_by.isoformat()})
+    return HttpResponse(doc.html.replace("<body>", f"<body>\n{note}", 1))
 
 
 # --- collections board ------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ class TicketStageSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketStage
         fields = ["id", "stage", "round", "owner", "started_at", "due_at", "warn_at", "company_at",
-                  "escalation_level", "completed_at", "result_note", "outcome", "duration_seconds", "sla_met"]
+                  "deadline_provisional", "company_at_provisional", "escalation_level", "completed_at", "result_note", "outcome", "duration_seconds", "sla_met"]
 
 
 class TicketAttachmentSerializer(serializers.ModelSerializer):
@@ -67,7 +67,7 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = ["id", "number", "customer", "customer_number", "customer_name", "org_unit", "channel",
                   "ticket_type", "cause", "subject", "status", "stage", "first_contact_owner", "assignee",
-                  "about_staff", "due_at", "is_overdue", "escalation_level", "reopen_count", "created_at",
+                  "about_staff", "due_at", "due_provisional", "is_overdue", "escalation_level", "reopen_count", "created_at",
                   "closed_at", "hours_to_close"]
         read_only_fields = fields
 

@@ -18,3 +18,11 @@ class TicketsConfig(AppConfig):
                       "Escalate ticket stages near or past their SLA deadline (station → region → company)")
         jobs.register("refresh_ticket_summary", ticket_jobs.refresh_ticket_summary,
                       "Rebuild the complaint analysis summaries (every ticket taken in before today)")
+        # Open stage deadlines computed over a year without its holidays are recomputed when an
+        # administrator enters them (core.holidays, issue #9 item 8).
+        from powerkam.core import holidays
+
+        from . import services
+
+        holidays.register_recompute("tickets", lambda: services.open_provisional_stages().count(),
+                                    services.recompute_provisional_deadlines)

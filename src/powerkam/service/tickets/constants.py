@@ -96,6 +96,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
     ATTACHMENT = "attachment", _("Attachment added")
+    DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
 
 
 class SlaUnit(models.TextChoices):

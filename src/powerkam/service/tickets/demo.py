@@ -161,8 +161,12 @@ class Simulator:
             stage = flow[pos]
             rounds[stage] = rounds.get(stage, 0) + 1
             d = _deadlines(ticket_type, stage, moment)
+            rule = _rules()[(ticket_type, stage)]
             st = TicketStage(stage=stage, round=rounds[stage], owner_id=owner, started_at=moment, due_at=d.due_at,
-                             warn_at=d.warn_at, company_at=d.company_at)
+                             warn_at=d.warn_at, company_at=d.company_at, deadline_provisional=d.provisional,
+                             company_at_provisional=d.company_provisional,
+                             sla_limit=rule.limit, sla_unit=rule.unit, sla_warn_percent=rule.warn_percent,
+                             sla_company_margin=rule.company_margin)
             spec.stages.append(st)
             self._event(spec, kind=c.EventKind.STAGE_STARTED, target_id=owner, occurred_at=moment, stage=st)
             span = (d.due_at - moment).total_seconds()
@@ -193,6 +197,7 @@ class Simulator:
         last = spec.stages[-1]
         if last.completed_at is None:
             t.stage, t.status, t.assignee_id, t.due_at = last.stage, c.STAGE_STATUS[last.stage], last.owner_id, last.due_at
+            t.due_provisional = last.deadline_provisional
         else:
             t.status, t.stage, t.assignee_id = c.Status.CLOSED, "", last.owner_id
             t.closed_at = last.completed_at
@@ -272,6 +277,7 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
                 t = by_id[st.ticket_id]
                 tasks.append(Task(kind=Task.Kind.TICKET_STEP, assignee_id=st.owner_id, customer_id=t.customer_id,
                                   org_unit_id=t.org_unit_id, due_at=st.due_at, key=st.task_key,
+                                  due_provisional=st.deadline_provisional,
                                   title=f"{c.Stage(st.stage).label}: {t.number} {t.subject}"[:200],
                                   link=f"/service/tickets/{t.pk}/", created_at=st.started_at,
                                   priority=Task.Priority.HIGH if t.ticket_type == c.TicketType.COMPLAINT else 0))

@@ -81,6 +81,8 @@ class Ticket(models.Model):
     current_stage = models.ForeignKey("TicketStage", verbose_name=_("current stage"), null=True, blank=True,
                                       on_delete=models.SET_NULL, related_name="+")
     due_at = models.DateTimeField(_("stage deadline"), null=True, blank=True)
+    # The current stage's deadline_provisional (kept beside due_at like due_at itself).
+    due_provisional = models.BooleanField(_("stage deadline provisional"), default=False)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(_("taken in at"), default=timezone.now)
@@ -142,6 +144,17 @@ class TicketStage(models.Model):
     due_at = models.DateTimeField(_("deadline"))
     warn_at = models.DateTimeField(_("escalate to station at"))
     company_at = models.DateTimeField(_("escalate to company at"))
+    # The deadline (and warn_at) / the company escalation moment were computed over a year whose
+    # holidays are not entered yet (sla.Deadlines); recomputed from started_at and the rule below
+    # once they are.
+    deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    company_at_provisional = models.BooleanField(_("company escalation moment provisional"), default=False)
+    # The SLA rule the deadlines were computed with (the SLA table may change later).
+    sla_limit = models.DecimalField(_("SLA limit"), max_digits=6, decimal_places=2, null=True, blank=True)
+    sla_unit = models.CharField(_("SLA unit"), max_length=16, choices=c.SlaUnit.choices, blank=True)
+    sla_warn_percent = models.PositiveSmallIntegerField(_("SLA warn at % of time"), null=True, blank=True)
+    sla_company_margin = models.DecimalField(_("SLA company escalation margin"), max_digits=6, decimal_places=2,
+                                             null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("completed by"), null=True, blank=True,

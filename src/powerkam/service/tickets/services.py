@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,18 +90,22 @@ def _stage_task(ticket: Ticket, stage: TicketStage, *, actor=None) -> Task:
         kind=Task.Kind.TICKET_STEP, assignee=stage.owner, customer=ticket.customer, org_unit=ticket.org_unit,
         title=_("%(stage)s: %(number)s %(subject)s") % {"stage": _stage_label(stage.stage), "number": ticket.number,
                                                         "subject": ticket.subject},
-        due_at=stage.due_at, key=stage.task_key, link=_link(ticket), detail=ticket.description[:500],
+        due_at=stage.due_at, due_provisional=stage.deadline_provisional, key=stage.task_key, link=_link(ticket),
+        detail=ticket.description[:500],
         priority=Task.Priority.HIGH if ticket.is_complaint else Task.Priority.NORMAL, created_by=actor)
 
 
 def _start_stage(ticket: Ticket, stage: str, owner, *, actor=None, now: datetime) -> TicketStage:
+    spec = sla.rule_for(ticket.ticket_type, stage)
     # The stage it follows: its deadline is a floor (sla module docstring).
     prior = ticket.current_stage if ticket.current_stage_id else None
-    deadlines = sla.stage_deadlines(ticket.ticket_type, stage, now,
-                                    not_before=prior.due_at if prior is not None else None)
+    deadlines = sla.deadlines(now, spec, not_before=prior.due_at if prior is not None else None)
     previous = TicketStage.objects.filter(ticket=ticket, stage=stage).count()
     st = TicketStage(ticket=ticket, stage=stage, round=previous + 1, owner=owner, started_at=now,
-                     due_at=deadlines.due_at, warn_at=deadlines.warn_at, company_at=deadlines.company_at)
+                     due_at=deadlines.due_at, warn_at=deadlines.warn_at, company_at=deadlines.company_at,
+                     deadline_provisional=deadlines.provisional,
+                     company_at_provisional=deadlines.company_provisional, sla_limit=spec.limit, sla_unit=spec.unit,
+                     sla_warn_percent=spec.warn_percent, sla_company_margin=spec.company_margin)
     _audited(st, actor)
     st.save()
     ticket.stage = stage
@@ -108,6 +113,7 @@ def _start_stage(ticket: Ticket, stage: str, owner, *, actor=None, now: datetime
     ticket.status = c.STAGE_STATUS[stage]
     ticket.assignee = owner
     ticket.due_at = st.due_at
+    ticket.due_provisional = st.deadline_provisional
     ticket.escalation_level = 0
     _event(ticket, c.EventKind.STAGE_STARTED, actor=actor, stage=st, target=owner, now=now)
     _stage_task(ticket, st, actor=actor)
@@ -316,6 +322,7 @@ def _close(ticket: Ticket, *, actor, note: str, now: datetime) -> None:
     ticket.stage = ""
     ticket.current_stage = None
     ticket.due_at = None
+    ticket.due_provisional = False
     ticket.escalation_level = 0
     ticket.closed_at = now
     ticket.hours_to_close = _hours(ticket.created_at, now)
@@ -435,7 +442,8 @@ def _escalate_stage(st: TicketStage, level: int, *, actor=None, note: str = "", 
             title=_("Escalation (%(level)s): %(stage)s of %(number)s %(subject)s") % {
                 "level": c.ESCALATION_LEVELS[level], "stage": _stage_label(st.stage), "number": ticket.number,
                 "subject": ticket.subject},
-            due_at=max(st.due_at, now), key=f"{st.task_key}:esc{level}", link=_link(ticket),
+            due_at=max(st.due_at, now), due_provisional=st.deadline_provisional and st.due_at > now,
+            key=f"{st.task_key}:esc{level}", link=_link(ticket),
             detail=f"{reason}. {_('Stage owner')}: {st.owner.display_name}",
             priority=Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH, created_by=actor)
     return event
@@ -501,6 +509,61 @@ def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None 
     if event is None:  # pragma: no cover - only on a concurrent escalation
         raise ValidationError(_("The ticket was escalated meanwhile; reload the page."))
     return event
+
+
+# --- provisional deadlines (issue #9 item 8) ---------------------------------------------------------
+
+
+def open_provisional_stages():
+    return TicketStage.objects.filter(Q(deadline_provisional=True) | Q(company_at_provisional=True),
+                                      completed_at__isnull=True)
+
+
+def recompute_provisional_deadlines(*, actor=None, now: datetime | None = None) -> int:
+    """Every open stage whose deadlines were computed over a year whose holidays were not entered:
+    computed again from its start and its stored rule (the calendar now knows more). The stage,
+    the ticket's current deadline, the stage's task and its open escalation tasks move together,
+    and the ticket's timeline says so. A completed stage keeps its deadline. Returns how many
+    stages were recomputed."""
+    now = now or timezone.now()
+    done = 0
+    for pk in list(open_provisional_stages().order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            st = open_provisional_stages().select_for_update().select_related("ticket").filter(pk=pk).first()
+            if st is None:  # completed or recomputed meanwhile
+                continue
+            # The stage it followed keeps its floor here too (sla module docstring).
+            prior_due = (TicketStage.objects.filter(ticket_id=st.ticket_id, started_at__lt=st.started_at)
+                         .order_by("-started_at", "-pk").values_list("due_at", flat=True).first())
+            d = sla.deadlines(st.started_at, sla.spec_of(st), not_before=prior_due)
+            old_due = st.due_at
+            st.due_at, st.warn_at, st.company_at = d.due_at, d.warn_at, d.company_at
+            st.deadline_provisional, st.company_at_provisional = d.provisional, d.company_provisional
+            _audited(st, actor)
+            st.save(update_fields=["due_at", "warn_at", "company_at", "deadline_provisional", "company_at_provisional"])
+            ticket = st.ticket
+            if ticket.current_stage_id == st.pk:
+                ticket.due_at, ticket.due_provisional = st.due_at, st.deadline_provisional
+                _audited(ticket, actor)
+                ticket.save(update_fields=["due_at", "due_provisional"])
+            task = Task.objects.filter(key=st.task_key).first()
+            if task is not None:
+                workqueue.set_due(task, st.due_at, provisional=st.deadline_provisional, by=actor)
+            for esc in Task.objects.filter(key__startswith=f"{st.task_key}:esc", status=Task.Status.OPEN):
+                workqueue.set_due(esc, max(st.due_at, esc.created_at),
+                                  provisional=st.deadline_provisional and st.due_at > esc.created_at, by=actor)
+            if old_due != st.due_at:
+                note = _("Deadline recomputed with the holiday calendar: %(old)s → %(new)s") % {
+                    "old": timezone.localtime(old_due).strftime("%Y-%m-%d %H:%M"),
+                    "new": timezone.localtime(st.due_at).strftime("%Y-%m-%d %H:%M")}
+            else:
+                note = _("Deadline confirmed by the holiday calendar: %(new)s") % {
+                    "new": timezone.localtime(st.due_at).strftime("%Y-%m-%d %H:%M")}
+            _event(ticket, c.EventKind.DEADLINE_RECOMPUTED, actor=actor, stage=st, note=note, now=now)
+            if old_due != st.due_at:
+                _timeline(ticket, f"{ticket.number}: {note}", actor=actor, now=now)
+            done += 1
+    return done
 
 
 # --- complaint analysis summary --------------------------------------------------------------------

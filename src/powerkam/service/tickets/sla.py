@@ -14,6 +14,10 @@ region) and `company_at` (level 3, company) = deadline plus the rule's margin.
 A stage's deadline never falls before the deadline of the stage it follows (`not_before`):
 each limit counts from the moment its stage starts, so a complaint verified early (or accepted
 on a weekend) would otherwise get a review deadline before its verification deadline.
+
+`provisional` is True when the computation consulted a day of a year whose holidays are not
+entered yet (core.workdays.tracking): the moments are a Monday–Friday guess, recomputed by
+services.recompute_provisional_deadlines from the stage's stored start and rule.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class Deadlines:
     due_at: datetime
     warn_at: datetime
     company_at: datetime
+    provisional: bool = False  # due_at and warn_at
+    company_provisional: bool = False  # company_at (counted further, past the deadline)
 
 
 def rule_for(ticket_type: str, stage: str) -> SlaSpec:
@@ -92,20 +98,32 @@ def working_seconds_between(start: datetime, end: datetime) -> float:
 
 def deadlines(start: datetime, spec: SlaSpec, not_before: datetime | None = None) -> Deadlines:
     start = _local(start)
-    due = add_limit(start, spec.limit, spec.unit)
-    if not_before is not None and due < _local(not_before):
-        due = _local(not_before)
-    share = spec.warn_percent / 100
-    if spec.unit == c.SlaUnit.CALENDAR_HOURS:
-        warn = start + (due - start) * share
-    else:
-        warn_hours = working_seconds_between(start, due) * share / 3600
-        warn = workdays.add_working_hours(start, warn_hours, day_start=c.DAY_START, day_end=c.DAY_END) \
-            if warn_hours > 0 else start
-    warn = min(warn, due)
-    company = add_limit(due, spec.company_margin, spec.unit) if spec.company_margin else due
-    return Deadlines(due_at=due, warn_at=warn, company_at=max(company, due))
+    with workdays.tracking() as calc:
+        due = add_limit(start, spec.limit, spec.unit)
+        if not_before is not None and due < _local(not_before):
+            due = _local(not_before)
+        share = spec.warn_percent / 100
+        if spec.unit == c.SlaUnit.CALENDAR_HOURS:
+            warn = start + (due - start) * share
+        else:
+            warn_hours = working_seconds_between(start, due) * share / 3600
+            warn = workdays.add_working_hours(start, warn_hours, day_start=c.DAY_START, day_end=c.DAY_END) \
+                if warn_hours > 0 else start
+        warn = min(warn, due)
+    with workdays.tracking() as company_calc:
+        company = add_limit(due, spec.company_margin, spec.unit) if spec.company_margin else due
+    return Deadlines(due_at=due, warn_at=warn, company_at=max(company, due), provisional=calc.provisional,
+                     company_provisional=calc.provisional or company_calc.provisional)
 
 
 def stage_deadlines(ticket_type: str, stage: str, start: datetime, not_before: datetime | None = None) -> Deadlines:
     return deadlines(start, rule_for(ticket_type, stage), not_before)
+
+
+def spec_of(stage) -> SlaSpec:
+    """The rule a stage's deadlines were computed with (stored on it when it started); the SLA
+    table's current row for stages started before rules were stored."""
+    if stage.sla_limit is not None and stage.sla_unit:
+        return SlaSpec(stage.sla_limit, stage.sla_unit, stage.sla_warn_percent or c.WARN_PERCENT,
+                       stage.sla_company_margin if stage.sla_company_margin is not None else Decimal("0"))
+    return rule_for(stage.ticket.ticket_type, stage.stage)

@@ -83,6 +83,7 @@ def export_columns() -> list[Column]:
         Column(_("Current owner"), lambda t: t.assignee.display_name),
         Column(_("About staff member"), lambda t: t.about_staff.display_name if t.about_staff_id else ""),
         Column(_("Stage deadline"), lambda t: local(t.due_at)),
+        Column(_("Stage deadline provisional"), lambda t: _("Provisional") if t.due_at and t.due_provisional else ""),
         Column(_("Escalation level"), lambda t: t.escalation_level),
         Column(_("Times reopened"), lambda t: t.reopen_count),
         Column(_("Closed at"), lambda t: local(t.closed_at)),

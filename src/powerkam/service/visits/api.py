@@ -22,13 +22,16 @@ class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     assignee_name = serializers.CharField(source="assignee.display_name", read_only=True)
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    due_provisional = serializers.BooleanField(read_only=True)
+    planned_provisional = serializers.BooleanField(read_only=True)
     participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     contacts_met = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Visit
         fields = ["id", "customer", "customer_number", "customer_name", "org_unit", "org_unit_name", "assignee",
-                  "assignee_name", "source", "occasion", "purpose", "due_on", "planned_on", "status", "done_on",
+                  "assignee_name", "source", "occasion", "purpose", "due_on", "due_provisional", "planned_on",
+                  "planned_provisional", "status", "done_on",
                   "participants", "contacts_met", "findings", "customer_needs", "recorded_by", "recorded_at",
                   "created_at"]
         read_only_fields = fields

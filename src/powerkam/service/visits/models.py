@@ -155,6 +155,20 @@ class Visit(models.Model):
     def is_overdue(self, today=None) -> bool:
         return self.is_open and self.planned_on < (today or timezone.localdate())
 
+    # A planned visit's days are provisional while their year's holidays are not entered: the
+    # day may turn out to be a holiday (issue #9 item 8; derived, docs/decisions/0003).
+    @property
+    def planned_provisional(self) -> bool:
+        from powerkam.core import workdays
+
+        return self.is_open and self.planned_on is not None and not workdays.is_covered(self.planned_on.year)
+
+    @property
+    def due_provisional(self) -> bool:
+        from powerkam.core import workdays
+
+        return self.is_open and self.due_on is not None and not workdays.is_covered(self.due_on.year)
+
     def outcome(self, today=None) -> str:
         today = today or timezone.localdate()
         if self.status == c.VisitStatus.DONE:
