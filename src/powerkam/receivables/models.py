@@ -48,11 +48,16 @@ class Payment(models.Model):
     reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The key the form or API client sent with the request that recorded it: a retry or a double
+    # click with the same key gets this payment back instead of a second one (unique per recorder).
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_on", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["created_by", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="payment_idempotency_key_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=models.Q(allocated_amount__gte=0) & models.Q(refunded_amount__gte=0),
                                    name="payment_parts_non_negative"),
