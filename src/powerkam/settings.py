@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "powerkam.org.middleware.TwoStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "powerkam.core.context_processors.shell",
+                "powerkam.org.context_processors.two_step",
             ],
         },
     },
@@ -194,8 +196,8 @@ POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALIT
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "powerkam.org.authentication.SessionAuthentication",
+        "powerkam.org.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["powerkam.core.permissions.StaffPermission"],
     "DEFAULT_PAGINATION_CLASS": "powerkam.core.pagination.Pagination",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", org_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("org/", include("powerkam.org.urls")),
     path("customers/", include("powerkam.customers.urls")),
