@@ -132,7 +132,7 @@ class TwoStepRule(models.Model):
     SUPERUSERS = "superuser"
     AUDIENCES = [*Role.choices, (SUPERUSERS, _("Superusers (any role)"))]
 
-    audience = models.CharField(_("who"), max_length=16, choices=AUDIENCES, unique=True)
+    audience = models.CharField(_("applies to"), max_length=16, choices=AUDIENCES, unique=True)
     grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=7)
     since = models.DateTimeField(_("required since"), default=timezone.now)
     history = HistoricalRecords()

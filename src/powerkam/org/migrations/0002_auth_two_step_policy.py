@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             name='TwoStepRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audience', models.CharField(choices=[('manager', 'Key account manager'), ('specialist', 'Key account specialist'), ('clerk', 'Back-office clerk'), ('supervisor', 'Supervisor'), ('executive', 'Executive (read-only)'), ('admin', 'Administrator'), ('superuser', 'Superusers (any role)')], max_length=16, unique=True, verbose_name='who')),
+                ('audience', models.CharField(choices=[('manager', 'Key account manager'), ('specialist', 'Key account specialist'), ('clerk', 'Back-office clerk'), ('supervisor', 'Supervisor'), ('executive', 'Executive (read-only)'), ('admin', 'Administrator'), ('superuser', 'Superusers (any role)')], max_length=16, unique=True, verbose_name='applies to')),
                 ('grace_days', models.PositiveSmallIntegerField(default=7, verbose_name='grace period (days)')),
                 ('since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='required since')),
             ],
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='HistoricalTwoStepRule',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('audience', models.CharField(choices=[('manager', 'Key account manager'), ('specialist', 'Key account specialist'), ('clerk', 'Back-office clerk'), ('supervisor', 'Supervisor'), ('executive', 'Executive (read-only)'), ('admin', 'Administrator'), ('superuser', 'Superusers (any role)')], db_index=True, max_length=16, verbose_name='who')),
+                ('audience', models.CharField(choices=[('manager', 'Key account manager'), ('specialist', 'Key account specialist'), ('clerk', 'Back-office clerk'), ('supervisor', 'Supervisor'), ('executive', 'Executive (read-only)'), ('admin', 'Administrator'), ('superuser', 'Superusers (any role)')], db_index=True, max_length=16, verbose_name='applies to')),
                 ('grace_days', models.PositiveSmallIntegerField(default=7, verbose_name='grace period (days)')),
                 ('since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='required since')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
