@@ -104,3 +104,9 @@ def test_removing_the_device_in_the_admin_turns_it_off(with_device, login):
     user.refresh_from_db()
     assert user.two_step_on is False
     assert login(user).get("/customers/").status_code == 200
+
+
+def test_an_htmx_request_of_such_a_session_sends_the_browser_to_the_login_page(with_device, login):
+    user, _device = with_device()
+    response = login(user).get("/customers/", HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"].startswith("/accounts/login/")

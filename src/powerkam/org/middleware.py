@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import two_factor
 
@@ -47,6 +48,13 @@ class TwoStepMiddleware:
                                    user.get_username(), request.path)
             logout(request)
             messages.warning(request, message)
-            return redirect_to_login(request.get_full_path())
+            return self.go(request, redirect_to_login(request.get_full_path()))
         messages.warning(request, message)
-        return redirect("org:security")
+        return self.go(request, redirect("org:security"))
+
+    @staticmethod
+    def go(request, response):
+        # An htmx request would swap the target page into a fragment: make the browser go there.
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(response["Location"])
+        return response
