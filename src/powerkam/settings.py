@@ -273,6 +273,7 @@ POWERKAM_CSP = os.environ.get("POWERKAM_CSP", "; ".join([
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     "connect-src 'self'",
+    "worker-src 'self' blob:",  # Redoc's search index runs in a worker it builds from a blob
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

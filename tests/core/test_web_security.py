@@ -98,7 +98,7 @@ def _settings_under(env: dict) -> dict:
             "s.SECURE_PROXY_SSL_HEADER]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "powerkam.settings", **env})
-    return dict(zip(["session_secure", "csrf_secure", "hsts", "proxy_header"], json.loads(out.stdout)))
+    return dict(zip(["session_secure", "csrf_secure", "hsts", "proxy_header"], json.loads(out.stdout), strict=True))
 
 
 def test_https_setting_turns_on_secure_cookies_hsts_and_the_proxy_header():

@@ -4,14 +4,14 @@ one's payment, also when both arrive at the same instant; a second payment of th
 with the same reference needs an explicit confirmation."""
 
 import re
-import threading
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from powerkam.receivables import services
 from powerkam.receivables.models import Payment
+from tests.receivables.test_concurrency import _run_together
 
 DAY = date(2026, 4, 1)
 TODAY = date(2026, 4, 30)
@@ -123,25 +123,12 @@ def test_two_simultaneous_posts_with_one_key_record_one_payment(world, bill_make
         pytest.skip("concurrent transactions need PostgreSQL (SQLite serialises writers)")
     bill_maker(world["c1"], "1000.00", date(2026, 4, 20))
     for round_no in range(5):
-        barrier = threading.Barrier(2)
-        results, errors = [None, None], [None, None]
+        def post(round_no=round_no):
+            return services.record_payment(
+                customer=world["c1"], amount="10.00", channel="counter", received_on=DAY, reference=f"R{round_no}",
+                actor=world["clerk"], today=TODAY, idempotency_key=f"key-{round_no}")
 
-        def post(i, round_no=round_no):
-            try:
-                barrier.wait()
-                results[i] = services.record_payment(
-                    customer=world["c1"], amount="10.00", channel="counter", received_on=DAY, reference=f"R{round_no}",
-                    actor=world["clerk"], today=TODAY, idempotency_key=f"key-{round_no}")
-            except Exception as exc:  # asserted below
-                errors[i] = exc
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results, errors = _run_together(post, post)
         assert errors == [None, None]
         assert results[0].pk == results[1].pk
     assert Payment.objects.count() == 5

@@ -27,10 +27,10 @@ from .forms import (
     ExtensionForm,
     LateFeePaidForm,
     PaymentForm,
-    new_idempotency_key,
     ReasonForm,
     RefundForm,
     apply_errors,
+    new_idempotency_key,
 )
 from .models import CollectionNotice, Extension, LadderStep, LateFee, Payment
 
