@@ -132,3 +132,23 @@ def test_two_simultaneous_posts_with_one_key_record_one_payment(world, bill_make
         assert errors == [None, None]
         assert results[0].pk == results[1].pk
     assert Payment.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_double_click_on_refund_refunds_once(owing, login):
+    advance = services.record_payment(customer=owing["c1"], amount="1100.00", channel="counter", received_on=DAY,
+                                      is_advance=True, actor=owing["clerk"], today=TODAY)
+    client = login(owing["clerk"])
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"',
+                    client.get(f"/receivables/payments/{advance.pk}/").content.decode()).group(1)
+    for _ in range(2):
+        client.post(f"/receivables/payments/{advance.pk}/refund/", {"amount": "50.00", "reason": "overpaid",
+                                                                     "idempotency_key": key})
+    advance.refresh_from_db()
+    assert advance.refunds.count() == 1 and advance.refunded_amount == 50
+    api = client.post(f"/api/v1/payments/{advance.pk}/refund/", {"amount": "20.00", "reason": "again"},
+                      HTTP_IDEMPOTENCY_KEY="r-1")
+    again = client.post(f"/api/v1/payments/{advance.pk}/refund/", {"amount": "20.00", "reason": "again"},
+                        HTTP_IDEMPOTENCY_KEY="r-1")
+    advance.refresh_from_db()
+    assert api.status_code == again.status_code == 200 and advance.refunded_amount == 70

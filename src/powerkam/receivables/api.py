@@ -66,6 +66,9 @@ class ReasonSerializer(serializers.Serializer):
 class RefundSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     reason = serializers.CharField(max_length=200)
+    idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                            help_text=_("As for payments (or the Idempotency-Key header): the same "
+                                                        "key again does not refund a second time."))
 
 
 class PaymentFilter(filters.FilterSet):
@@ -139,7 +142,9 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         ser.is_valid(raise_exception=True)
         with django_errors_as_400():
             services.refund_advance(payment, amount=ser.validated_data["amount"], reason=ser.validated_data["reason"],
-                                    actor=request.user)
+                                    actor=request.user,
+                                    idempotency_key=ser.validated_data.get("idempotency_key")
+                                    or request.headers.get("Idempotency-Key", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
 
 

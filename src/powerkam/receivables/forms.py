@@ -33,6 +33,7 @@ class ReasonForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 class ExtensionForm(forms.Form):

@@ -338,9 +338,12 @@ def reverse_payment(payment: Payment, *, reason: str, actor) -> Payment:
     return payment
 
 
-def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on: date | None = None) -> Refund:
-    """Pay back (part of) the unallocated advance of a payment."""
+def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on: date | None = None,
+                   idempotency_key: str = "") -> Refund:
+    """Pay back (part of) the unallocated advance of a payment. A request repeated with the same
+    `idempotency_key` (a double click, a retry) returns the first refund (`replayed = True`)."""
     refunded_on = refunded_on or timezone.localdate()
+    idempotency_key = (idempotency_key or "").strip()[:64]
     errors = {}
     try:
         amount = _parse_amount(amount)
@@ -353,13 +356,22 @@ def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on:
         raise ValidationError(errors)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = (Refund.objects.filter(payment=payment, idempotency_key=idempotency_key).first()
+                    if idempotency_key else None)
+        if existing is not None:
+            if existing.amount != amount:
+                raise ValidationError({"idempotency_key": _(
+                    "This request key was already used for a refund of another amount. Reload the page and "
+                    "enter the refund again.")})
+            existing.replayed = True
+            return existing
         if payment.status != Payment.Status.POSTED:
             raise ValidationError(_("A reversed payment cannot be refunded."))
         if amount > payment.unallocated:
             raise ValidationError({"amount": _(
                 "Only the advance not yet applied to bills can be refunded: %(a)s yuan.") % {"a": payment.unallocated}})
         refund = Refund(payment=payment, amount=amount, refunded_on=refunded_on, reason=reason[:200],
-                        created_by=actor if getattr(actor, "pk", None) else None)
+                        created_by=actor if getattr(actor, "pk", None) else None, idempotency_key=idempotency_key)
         _audited(refund, actor)
         refund.save()
         payment.refunded_amount += amount

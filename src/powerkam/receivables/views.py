@@ -113,7 +113,7 @@ def payment_detail(request, pk: int):
         "nav": "money", "payment": payment,
         "allocations": payment.allocations.select_related("bill").order_by("id"),
         "refunds": payment.refunds.select_related("created_by"),
-        "reverse_form": ReasonForm(), "refund_form": RefundForm(initial={"amount": payment.unallocated}),
+        "reverse_form": ReasonForm(), "refund_form": RefundForm(initial={"amount": payment.unallocated, "idempotency_key": new_idempotency_key()}),
         "can_edit": not request.user.is_read_only,
     }
     return render(request, "receivables/payment_detail.html", context)
@@ -144,9 +144,11 @@ def payment_refund(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("Give the amount and the reason for the refund."))
-        services.refund_advance(payment, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
-                                actor=request.user)
-        messages.success(request, _("Refund recorded."))
+        refund = services.refund_advance(payment, amount=form.cleaned_data["amount"],
+                                         reason=form.cleaned_data["reason"], actor=request.user,
+                                         idempotency_key=form.cleaned_data["idempotency_key"])
+        if not getattr(refund, "replayed", False):
+            messages.success(request, _("Refund recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("receivables:payment", pk=pk)
