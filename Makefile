@@ -44,7 +44,7 @@ run: assets messages demo
 	@$(PY) manage.py demo_logins
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
-	  $(VENV)/bin/gunicorn powerkam.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	  $(VENV)/bin/gunicorn -c gunicorn.conf.py powerkam.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 # Installs what the tests need (Python packages, assets, translations, Debian's chromium where
 # this user can apt-get) and runs the whole suite: unit, API and browser tests.

@@ -63,3 +63,19 @@ def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+@pytest.fixture
+def login_verified():
+    """A logged-in test client whose session gave the two-step code of `device` (django-otp)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def make(user, device) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return make

@@ -1,7 +1,6 @@
 """/api/v1/: one router for every app's viewsets."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from powerkam.analytics import api as analytics_api
@@ -35,7 +34,7 @@ APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivab
             tickets_api, visits_api, outages_api, surveys_api, analytics_api]
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),
     # Endpoints that are not viewsets (e.g. POST billing/calculate/): an app's api.urlpatterns.
     *[p for api in APP_APIS for p in getattr(api, "urlpatterns", [])],
     path("", include(router.urls)),

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "powerkam.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "powerkam.org.middleware.TwoStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "powerkam.core.context_processors.shell",
+                "powerkam.org.context_processors.two_step",
             ],
         },
     },
@@ -194,8 +197,8 @@ POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALIT
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "powerkam.org.authentication.SessionAuthentication",
+        "powerkam.org.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["powerkam.core.permissions.StaffPermission"],
     "DEFAULT_PAGINATION_CLASS": "powerkam.core.pagination.Pagination",
@@ -212,6 +215,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Key-account CRM for power supply companies. All lists respect the caller's visibility scope.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny" if env_bool("POWERKAM_PUBLIC_API_DOCS", False)
+                          else "rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -254,10 +259,35 @@ OTP_TOTP_ISSUER = "PowerKAM"  # the name authenticator apps show for the two-ste
 # Send the exit survey automatically when a customer is closed (销户); "0" to send it by hand.
 POWERKAM_EXIT_SURVEY_ON_CLOSE = os.environ.get("POWERKAM_EXIT_SURVEY_ON_CLOSE", "1") != "0"
 
+# Web security (issue #9 item 9; README "Configuration"). Behind HTTPS (POWERKAM_HTTPS=1): cookies
+# only over HTTPS, HSTS, and the proxy's X-Forwarded-Proto tells Django the request was HTTPS.
+POWERKAM_HTTPS = env_bool("POWERKAM_HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("POWERKAM_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = POWERKAM_HTTPS or env_bool("POWERKAM_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if POWERKAM_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("POWERKAM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_SSL_REDIRECT = env_bool("POWERKAM_SSL_REDIRECT", False)
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Scripts only from our own static files (no inline script, no eval); see core.middleware.
+POWERKAM_CSP = os.environ.get("POWERKAM_CSP", "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",  # Redoc's search index runs in a worker it builds from a blob
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]))
+# The OpenAPI schema and the API docs need a login unless this is on.
+POWERKAM_PUBLIC_API_DOCS = env_bool("POWERKAM_PUBLIC_API_DOCS", False)
 
 LOGGING = {
     "version": 1,

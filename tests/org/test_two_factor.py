@@ -72,11 +72,10 @@ def test_user_without_two_step_logs_in_with_the_password_only(make_staff):
     assert response.status_code == 302
 
 
-def test_turn_off_needs_a_current_code(make_staff):
+def test_turn_off_needs_a_current_code(make_staff, login_verified):
     user = make_staff("manager")
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    client = Client()
-    client.force_login(user)
+    client = login_verified(user, device)
     response = client.post("/org/security/", {"action": "disable", "code": ""})
     assert response.status_code == 200 and TOTPDevice.objects.filter(user=user).exists()
     client.post("/org/security/", {"action": "disable", "code": code(device)})

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import OrgUnit, Staff
+from .models import OrgUnit, Staff, TwoStepRule
 
 
 @admin.register(OrgUnit)
@@ -23,7 +23,7 @@ class OrgUnitAdmin(SimpleHistoryAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(SimpleHistoryAdmin, UserAdmin):
-    list_display = ("username", "full_name", "role", "org_unit", "employee_no", "is_active", "is_staff")
+    list_display = ("username", "full_name", "role", "org_unit", "employee_no", "is_active", "is_staff", "two_step_on")
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "org_unit")
     search_fields = ("username", "full_name", "employee_no", "phone", "email")
     autocomplete_fields = ("org_unit",)
@@ -38,3 +38,10 @@ class StaffAdmin(SimpleHistoryAdmin, UserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "role", "org_unit", "usable_password", "password1", "password2")}),
     )
+
+
+@admin.register(TwoStepRule)
+class TwoStepRuleAdmin(SimpleHistoryAdmin):
+    """Which roles must use two-step login, and the grace period they get (issue #9 item 1)."""
+
+    list_display = ("audience", "grace_days", "since")

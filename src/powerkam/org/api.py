@@ -16,12 +16,15 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from powerkam.core.permissions import AdminOnly, StaffPermission
 
+from . import two_factor
 from .models import OrgUnit, Role, Staff
 from .serializers import OrgUnitSerializer, StaffAdminSerializer, StaffMinimalSerializer
 
@@ -149,3 +152,41 @@ def register(router) -> None:
     router.register("org-units", OrgUnitViewSet, basename="org-unit")
     router.register("staff", StaffViewSet, basename="staff")
 
+
+
+# --- API token: password and, for an account with two-step login on, the current code ----------
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    otp_code = serializers.CharField(
+        label=_("Verification code"), required=False, allow_blank=True, max_length=12, write_only=True,
+        help_text=_("The current 6-digit code of the authenticator app; required when the account has "
+                    "two-step login on."))
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        try:
+            two_factor.verify_login(user, attrs.get("otp_code", ""))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"otp_code": exc.messages}, code=exc.code) from None
+        problem = two_factor.access_problem(user, verified=True)
+        if problem is not None:
+            raise exceptions.PermissionDenied(two_factor.problem_message(problem, user), code=f"two_step_{problem}")
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """POST username, password and — when the account has two-step login on — `otp_code`: the
+    caller's API token (send it as `Authorization: Token <token>`)."""
+
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer},
+                   auth=[], operation_id="auth_token_create")
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -91,7 +92,11 @@ class Staff(AbstractUser):
         OrgUnit, verbose_name=_("org unit"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="staff",
     )
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Kept by org.two_factor (from the TOTP devices and the two-step rules) so that the check on
+    # every request reads the user row it already has and costs no query.
+    two_step_on = models.BooleanField(_("two-step login on"), default=False, editable=False)
+    two_step_due = models.DateTimeField(_("two-step login required from"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "two_step_on", "two_step_due"])
 
     class Meta:
         verbose_name = _("staff member")
@@ -116,3 +121,29 @@ class Staff(AbstractUser):
     @property
     def can_import(self) -> bool:
         return self.is_superuser or self.role in IMPORT_ROLES
+
+
+class TwoStepRule(models.Model):
+    """Who must use two-step login (issue #9 item 1): one row per role, or one for every
+    superuser whatever the role. A person it covers has `grace_days` from the rule's start (or
+    from joining, when later) to turn it on; until then every page reminds them, afterwards they
+    can reach only the account security page (the API answers 403)."""
+
+    SUPERUSERS = "superuser"
+    AUDIENCES = [*Role.choices, (SUPERUSERS, _("Superusers (any role)"))]
+
+    audience = models.CharField(_("applies to"), max_length=16, choices=AUDIENCES, unique=True)
+    grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=7)
+    since = models.DateTimeField(_("required since"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["audience"]
+        verbose_name = _("two-step login rule")
+        verbose_name_plural = _("two-step login rules")
+
+    def __str__(self) -> str:
+        return str(self.get_audience_display())
+
+    def covers(self, staff: "Staff") -> bool:
+        return self.audience == staff.role or (self.audience == self.SUPERUSERS and staff.is_superuser)

@@ -6,13 +6,23 @@ and becomes active only once the person has typed a code the app generated — s
 themselves out with a half-scanned code. From then on the login form asks for the current code
 after the password. Turning it off needs a current code too. An administrator can remove a lost
 phone's device in the admin (OTP → TOTP devices). Every change is written to the security log.
+
+It cannot be skipped (issue #9 item 1): every way in asks for the code — the login page, the
+admin login (routed to the login page), the API token endpoint (`otp_code`) — and a session that
+did not give it (e.g. logged in before two-step login was turned on) is refused by
+TwoStepMiddleware and the API's authentication classes, both through `access_problem`. Turning
+it on revokes the account's API tokens. Administrators require it for roles through
+TwoStepRule rows (with a grace period).
 """
 
 import logging
+from datetime import datetime, timedelta
 
 import segno
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -104,3 +114,72 @@ def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// provisioning URI as an inline SVG QR code (rendered here; nothing leaves
     the machine)."""
     return segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#212529")
+
+
+# --- it cannot be skipped: state kept on the staff row, one check for every way in ---------------
+
+UNVERIFIED = "unverified"  # the account has two-step login on, this session never gave a code
+ENROLL = "enroll"          # a rule requires two-step login and its grace period is over
+
+
+def sync_device_state(user_id: int) -> None:
+    """Keep Staff.two_step_on in step with the confirmed devices (called on every device save and
+    delete, also from the admin). Turning it on revokes the account's API tokens: they were
+    obtained with the password alone."""
+    from rest_framework.authtoken.models import Token
+
+    from .models import Staff
+
+    on = TOTPDevice.objects.filter(user_id=user_id, confirmed=True).exists()
+    if Staff.objects.filter(pk=user_id, two_step_on=not on).update(two_step_on=on) and on:
+        revoked, _detail = Token.objects.filter(user_id=user_id).delete()
+        if revoked:
+            log.info("two-step login on: API token revoked user_id=%s", user_id)
+
+
+def deadline(staff, rules) -> datetime | None:
+    """When `staff` must have two-step login on under `rules` (TwoStepRule rows), or None."""
+    dues = [max(rule.since, staff.date_joined or rule.since) + timedelta(days=rule.grace_days)
+            for rule in rules if rule.covers(staff)]
+    return min(dues) if dues else None
+
+
+def refresh_deadlines() -> int:
+    """Recompute Staff.two_step_due for everyone after a rule changed. Returns how many changed."""
+    from .models import Staff, TwoStepRule
+
+    rules = list(TwoStepRule.objects.all())
+    changed = []
+    for staff in Staff.objects.only("pk", "role", "is_superuser", "date_joined", "two_step_due"):
+        due = deadline(staff, rules)
+        if due != staff.two_step_due:
+            staff.two_step_due = due
+            changed.append(staff)
+    Staff.objects.bulk_update(changed, ["two_step_due"], batch_size=500)
+    return len(changed)
+
+
+def access_problem(user, *, verified: bool, now: datetime | None = None) -> str | None:
+    """Why this authenticated user may not use the application now (UNVERIFIED, ENROLL), or None.
+    Reads only the user row."""
+    if getattr(user, "two_step_on", False):
+        return None if verified else UNVERIFIED
+    due = getattr(user, "two_step_due", None)
+    if due is not None and due <= (now or timezone.now()):
+        return ENROLL
+    return None
+
+
+def problem_message(problem: str, user) -> str:
+    if problem == UNVERIFIED:
+        return _("This account uses two-step login: log in again with the code from your authenticator app.")
+    return _("Two-step login is required for your account since %(date)s. Turn it on under Account security "
+             "(/org/security/) to continue.") % {"date": date_format(timezone.localtime(user.two_step_due),
+                                                                    "SHORT_DATE_FORMAT")}
+
+
+def reminder_due(user, now: datetime | None = None) -> datetime | None:
+    """The deadline to remind `user` of on every page (grace period running), or None."""
+    if getattr(user, "two_step_on", True) or getattr(user, "two_step_due", None) is None:
+        return None
+    return user.two_step_due if user.two_step_due > (now or timezone.now()) else None

@@ -4,11 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -137,6 +139,20 @@ class LoginView(auth_views.LoginView):
             otp_login(self.request, device)
         return response
 
+    def get_success_url(self):
+        # Someone whose role must use two-step login and who has not turned it on yet goes to
+        # Account security first (the reminder says until when).
+        user = self.request.user
+        if not user.two_step_on and user.two_step_due is not None:
+            return reverse("org:security")
+        return super().get_success_url()
+
+
+def admin_login(request):
+    """/admin/login/ is the application's login page (with the two-step code), never Django
+    admin's password-only form."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
 
 @login_required
 def security(request):
@@ -154,7 +170,8 @@ def security(request):
                 return redirect("org:security")
             if form.is_valid():
                 if action == "confirm":
-                    two_factor.confirm_enrollment(user, form.cleaned_data["code"])
+                    device = two_factor.confirm_enrollment(user, form.cleaned_data["code"])
+                    otp_login(request, device)  # this session gave the code; others must log in again
                     messages.success(request, _("Two-step login is on. From now on, enter the code from the "
                                                 "app after your password."))
                     return redirect("org:security")

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -36,12 +36,20 @@ class PaymentSerializer(serializers.ModelSerializer):
     unallocated = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    idempotency_key = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=64,
+        help_text=_("Any unique text per payment (or the Idempotency-Key header): the same key sent again returns "
+                    "the payment already recorded instead of a second one."))
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Record the payment although the customer already has a payment with this reference "
+                    "(otherwise 409)."))
 
     class Meta:
         model = Payment
         fields = ["id", "number", "customer", "customer_number", "channel", "amount", "received_on", "reference",
                   "payer", "is_advance", "note", "allocated_amount", "refunded_amount", "unallocated", "status",
-                  "reversal_reason", "allocations", "created_at"]
+                  "reversal_reason", "allocations", "created_at", "idempotency_key", "confirm_duplicate"]
         read_only_fields = ["number", "allocated_amount", "refunded_amount", "status", "reversal_reason", "created_at"]
 
     def validate_customer(self, customer):
@@ -58,6 +66,9 @@ class ReasonSerializer(serializers.Serializer):
 class RefundSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     reason = serializers.CharField(max_length=200)
+    idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                            help_text=_("As for payments (or the Idempotency-Key header): the same "
+                                                        "key again does not refund a second time."))
 
 
 class PaymentFilter(filters.FilterSet):
@@ -83,16 +94,35 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill").order_by("id")))
         return scope_to_user(qs, self.request.user).order_by("-received_on", "-id")
 
+    @extend_schema(
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Same as the idempotency_key field.")],
+        responses={201: PaymentSerializer, 400: OpenApiResponse(description="Bad input; nothing recorded."),
+                   409: OpenApiResponse(description="The customer already has a payment with this reference; "
+                                                    "send confirm_duplicate=true to record it anyway.")})
     def create(self, request, *args, **kwargs):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        with django_errors_as_400():
-            payment = services.record_payment(
-                customer=d["customer"], amount=d["amount"], channel=d["channel"], received_on=d["received_on"],
-                reference=d.get("reference", ""), payer=d.get("payer", ""), is_advance=d.get("is_advance", False),
-                note=d.get("note", ""), actor=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data, status=status.HTTP_201_CREATED)
+        key = d.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
+        try:
+            with django_errors_as_400():
+                payment = services.record_payment(
+                    customer=d["customer"], amount=d["amount"], channel=d["channel"], received_on=d["received_on"],
+                    reference=d.get("reference", ""), payer=d.get("payer", ""), is_advance=d.get("is_advance", False),
+                    note=d.get("note", ""), actor=request.user, idempotency_key=key,
+                    confirm_duplicate=d.get("confirm_duplicate", False))
+        except serializers.ValidationError as exc:
+            cause = exc.__cause__
+            if any(e.code == services.DUPLICATE_REFERENCE
+                   for e in getattr(cause, "error_dict", {}).get("reference", [])):
+                return Response({**exc.detail, "code": services.DUPLICATE_REFERENCE}, status=status.HTTP_409_CONFLICT)
+            raise
+        response = Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data,
+                            status=status.HTTP_201_CREATED)
+        if getattr(payment, "replayed", False):
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     @extend_schema(request=ReasonSerializer, responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
@@ -112,7 +142,9 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         ser.is_valid(raise_exception=True)
         with django_errors_as_400():
             services.refund_advance(payment, amount=ser.validated_data["amount"], reason=ser.validated_data["reason"],
-                                    actor=request.user)
+                                    actor=request.user,
+                                    idempotency_key=ser.validated_data.get("idempotency_key")
+                                    or request.headers.get("Idempotency-Key", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
 
 

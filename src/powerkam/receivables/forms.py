@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,15 @@ class PaymentForm(forms.Form):
     payer = forms.CharField(label=_("Payer"), max_length=100, required=False)
     is_advance = forms.BooleanField(label=_("Record any amount above the balance as an advance payment"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # A fresh key per rendered form: a double click or a resubmitted page records one payment.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    # Shown after a duplicate-reference warning: the clerk confirms a real second payment.
+    confirm_duplicate = forms.BooleanField(label=_("Yes, this is a second payment with the same reference"),
+                                           required=False)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
 
 
 class ReasonForm(forms.Form):
@@ -22,6 +33,7 @@ class ReasonForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 class ExtensionForm(forms.Form):

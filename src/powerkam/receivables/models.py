@@ -48,11 +48,16 @@ class Payment(models.Model):
     reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The key the form or API client sent with the request that recorded it: a retry or a double
+    # click with the same key gets this payment back instead of a second one (unique per recorder).
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_on", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["created_by", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="payment_idempotency_key_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=models.Q(allocated_amount__gte=0) & models.Q(refunded_amount__gte=0),
                                    name="payment_parts_non_negative"),
@@ -106,11 +111,17 @@ class Refund(models.Model):
     reason = models.CharField(_("reason"), max_length=200)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # As on Payment: the same request sent twice (a double click) refunds once.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-refunded_on", "-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="refund_idempotency_key_unique"),
+        ]
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
 

@@ -120,7 +120,8 @@ def _save_numbered(payment: Payment, prefix: str, day: date, attempts: int = 10)
             return
         except IntegrityError:
             payment.pk = None
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or (payment.idempotency_key
+                                           and _payment_by_key(payment.created_by, payment.idempotency_key)):
                 raise
 
 
@@ -166,12 +167,49 @@ def _allocate(payment: Payment, amount: Decimal, actor) -> list[PaymentAllocatio
     return made
 
 
+DUPLICATE_REFERENCE = "duplicate_reference"
+
+
+class _Replayed(Exception):
+    """The idempotency key was taken by a concurrent request while this one was saving."""
+
+    def __init__(self, payment: Payment):
+        self.payment = payment
+
+
+def _payment_by_key(actor, key: str) -> Payment | None:
+    if not key or not getattr(actor, "pk", None):
+        return None
+    return Payment.objects.filter(created_by=actor, idempotency_key=key).first()
+
+
+def _replay(existing: Payment, customer, amount: Decimal) -> Payment:
+    """The payment a repeated request (same key) gets back; a key reused for another payment is
+    an error, never a silent mix-up."""
+    if existing.customer_id != customer.pk or existing.amount != amount:
+        raise ValidationError({"idempotency_key": _(
+            "This request key was already used for payment %(n)s of another customer or amount. "
+            "Reload the form and enter the payment again.") % {"n": existing.number}})
+    existing.replayed = True
+    return existing
+
+
 def record_payment(*, customer, amount, channel: str, received_on: date, reference: str = "", payer: str = "",
-                   is_advance: bool = False, note: str = "", actor=None, today: date | None = None) -> Payment:
+                   is_advance: bool = False, note: str = "", actor=None, today: date | None = None,
+                   idempotency_key: str = "", confirm_duplicate: bool = False) -> Payment:
     """Record a payment and allocate it to the oldest open bills. Raises ValidationError (and
-    writes nothing) on bad input or on a payment larger than the balance that is not an advance."""
+    writes nothing) on bad input or on a payment larger than the balance that is not an advance.
+
+    Double submissions (issue #9 item 7): a request carrying an `idempotency_key` already used by
+    the same recorder returns that payment (with `replayed = True`) instead of recording a second
+    one — also when the two requests arrive at the same instant (the customer lock and a unique
+    constraint). A posted payment of the same customer with the same reference is refused with
+    the code "duplicate_reference" unless `confirm_duplicate` is true."""
     today = today or timezone.localdate()
+    idempotency_key = (idempotency_key or "").strip()
     errors: dict[str, str] = {}
+    if len(idempotency_key) > 64:
+        errors["idempotency_key"] = _("The request key is at most 64 characters long.")
     try:
         amount = _parse_amount(amount)
     except ValidationError as exc:
@@ -186,9 +224,32 @@ def record_payment(*, customer, amount, channel: str, received_on: date, referen
         errors["customer"] = _("Choose the customer who paid.")
     if errors:
         raise ValidationError(errors)
+    try:
+        return _record_payment(customer=customer, amount=amount, channel=channel, received_on=received_on,
+                               reference=reference.strip()[:60], payer=payer, is_advance=is_advance, note=note,
+                               actor=actor, idempotency_key=idempotency_key, confirm_duplicate=confirm_duplicate)
+    except _Replayed as replay:
+        return _replay(replay.payment, customer, amount)
+
+
+def _record_payment(*, customer, amount: Decimal, channel: str, received_on: date, reference: str, payer: str,
+                    is_advance: bool, note: str, actor, idempotency_key: str, confirm_duplicate: bool) -> Payment:
     with transaction.atomic():
-        # One payment of a customer at a time: the balance checked below is the one allocated.
+        # One payment of a customer at a time: the balance checked below is the one allocated,
+        # and a request repeated with the same key finds the first one's payment.
         type(customer).objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+        existing = _payment_by_key(actor, idempotency_key)
+        if existing is not None:
+            return _replay(existing, customer, amount)
+        if reference and not confirm_duplicate:
+            same = (Payment.objects.filter(customer=customer, reference__iexact=reference, status=Payment.Status.POSTED)
+                    .order_by("pk").first())
+            if same is not None:
+                raise ValidationError({"reference": ValidationError(_(
+                    "Payment %(n)s of this customer (%(a)s yuan, received %(d)s) already has reference "
+                    "\u201c%(r)s\u201d. If this is really a second payment, confirm it; otherwise do not record it "
+                    "again.") % {"n": same.number, "a": same.amount, "d": same.received_on, "r": same.reference},
+                    code=DUPLICATE_REFERENCE)})
         outstanding = outstanding_of(customer.pk)
         if amount > outstanding and not is_advance:
             raise ValidationError({"amount": _(
@@ -196,11 +257,19 @@ def record_payment(*, customer, amount, channel: str, received_on: date, referen
                 "(%(balance)s yuan). Record the difference as an advance payment, or correct the amount."
             ) % {"amount": amount, "balance": outstanding}})
         payment = Payment(customer=customer, channel=channel,
-                          amount=amount, received_on=received_on, reference=reference.strip()[:60],
+                          amount=amount, received_on=received_on, reference=reference,
                           payer=payer.strip()[:100], is_advance=is_advance, note=note.strip()[:200],
-                          created_by=actor if getattr(actor, "pk", None) else None)
+                          created_by=actor if getattr(actor, "pk", None) else None,
+                          idempotency_key=idempotency_key if getattr(actor, "pk", None) else "")
         _audited(payment, actor)
-        _save_numbered(payment, c.PAYMENT_PREFIX, received_on)
+        try:
+            _save_numbered(payment, c.PAYMENT_PREFIX, received_on)
+        except IntegrityError:
+            # A concurrent request with the same key committed first (the unique constraint).
+            existing = _payment_by_key(actor, idempotency_key)
+            if existing is None:
+                raise
+            raise _Replayed(existing) from None
         allocations = _allocate(payment, amount, actor)
         detail = "; ".join(f"{a.bill.number}: {a.amount}" for a in allocations)
         if payment.unallocated > 0:
@@ -272,9 +341,12 @@ def reverse_payment(payment: Payment, *, reason: str, actor) -> Payment:
     return payment
 
 
-def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on: date | None = None) -> Refund:
-    """Pay back (part of) the unallocated advance of a payment."""
+def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on: date | None = None,
+                   idempotency_key: str = "") -> Refund:
+    """Pay back (part of) the unallocated advance of a payment. A request repeated with the same
+    `idempotency_key` (a double click, a retry) returns the first refund (`replayed = True`)."""
     refunded_on = refunded_on or timezone.localdate()
+    idempotency_key = (idempotency_key or "").strip()[:64]
     errors = {}
     try:
         amount = _parse_amount(amount)
@@ -287,13 +359,22 @@ def refund_advance(payment: Payment, *, amount, reason: str, actor, refunded_on:
         raise ValidationError(errors)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = (Refund.objects.filter(payment=payment, idempotency_key=idempotency_key).first()
+                    if idempotency_key else None)
+        if existing is not None:
+            if existing.amount != amount:
+                raise ValidationError({"idempotency_key": _(
+                    "This request key was already used for a refund of another amount. Reload the page and "
+                    "enter the refund again.")})
+            existing.replayed = True
+            return existing
         if payment.status != Payment.Status.POSTED:
             raise ValidationError(_("A reversed payment cannot be refunded."))
         if amount > payment.unallocated:
             raise ValidationError({"amount": _(
                 "Only the advance not yet applied to bills can be refunded: %(a)s yuan.") % {"a": payment.unallocated}})
         refund = Refund(payment=payment, amount=amount, refunded_on=refunded_on, reason=reason[:200],
-                        created_by=actor if getattr(actor, "pk", None) else None)
+                        created_by=actor if getattr(actor, "pk", None) else None, idempotency_key=idempotency_key)
         _audited(refund, actor)
         refund.save()
         payment.refunded_amount += amount

@@ -38,6 +38,7 @@ from .forms import (
     StopRequestForm,
     StopRestoreForm,
     apply_errors,
+    new_idempotency_key,
 )
 from .models import (
     BlacklistEntry,
@@ -77,7 +78,9 @@ PAYMENT_SORTS = (("number", gettext_lazy("Number")), ("customer", gettext_lazy("
 @login_required
 def payments(request):
     user = request.user
-    form = PaymentForm(initial={"received_on": timezone.localdate(), "channel": Payment.Channel.BANK_TRANSFER})
+    form = PaymentForm(initial={"received_on": timezone.localdate(), "channel": Payment.Channel.BANK_TRANSFER,
+                                "idempotency_key": new_idempotency_key()})
+    duplicate_warning = False
     if request.method == "POST":
         _require_writer(user)
         form = PaymentForm(request.POST)
@@ -91,12 +94,19 @@ def payments(request):
                     payment = services.record_payment(
                         customer=customer, amount=d["amount"], channel=d["channel"], received_on=d["received_on"],
                         reference=d["reference"], payer=d["payer"], is_advance=d["is_advance"], note=d["note"],
-                        actor=user)
+                        actor=user, idempotency_key=d["idempotency_key"], confirm_duplicate=d["confirm_duplicate"])
                 except ValidationError as exc:
+                    duplicate_warning = any(e.code == services.DUPLICATE_REFERENCE
+                                            for e in getattr(exc, "error_dict", {}).get("reference", []))
                     apply_errors(form, exc)
                 else:
-                    messages.success(request, _("Payment %(n)s recorded: %(a)s yuan allocated, %(r)s yuan advance.") % {
-                        "n": payment.number, "a": payment.allocated_amount, "r": payment.unallocated})
+                    if getattr(payment, "replayed", False):
+                        messages.info(request, _("Payment %(n)s was already recorded by this form; it was not "
+                                                 "recorded a second time.") % {"n": payment.number})
+                    else:
+                        messages.success(request, _("Payment %(n)s recorded: %(a)s yuan allocated, %(r)s yuan "
+                                                    "advance.") % {"n": payment.number, "a": payment.allocated_amount,
+                                                                   "r": payment.unallocated})
                     return redirect("receivables:payment", pk=payment.pk)
     qs, sort = selectors.payments(user, request.GET)
     if request.GET.get("export") in FORMATS:
@@ -106,6 +116,7 @@ def payments(request):
         "nav": "money", "page": _page(request, qs), "sort": sort, "sort_columns": PAYMENT_SORTS, "form": form,
         "params": request.GET, "channels": Payment.Channel.choices, "statuses": Payment.Status.choices,
         "export_formats": FORMATS, "can_edit": not user.is_read_only, "target": "#payment-table",
+        "duplicate_warning": duplicate_warning,
     }
     return _partial_or_page(request, "receivables/payments.html", "receivables/_payment_table.html", context)
 
@@ -118,7 +129,7 @@ def payment_detail(request, pk: int):
         "nav": "money", "payment": payment,
         "allocations": payment.allocations.select_related("bill").order_by("id"),
         "refunds": payment.refunds.select_related("created_by"),
-        "reverse_form": ReasonForm(), "refund_form": RefundForm(initial={"amount": payment.unallocated}),
+        "reverse_form": ReasonForm(), "refund_form": RefundForm(initial={"amount": payment.unallocated, "idempotency_key": new_idempotency_key()}),
         "can_edit": not request.user.is_read_only,
     }
     return render(request, "receivables/payment_detail.html", context)
@@ -149,9 +160,11 @@ def payment_refund(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("Give the amount and the reason for the refund."))
-        services.refund_advance(payment, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
-                                actor=request.user)
-        messages.success(request, _("Refund recorded."))
+        refund = services.refund_advance(payment, amount=form.cleaned_data["amount"],
+                                         reason=form.cleaned_data["reason"], actor=request.user,
+                                         idempotency_key=form.cleaned_data["idempotency_key"])
+        if not getattr(refund, "replayed", False):
+            messages.success(request, _("Refund recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("receivables:payment", pk=pk)
