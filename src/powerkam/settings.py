@@ -246,6 +246,8 @@ POWERKAM_SURVEY_VALID_DAYS = int(os.environ.get("POWERKAM_SURVEY_VALID_DAYS", "1
 OTP_TOTP_ISSUER = "PowerKAM"  # the name authenticator apps show for the two-step login code
 # Send the exit survey automatically when a customer is closed (销户); "0" to send it by hand.
 POWERKAM_EXIT_SURVEY_ON_CLOSE = os.environ.get("POWERKAM_EXIT_SURVEY_ON_CLOSE", "1") != "0"
+# The 1:15 page flags a manager's portfolio "far above" when it holds more customers than this.
+POWERKAM_PORTFOLIO_FAR_ABOVE = int(os.environ.get("POWERKAM_PORTFOLIO_FAR_ABOVE", "40"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("POWERKAM_SECURE_COOKIES", False)
