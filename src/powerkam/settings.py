@@ -243,6 +243,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerkam@localhost")
 POWERKAM_BASE_URL = os.environ.get("POWERKAM_BASE_URL", "http://localhost:8000")
 POWERKAM_SMS_GATEWAY = os.environ.get("POWERKAM_SMS_GATEWAY", "powerkam.core.notify.LoggingSmsGateway")
 POWERKAM_SURVEY_VALID_DAYS = int(os.environ.get("POWERKAM_SURVEY_VALID_DAYS", "14"))
+# A contact is sent at most one satisfaction survey (and one exit survey) per this many minutes.
+POWERKAM_SURVEY_DEDUPE_MINUTES = int(os.environ.get("POWERKAM_SURVEY_DEDUPE_MINUTES", "1440"))
 OTP_TOTP_ISSUER = "PowerKAM"  # the name authenticator apps show for the two-step login code
 # Send the exit survey automatically when a customer is closed (销户); "0" to send it by hand.
 POWERKAM_EXIT_SURVEY_ON_CLOSE = os.environ.get("POWERKAM_EXIT_SURVEY_ON_CLOSE", "1") != "0"
