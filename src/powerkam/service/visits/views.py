@@ -6,7 +6,6 @@ Thin views: parse, scope (core.scoping), call a service or selector, render.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -472,7 +471,7 @@ def analysis(request):
                         {"name": str(_("Overdue")), "data": [r["overdue"] for r in top]},
                         {"name": str(_("Not yet due")), "data": [r["pending"] for r in top]}]}
     context = {"nav": "service", "rows": rows, "totals": totals, "group": group, "start": start, "end": end,
-               "person": person, "unit": unit, "chart_json": json.dumps(chart, ensure_ascii=False),
+               "person": person, "unit": unit, "chart_json": chart,  # json_script encodes it, once
                "people": list(visible_portfolio_staff(user).order_by("full_name", "username")),
                "org_units": org_unit_options(user)}
     return render(request, "visits/analysis.html", context)
