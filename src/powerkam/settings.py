@@ -119,6 +119,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "powerkam.core.context_processors.shell",
             ],
+            # money, kwh, wan_yuan, wan_kwh on every page without {% load %} (core/numbers.py).
+            "builtins": ["powerkam.core.templatetags.pk_numbers"],
         },
     },
 ]
@@ -171,6 +173,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+# Chinese figures with thousands separators (powerkam/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["powerkam.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
