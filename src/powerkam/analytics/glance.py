@@ -39,7 +39,10 @@ def glance_figures(customer, today: date) -> dict[str, Any]:
     """The raw figures (Decimal, dates, counts) of one customer, in two queries."""
     from powerkam.credit.models import CreditAssessment
     from powerkam.receivables.models import LadderStep
+    from powerkam.service.tickets.constants import Status as TicketStatus
+    from powerkam.service.tickets.constants import TicketType
     from powerkam.service.tickets.models import Ticket
+    from powerkam.service.visits.constants import VisitStatus
     from powerkam.service.visits.models import Visit
 
     mine = {"customer_id": OuterRef("pk")}
@@ -48,7 +51,7 @@ def glance_figures(customer, today: date) -> dict[str, Any]:
     last_bill = Bill.objects.filter(**mine).exclude(status=Bill.Status.VOID).order_by("-period", "-id")
     credit = CreditAssessment.objects.filter(**mine, status=CreditAssessment.Status.APPROVED).order_by(
         "-assessed_on", "-id")
-    tickets = Ticket.objects.filter(**mine).exclude(status="closed")
+    tickets = Ticket.objects.filter(**mine).exclude(status=TicketStatus.CLOSED)
     row = Customer.objects.filter(pk=customer.pk).values("pk").annotate(
         outstanding=_sum(open_bills, Sum(OUTSTANDING), MONEY),
         overdue=_sum(overdue, Sum(OUTSTANDING), MONEY),
@@ -60,8 +63,8 @@ def glance_figures(customer, today: date) -> dict[str, Any]:
                          IntegerField()),
         credit_code=_one(credit, "code", CreditAssessment._meta.get_field("code")),
         open_tickets=_sum(tickets, Count("pk"), IntegerField()),
-        open_complaints=_sum(tickets, Count("pk", filter=Q(ticket_type="complaint")), IntegerField()),
-        next_visit=_sum(Visit.objects.filter(**mine, status="planned"), Min("planned_on"), DateF()),
+        open_complaints=_sum(tickets, Count("pk", filter=Q(ticket_type=TicketType.COMPLAINT)), IntegerField()),
+        next_visit=_sum(Visit.objects.filter(**mine, status=VisitStatus.PLANNED), Min("planned_on"), DateF()),
     ).first() or {}
     first = add_months(today.replace(day=1), -TREND_MONTHS)
     last = add_months(today.replace(day=1), -1)  # the finished months only
