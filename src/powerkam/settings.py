@@ -122,6 +122,8 @@ TEMPLATES = [
                 "powerkam.core.context_processors.shell",
                 "powerkam.org.context_processors.two_step",
             ],
+            # money, kwh, wan_yuan, wan_kwh on every page without {% load %} (core/numbers.py).
+            "builtins": ["powerkam.core.templatetags.pk_numbers"],
         },
     },
 ]
@@ -174,6 +176,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+# Chinese figures with thousands separators (powerkam/formats/zh_Hans/formats.py).
+FORMAT_MODULE_PATH = ["powerkam.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -255,9 +259,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerkam@localhost")
 POWERKAM_BASE_URL = os.environ.get("POWERKAM_BASE_URL", "http://localhost:8000")
 POWERKAM_SMS_GATEWAY = os.environ.get("POWERKAM_SMS_GATEWAY", "powerkam.core.notify.LoggingSmsGateway")
 POWERKAM_SURVEY_VALID_DAYS = int(os.environ.get("POWERKAM_SURVEY_VALID_DAYS", "14"))
+# A contact is sent at most one satisfaction survey (and one exit survey) per this many minutes.
+POWERKAM_SURVEY_DEDUPE_MINUTES = int(os.environ.get("POWERKAM_SURVEY_DEDUPE_MINUTES", "1440"))
 OTP_TOTP_ISSUER = "PowerKAM"  # the name authenticator apps show for the two-step login code
 # Send the exit survey automatically when a customer is closed (销户); "0" to send it by hand.
 POWERKAM_EXIT_SURVEY_ON_CLOSE = os.environ.get("POWERKAM_EXIT_SURVEY_ON_CLOSE", "1") != "0"
+# The 1:15 page flags a manager's portfolio "far above" when it holds more customers than this.
+POWERKAM_PORTFOLIO_FAR_ABOVE = int(os.environ.get("POWERKAM_PORTFOLIO_FAR_ABOVE", "40"))
 
 # Web security (issue #9 item 9; README "Configuration"). Behind HTTPS (POWERKAM_HTTPS=1): cookies
 # only over HTTPS, HSTS, and the proxy's X-Forwarded-Proto tells Django the request was HTTPS.

@@ -43,7 +43,7 @@ def test_money_tab_shows_everything(world, login):
     assert data["credit"]["code"] == "3A2"
     assert data["behaviour"]["level"] == "B" and data["behaviour"]["level_name"] == "Good"
     html = response.content.decode()
-    for text in ("2747.60", "3A2", "Credit warning (7 days overdue)", 'data-pk-chart="chart-money-kwh-data"',
+    for text in ("2,747.60", "3A2", "Credit warning (7 days overdue)", 'data-pk-chart="chart-money-kwh-data"',
                  "vendor/echarts/echarts.min.js"):
         assert text in html, text
     assert len(data["series"]) == 24

@@ -68,7 +68,7 @@ def test_sales_volume_page_shows_the_worked_figures(world, login):
     response = login(world["admin"]).get(reverse("analytics:sales_volume"), Q1)
     rows = {r["month"]: r for r in response.context["data"]["rows"]}
     assert str(rows[date(2026, 1, 1)]["yoy_pct"]) == "14.3"
-    assert "9600" in response.content.decode()
+    assert "9,600" in response.content.decode()  # core/numbers.py: thousands separators
 
 
 def test_manager_sees_only_the_portfolio_figures(world, login):

@@ -70,3 +70,27 @@ def test_one_query_whatever_the_data(world, django_assert_num_queries):
         sales_volume(world["admin"], Q1)
     with django_assert_num_queries(1):
         sales_volume(world["a"], Q1)
+
+
+def test_the_unfinished_current_month_is_not_compared(world):
+    """Mid-March only part of March is billed: March shows its kWh but no MoM/YoY (it used to
+    show a fall, −100 % when nothing was billed yet), and the totals compare Jan–Feb only."""
+    data = sales_volume(world["admin"], Q1, today=date(2026, 3, 15))
+    rows = {r["month"]: r for r in data["rows"]}
+    mar = rows[date(2026, 3, 1)]
+    assert mar["kwh"] == D("1600") and mar["unfinished"]
+    assert mar["mom_pct"] is None and mar["yoy_pct"] is None
+    assert rows[date(2026, 2, 1)]["yoy_pct"] == D("100.0") and not rows[date(2026, 2, 1)]["unfinished"]
+    assert data["compared_months"] == 2
+    assert data["total"]["yoy_pct"] == D("45.5")  # Jan–Feb 8000 against Jan–Feb 2025 5500
+    cats = {r["usage_category"]: r for r in data["categories"]}
+    assert cats["large_industry"]["yoy_pct"] == D("42.4")  # 7120 against 5000
+    assert cats["general_commercial"]["yoy_pct"] == D("76.0")  # 880 against 500
+
+
+def test_a_month_with_no_bill_yet_is_not_minus_100_percent(world):
+    period = ReportFilter(date(2026, 1, 1), date(2026, 4, 1))
+    rows = {r["month"]: r for r in sales_volume(world["admin"], period, today=date(2026, 4, 2))["rows"]}
+    april = rows[date(2026, 4, 1)]
+    assert april["kwh"] == D("0") and april["mom_pct"] is None and april["yoy_pct"] is None
+    assert rows[date(2026, 3, 1)]["mom_pct"] == D("-60.0")  # finished months still compare

@@ -98,3 +98,12 @@ def test_detail_and_customer_fragment_constant_queries(world, login, django_asse
     r = c.get(f"/billing/customers/{world['mine'].pk}/bills/")
     assert r.status_code == 200 and world["bills"][0].number in r.content.decode()
     assert c.get(f"/billing/customers/{world['other'].pk}/bills/").status_code == 404
+
+
+def test_api_search_finds_bills_by_number_and_customer(world, login, org_tree, make_staff):
+    c = login(make_staff("admin", org_tree["company"]))
+    assert c.get("/api/v1/bills/", {"search": "乙化工"}).json()["count"] == 1
+    assert c.get("/api/v1/bills/", {"search": world["mine"].number}).json()["count"] == 3
+    found = c.get("/api/v1/bills/", {"search": world["bills"][1].number}).json()
+    assert [b["number"] for b in found["results"]] == [world["bills"][1].number]
+    assert c.get("/api/v1/bills/", {"search": "no such bill"}).json()["count"] == 0

@@ -20,8 +20,8 @@ def test_sales_volume_chart_renders(page, browser_login):
     page.goto(f"{page.base_url}/analytics/sales-volume/?from_month=2026-01&to_month=2026-03")
     page.wait_for_selector("#chart-volume canvas")
     assert page.locator("#chart-volume canvas").count() >= 1
-    assert page.locator("#volume-total").inner_text() == "6000.00"
+    assert page.locator("#volume-total").inner_text() == "6,000 kWh"  # core/numbers.py: separated, unit
     # the 360 page loads the money tab by htmx and draws its charts there too
     page.goto(f"{page.base_url}/customers/{customer.pk}/?tab=money")
     page.wait_for_selector("#chart-money-kwh canvas")
-    assert page.locator("#money-balance").inner_text() == "4080.00"  # 6000 kWh × 0.63 + 3 × 100, unpaid
+    assert page.locator("#money-balance").inner_text() == "4,080.00元"  # 6000 kWh × 0.63 + 3 × 100, unpaid

@@ -48,5 +48,5 @@ def test_manager_fills_an_assessment_and_sees_the_code(page, browser_login, acco
     page.click("#save-assessment")
     page.wait_for_url(re.compile(r"/credit/assessments/\d+/$"))
     expect(page.locator("#credit-code")).to_have_text("3A2")
-    expect(page.locator("#credit-limit")).to_contain_text("650000.00")
+    expect(page.locator("#credit-limit")).to_contain_text("650,000.00")  # thousands separators (core/numbers.py)
     expect(page.locator("#reasons")).to_contain_text("3250000.00")

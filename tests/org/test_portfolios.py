@@ -10,17 +10,25 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from powerkam.customers.constants import LifecycleStatus
-from powerkam.org.selectors import PORTFOLIO_FAR_ABOVE, PORTFOLIO_MIN_CUSTOMERS, portfolio_flag
+from powerkam.org.selectors import PORTFOLIO_MIN_CUSTOMERS, portfolio_far_above, portfolio_flag
 from tests.factories import CustomerFactory
 
 URL = reverse("org:portfolios")
 
 
 @pytest.mark.parametrize("size,flag", [
-    (0, "below"), (14, "below"), (15, "ok"), (37, "ok"), (38, "far_above"), (100, "far_above"),
+    (0, "below"), (14, "below"), (15, "ok"), (38, "ok"), (40, "ok"), (41, "far_above"), (100, "far_above"),
 ])
 def test_1_15_flags(size, flag):
-    assert PORTFOLIO_MIN_CUSTOMERS == 15 and PORTFOLIO_FAR_ABOVE == 37
+    """At least 15 customers; more than the default ceiling of 40 is far above."""
+    assert PORTFOLIO_MIN_CUSTOMERS == 15 and portfolio_far_above() == 40
+    assert portfolio_flag(size) == flag
+
+
+@pytest.mark.parametrize("ceiling,size,flag", [(60, 41, "ok"), (60, 60, "ok"), (60, 61, "far_above"),
+                                               (20, 21, "far_above")])
+def test_far_above_ceiling_is_a_setting(settings, ceiling, size, flag):
+    settings.POWERKAM_PORTFOLIO_FAR_ABOVE = ceiling
     assert portfolio_flag(size) == flag
 
 
@@ -37,7 +45,7 @@ def team(org_tree, make_staff):
         CustomerFactory(org_unit=t["s1"], primary_manager=right, is_key_account=i < 2)
     for _ in range(3):  # right is secondary on three of small's customers
         CustomerFactory(org_unit=t["s1"], primary_manager=small, secondary_manager=right, is_key_account=True)
-    for _ in range(40):
+    for _ in range(41):
         CustomerFactory(org_unit=t["s3"], primary_manager=busy)
     return {"small": small, "right": right, "busy": busy,
             "sup_north": make_staff("supervisor", t["north"]), "admin": make_staff("admin", t["company"]),
@@ -55,8 +63,14 @@ class TestPortfolioPage:
         small, right, busy = rows["少少"], rows["正好"], rows["忙忙"]
         assert (small.primary, small.secondary, small.key_accounts, small.flag) == (6, 0, 4, "below")
         assert (right.primary, right.secondary, right.key_accounts, right.total, right.flag) == (12, 3, 5, 15, "ok")
-        assert (busy.primary, busy.total, busy.flag) == (40, 40, "far_above")
+        assert (busy.primary, busy.total, busy.flag) == (41, 41, "far_above")
         assert set(rows) == {"少少", "正好", "忙忙"}  # only managers and specialists
+
+    def test_page_follows_the_configured_ceiling(self, team, login, settings):
+        settings.POWERKAM_PORTFOLIO_FAR_ABOVE = 50
+        r = login(team["admin"]).get(URL)
+        assert rows_by_name(r)["忙忙"].flag == "ok" and r.context["counts"]["far_above"] == 0
+        assert r.context["far_above"] == 50
 
     def test_supervisor_sees_its_subtree(self, team, login):
         assert set(rows_by_name(login(team["sup_north"]).get(URL))) == {"少少", "正好"}

@@ -8,6 +8,9 @@ from powerkam.core.notify import LoggingSmsGateway
 def _english_and_clean_outbox(settings):
     settings.LANGUAGE_CODE = "en"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # These tests send one contact several surveys in a row to build their worked examples; the
+    # per-contact dedupe window is tested on its own (test_dedupe_per_contact.py).
+    settings.POWERKAM_SURVEY_DEDUPE_MINUTES = 0
     LoggingSmsGateway.outbox.clear()
     with translation.override("en"):
         yield

@@ -250,6 +250,22 @@ def test_analysis_by_unit_and_manager(login, team, key_account, org_tree, today)
     assert r.status_code == 200
 
 
+def test_analysis_chart_data_is_an_object_not_a_json_string(login, team, key_account, today):
+    """The chart script reads data.labels and data.series.map(...): the page must embed the chart
+    as a JSON object. Encoded twice it was a string, and the chart stayed blank for every role
+    ("Cannot read properties of undefined (reading 'map')")."""
+    import json
+    import re
+
+    customer = key_account()
+    done_visit(customer, today - timedelta(days=5))
+    html = login(team["admin"]).get(reverse("visits:analysis")).content.decode()
+    embedded = re.search(r'<script id="completion-data" type="application/json">(.*?)</script>', html, re.S)
+    data = json.loads(embedded.group(1))
+    assert isinstance(data, dict) and data["labels"] == ["城北一所"]
+    assert [len(s["data"]) for s in data["series"]] == [1, 1, 1, 1]
+
+
 def test_analysis_constant_queries(login, team, key_account, today, django_assert_max_num_queries):
     client = login(team["admin"])
     with django_assert_max_num_queries(15) as small:

@@ -9,10 +9,12 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from powerkam.core import jobs
-        from powerkam.core.extensions import register_customer_tab
+        from powerkam.core.extensions import register_customer_glance, register_customer_tab
 
+        from .glance import money_and_service_glance
         from .services import nightly_refresh
 
         register_customer_tab("money", _("Money"), "bi-cash-coin", "analytics:customer_money", order=60)
+        register_customer_glance("money_and_service", money_and_service_glance, order=10)
         jobs.register("analytics_monthly_sales", nightly_refresh,
                       "Rebuild the monthly sales summary of the sales-volume and unit-price analyses.")

@@ -1,5 +1,9 @@
 """ECharts options for the analysis pages, built on the server from the same figures as the
-tables (so the chart and the table can never disagree). Numbers become floats here only."""
+tables (so the chart and the table can never disagree). Numbers become floats here only.
+
+An axis (or a pie series) with "pkUnit" ("yuan", "kwh", "price", "pct") gets its labels and
+tooltips written by static/analytics/charts.js as core/numbers.py writes figures: thousands
+separators, and in Chinese 万元 / 万kWh from 10,000 up."""
 
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ def sales_volume(data: dict) -> list[dict]:
     months = [_month(r["month"]) for r in rows]
     volume = {**_base(_("Sales volume (kWh)")),
               "xAxis": {"type": "category", "data": months},
-              "yAxis": [{"type": "value", "name": "kWh"}, {"type": "value", "name": "%", "splitLine": {"show": False}}],
+              "yAxis": [{"type": "value", "name": "kWh", "pkUnit": "kwh"},
+                        {"type": "value", "name": "%", "splitLine": {"show": False}, "pkUnit": "pct"}],
               "series": [
                   {"name": _("This year"), "type": "bar", "data": [_f(r["kwh"]) for r in rows]},
                   {"name": _("Same month last year"), "type": "bar", "data": [_f(r["kwh_last_year"]) for r in rows]},
@@ -42,7 +47,7 @@ def sales_volume(data: dict) -> list[dict]:
               ]}
     cats = data["categories"]
     by_cat = {**_base(_("Sales volume by usage category (kWh)")), "tooltip": {"trigger": "item"},
-              "series": [{"type": "pie", "radius": ["35%", "65%"],
+              "series": [{"type": "pie", "radius": ["35%", "65%"], "pkUnit": "kwh",
                           "data": [{"name": r["label"], "value": _f(r["kwh"])} for r in cats]}]}
     return [{"id": "chart-volume", "options": volume, "height": 380},
             {"id": "chart-volume-categories", "options": by_cat, "height": 320}]
@@ -63,13 +68,13 @@ def price_composition(data: dict) -> list[dict]:
                "data": [_f(r[f"{n}_per_kwh"]) for r in rows]} for n in PRICE_COMPONENTS]
     series.append({"name": _("Average price"), "type": "line", "data": [_f(r["average_price"]) for r in rows]})
     by_month = {**_base(_("Unit price composition (yuan/kWh)")), "xAxis": {"type": "category", "data": months},
-                "yAxis": {"type": "value", "name": _("yuan/kWh")}, "series": series}
+                "yAxis": {"type": "value", "name": _("yuan/kWh"), "pkUnit": "price"}, "series": series}
     cats = data["categories"]
     cat_series = [{"name": str(COMPONENT_LABELS[n]), "type": "bar", "stack": "price",
                    "data": [_f(r[f"{n}_per_kwh"]) for r in cats]} for n in PRICE_COMPONENTS]
     by_cat = {**_base(_("Average price by usage category (yuan/kWh)")),
               "xAxis": {"type": "category", "data": [r["label"] for r in cats]},
-              "yAxis": {"type": "value", "name": _("yuan/kWh")}, "series": cat_series}
+              "yAxis": {"type": "value", "name": _("yuan/kWh"), "pkUnit": "price"}, "series": cat_series}
     return [{"id": "chart-price", "options": by_month, "height": 380},
             {"id": "chart-price-categories", "options": by_cat, "height": 320}]
 
@@ -81,9 +86,9 @@ def payments(data: dict) -> list[dict]:
     series = [{"name": ch["label"], "type": "bar", "stack": "amount",
                "data": [_f(r["by_channel"].get(ch["channel"], {}).get("amount")) for r in rows]} for ch in channels]
     by_month = {**_base(_("Payments by channel and month (yuan)")), "xAxis": {"type": "category", "data": months},
-                "yAxis": {"type": "value", "name": _("yuan")}, "series": series}
+                "yAxis": {"type": "value", "name": _("yuan"), "pkUnit": "yuan"}, "series": series}
     pie = {**_base(_("Share of channels (amount)")), "tooltip": {"trigger": "item"},
-           "series": [{"type": "pie", "radius": ["35%", "65%"],
+           "series": [{"type": "pie", "radius": ["35%", "65%"], "pkUnit": "yuan",
                        "data": [{"name": ch["label"], "value": _f(ch["amount"])} for ch in channels]}]}
     return [{"id": "chart-payments", "options": by_month, "height": 380},
             {"id": "chart-payments-channels", "options": pie, "height": 320}]
@@ -93,10 +98,10 @@ def arrears(totals: dict, top: list[dict]) -> list[dict]:
     buckets = totals["buckets"]
     ageing = {**_base(_("Arrears by age (yuan)")), "legend": {"show": False},
               "xAxis": {"type": "category", "data": [b["label"] for b in buckets]},
-              "yAxis": {"type": "value", "name": _("yuan")},
+              "yAxis": {"type": "value", "name": _("yuan"), "pkUnit": "yuan"},
               "series": [{"name": _("Outstanding"), "type": "bar", "data": [_f(b["amount"]) for b in buckets]}]}
     biggest = {**_base(_("Largest arrears (yuan)")), "legend": {"show": False},
-               "xAxis": {"type": "value", "name": _("yuan"), "axisLabel": {"rotate": 45}},
+               "xAxis": {"type": "value", "name": _("yuan"), "axisLabel": {"rotate": 45}, "pkUnit": "yuan"},
                "yAxis": {"type": "category", "inverse": True, "data": [r["name"] for r in top]},
                "series": [{"name": _("Outstanding"), "type": "bar", "data": [_f(r["outstanding"]) for r in top]}]}
     return [{"id": "chart-ageing", "options": ageing, "height": 320},
@@ -107,8 +112,8 @@ def collection(data: dict) -> list[dict]:
     months = data["months"]
     trend = {**_base(_("Collection rate by due month")),
              "xAxis": {"type": "category", "data": [_month(r["month"]) for r in months]},
-             "yAxis": [{"type": "value", "name": _("yuan")}, {"type": "value", "name": "%", "max": 100,
-                                                              "splitLine": {"show": False}}],
+             "yAxis": [{"type": "value", "name": _("yuan"), "pkUnit": "yuan"},
+                       {"type": "value", "name": "%", "max": 100, "splitLine": {"show": False}, "pkUnit": "pct"}],
              "series": [
                  {"name": _("Billed"), "type": "bar", "data": [_f(r["billed"]) for r in months]},
                  {"name": _("Collected"), "type": "bar", "data": [_f(r["collected"]) for r in months]},
@@ -118,7 +123,7 @@ def collection(data: dict) -> list[dict]:
     units = data["units"]
     by_unit = {**_base(_("Collection rate by unit (%)")), "legend": {"show": False},
                "xAxis": {"type": "category", "data": [r["org_unit"] for r in units]},
-               "yAxis": {"type": "value", "name": "%", "max": 100},
+               "yAxis": {"type": "value", "name": "%", "max": 100, "pkUnit": "pct"},
                "series": [{"name": _("Collection rate %"), "type": "bar", "data": [_f(r["rate_pct"]) for r in units]}]}
     return [{"id": "chart-collection", "options": trend, "height": 360},
             {"id": "chart-collection-units", "options": by_unit, "height": 320}]
@@ -144,10 +149,10 @@ def customer_money(data: dict) -> list[dict]:
     series = data["series"]
     months = [_month(r["month"]) for r in series]
     kwh = {**_base(_("kWh, last 24 months")), "legend": {"show": False},
-           "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": "kWh"},
+           "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": "kWh", "pkUnit": "kwh"},
            "series": [{"name": "kWh", "type": "bar", "data": [_f(r["kwh"]) for r in series]}]}
     money = {**_base(_("Billed by month and paid on those bills, last 24 months (yuan)")),
-             "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": _("yuan")},
+             "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value", "name": _("yuan"), "pkUnit": "yuan"},
              "series": [{"name": _("Billed"), "type": "bar", "data": [_f(r["billed"]) for r in series]},
                         {"name": _("Paid"), "type": "bar", "data": [_f(r["paid"]) for r in series]}]}
     return [{"id": "chart-money-kwh", "options": kwh, "height": 280},

@@ -31,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from powerkam.billing.models import Bill
 from powerkam.core.scoping import scope_to_user, subtree_unit_ids, visible_customers
@@ -234,8 +235,14 @@ def _roll_up(cells, key, names: tuple[str, ...]) -> dict:
     return out
 
 
-def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> dict[str, Any]:
+def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None,
+                 today: date | None = None) -> dict[str, Any]:
     """kWh per billing month with month-on-month and year-on-year change, and by usage category.
+
+    The current month (today's, and any later one) is unfinished: its bills are not all issued,
+    so it is shown (`unfinished`) but never compared — its MoM and YoY are None, and the YoY of
+    the total and of each category compare only the finished months with the same months a year
+    before (`compared_months`). Comparing it made every period end on −100 %.
 
     One query: GROUP BY (month, usage category) over the period and the 12 months before it
     (the YoY and MoM bases); the months and the categories (this period against the same months
@@ -253,24 +260,34 @@ def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> 
     cells = _cells(src, category, start, f.date_to, {"s_kwh": Sum("kwh"), "s_amount": Sum("total"), "n": n},
                    summary=summary)
     by_month = _roll_up(cells, lambda r: r["period"], ("s_kwh", "s_amount", "n"))
+    current = (today or timezone.localdate()).replace(day=1)  # the first unfinished month
     rows = []
     for m in f.months:
         cur = by_month.get(m, {})
         prev = by_month.get(add_months(m, -1), {})
         ly = by_month.get(add_months(m, -12), {})
         kwh = energy(cur.get("s_kwh"))
+        finished = m < current
         rows.append({
             "month": m, "kwh": kwh, "amount": money(cur.get("s_amount")), "bills": cur.get("n") or 0,
-            "kwh_previous_month": energy(prev.get("s_kwh")), "mom_pct": change_pct(kwh, prev.get("s_kwh")),
-            "kwh_last_year": energy(ly.get("s_kwh")), "yoy_pct": change_pct(kwh, ly.get("s_kwh")),
+            "unfinished": not finished,
+            "kwh_previous_month": energy(prev.get("s_kwh")),
+            "mom_pct": change_pct(kwh, prev.get("s_kwh")) if finished else None,
+            "kwh_last_year": energy(ly.get("s_kwh")),
+            "yoy_pct": change_pct(kwh, ly.get("s_kwh")) if finished else None,
         })
-    # per category: this period's kWh and bills, and the kWh of the same months a year before
+    # per category: this period's kWh and bills, and the kWh of the same months a year before;
+    # the YoY sums (cmp_*) leave out the unfinished months and their months a year before.
     for cell in cells:
         this = f.date_from <= cell["period"] <= f.date_to
+        before = not this and ly_from <= cell["period"] <= ly_to
         cell["cur_kwh"], cell["cur_n"] = (cell["s_kwh"], cell["n"]) if this else (None, None)
-        cell["ly_kwh"] = cell["s_kwh"] if not this and ly_from <= cell["period"] <= ly_to else None
-        cell["counted"] = this or ly_from <= cell["period"] <= ly_to
-    by_category = _roll_up(cells, lambda r: r[category] if r["counted"] else SKIP, ("cur_kwh", "ly_kwh", "cur_n"))
+        cell["ly_kwh"] = cell["s_kwh"] if before else None
+        cell["cmp_cur_kwh"] = cell["s_kwh"] if this and cell["period"] < current else None
+        cell["cmp_ly_kwh"] = cell["s_kwh"] if before and add_months(cell["period"], 12) < current else None
+        cell["counted"] = this or before
+    by_category = _roll_up(cells, lambda r: r[category] if r["counted"] else SKIP,
+                           ("cur_kwh", "ly_kwh", "cur_n", "cmp_cur_kwh", "cmp_ly_kwh"))
     from powerkam.customers.constants import UsageCategory
 
     labels = dict(UsageCategory.choices)
@@ -278,14 +295,19 @@ def sales_volume(user, f: ReportFilter, *, from_summary: bool | None = None) -> 
         "usage_category": code,
         "label": str(labels.get(code, code or "—")),
         "kwh": energy(r["cur_kwh"]), "kwh_last_year": energy(r["ly_kwh"]), "bills": r["cur_n"] or 0,
-        "yoy_pct": change_pct(r["cur_kwh"], r["ly_kwh"]),
+        "yoy_pct": change_pct(r["cmp_cur_kwh"], r["cmp_ly_kwh"]) if r["cmp_cur_kwh"] is not None else None,
     } for code, r in sorted(by_category.items())]
     total = sum((r["kwh"] for r in rows), ZERO)
     total_ly = sum((r["kwh_last_year"] for r in rows), ZERO)
+    compared = [r for r in rows if not r["unfinished"]]
+    cmp_total = sum((r["kwh"] for r in compared), ZERO)
+    cmp_ly = sum((r["kwh_last_year"] for r in compared), ZERO)
     return {
         "rows": rows, "categories": categories, "from_summary": summary,
         "as_of": _as_of(by_month.values()) if summary else None,
-        "total": {"kwh": total, "kwh_last_year": total_ly, "yoy_pct": change_pct(total, total_ly),
+        "compared_months": len(compared),
+        "total": {"kwh": total, "kwh_last_year": total_ly,
+                  "yoy_pct": change_pct(cmp_total, cmp_ly) if compared else None,
                   "amount": sum((r["amount"] for r in rows), ZERO)},
     }
 

@@ -115,6 +115,9 @@ class BillViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BillSerializer
     permission_classes = [StaffPermission]
     queryset = Bill.objects.none()
+    # `?search=` (the API's usual search parameter, SearchFilter) finds the same bills as the
+    # list page's `q`: by bill number, customer number or customer name.
+    search_fields = ["number", "customer__number", "customer__name"]
 
     def get_queryset(self):
         qs, _sort = selectors.bill_list_queryset(self.request.user, self.request.query_params)

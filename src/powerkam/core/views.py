@@ -95,6 +95,7 @@ def _decorate(tasks: list) -> list:
         t.customer_url = customer_url.replace("987654321", str(t.customer_id)) if t.customer_id else ""
         t.open_now = t.status == Task.Status.OPEN
         t.overdue_now = t.open_now and t.due_at is not None and t.due_at < now
+        t.due_day = timezone.localdate(t.due_at) if t.due_at else None  # the phone agenda's day
     return tasks
 
 

@@ -4,6 +4,8 @@ Thin function views: parse, scope (core.scoping), call a service, render. An htm
 the list gets the table partial; a normal request the whole page.
 """
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from powerkam.core.extensions import customer_tabs
+from powerkam.core.extensions import Glance, customer_glance, customer_tabs
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.models import COMPANY_ROLES, Role
@@ -179,6 +181,17 @@ def _detail_tabs() -> list[tuple]:
     return own[:-2] + extra + own[-2:]
 
 
+def _glance(customer: Customer, today, tab_keys: set[str]) -> list[Glance]:
+    """The overview's figures at a glance: the modules' (core.extensions.customer_glance), then
+    the archive's own open data-quality findings (prefetched: no query); a figure links to its
+    tab only when that tab is on the page."""
+    findings = len(customer.open_findings_list)
+    items = [*customer_glance(customer, today),
+             Glance("findings", gettext_lazy("Open data-quality findings"), str(findings), "quality",
+                    tone="warning" if findings else "")]
+    return [item if item.tab in tab_keys else replace(item, tab="") for item in items]
+
+
 def _visible_customer(request, pk: int) -> Customer:
     return get_visible_or_404(Customer.objects.select_related("org_unit", "primary_manager", "secondary_manager"),
                               request.user, pk=pk)
@@ -193,11 +206,13 @@ def customer_detail(request, pk: int):
         raise Http404 from exc
     today = timezone.localdate()
     tabs = _detail_tabs()
+    tab_keys = {t[0] for t in tabs}
     context = {
         "nav": "customers",
         "customer": customer,
         "tabs": tabs,
-        "active_tab": tab if (tab := request.GET.get("tab")) in {t[0] for t in tabs} else "overview",
+        "active_tab": tab if (tab := request.GET.get("tab")) in tab_keys else "overview",
+        "glance": _glance(customer, today, tab_keys),
         "can_edit": not user.is_read_only,
         "can_reassign": can_reassign(user),
         "id_number": customer.id_number if user.can_see_full_id else customer.masked_id_number(),

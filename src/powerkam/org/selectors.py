@@ -1,8 +1,8 @@
 """Read-side queries for org units, staff and portfolios (plain functions, HackSoft style)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from .models import COMPANY_ROLES, PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Role, Staff
 
 # The 1:15 customer-manager system (seed 003-篇6 "1:15"客户经理制: "每人至少维护15位以上客户"):
-# every front-line employee maintains at least 15 customers. "Far above" is our own threshold
-# for an overloaded portfolio; both live here and nowhere else.
+# every front-line employee maintains at least 15 customers. "Far above" is not in the seed: it is
+# each company's own ceiling for an overloaded portfolio, the setting POWERKAM_PORTFOLIO_FAR_ABOVE
+# (environment variable of the same name, default PORTFOLIO_FAR_ABOVE_DEFAULT).
 PORTFOLIO_MIN_CUSTOMERS = 15
-PORTFOLIO_FAR_ABOVE_FACTOR = Decimal("2.5")
-PORTFOLIO_FAR_ABOVE = int(PORTFOLIO_MIN_CUSTOMERS * PORTFOLIO_FAR_ABOVE_FACTOR)  # 37
+PORTFOLIO_FAR_ABOVE_DEFAULT = 40
 
 # Roles that may reassign a customer's managers (DOMAIN.md: supervisors assign).
 REASSIGN_ROLES = {Role.SUPERVISOR, Role.ADMIN}
@@ -32,11 +32,17 @@ class PortfolioFlag:
     }
 
 
-def portfolio_flag(size: int) -> str:
-    """Fewer than 15 customers is below the 1:15 rule; more than 2.5 × 15 is far above."""
+def portfolio_far_above() -> int:
+    """The ceiling above which a portfolio is "far above" 1:15 (settings.POWERKAM_PORTFOLIO_FAR_ABOVE)."""
+    return int(getattr(settings, "POWERKAM_PORTFOLIO_FAR_ABOVE", PORTFOLIO_FAR_ABOVE_DEFAULT))
+
+
+def portfolio_flag(size: int, far_above: int | None = None) -> str:
+    """Fewer than 15 customers is below the 1:15 rule; more than the configured ceiling
+    (portfolio_far_above(), or `far_above` when given) is far above."""
     if size < PORTFOLIO_MIN_CUSTOMERS:
         return PortfolioFlag.BELOW
-    if size > PORTFOLIO_FAR_ABOVE:
+    if size > (portfolio_far_above() if far_above is None else far_above):
         return PortfolioFlag.FAR_ABOVE
     return PortfolioFlag.OK
 

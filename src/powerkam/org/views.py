@@ -61,7 +61,7 @@ def portfolios(request):
         "org_units": selectors.org_unit_options(user),
         "counts": counts,
         "min_customers": selectors.PORTFOLIO_MIN_CUSTOMERS,
-        "far_above": selectors.PORTFOLIO_FAR_ABOVE,
+        "far_above": selectors.portfolio_far_above(),
         "export_formats": FORMATS,
     })
 

@@ -14,6 +14,9 @@ class OutageForm(forms.Form):
                                         error_messages={"required": _("Choose the substation.")})
     supply_lines = forms.ModelMultipleChoiceField(
         label=_("Supply lines"), queryset=SupplyLine.objects.select_related("substation").order_by("substation__name", "name"),
+        # Check boxes (with a search box in the template), not a list needing Ctrl-click: field
+        # staff pick several lines on a phone.
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one supply line."),
                         "invalid_choice": _("Unknown supply line: %(value)s."),
                         "invalid_pk_value": _("Unknown supply line: %(pk)s.")})
@@ -31,11 +34,15 @@ class OutageForm(forms.Form):
 
     def _bootstrap(self):
         for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, (forms.Select, forms.SelectMultiple)) else "form-control"
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(field.widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            else:
+                css = "form-control"
             if self.errors.get(name):
                 css += " is-invalid"
             field.widget.attrs["class"] = css
-        self.fields["supply_lines"].widget.attrs["size"] = 8
 
 
 class NotifyForm(forms.Form):

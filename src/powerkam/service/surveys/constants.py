@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 # POWERKAM_SURVEY_VALID_DAYS).
 SURVEY_VALID_DAYS = 14
 
+# A contact who was sent a survey less than this many minutes ago is not sent another of the same
+# family (satisfaction after a ticket or visit / exit): closing a ticket and recording a visit
+# minutes apart must not text the same person twice (settings override:
+# POWERKAM_SURVEY_DEDUPE_MINUTES; 0 turns it off).
+SURVEY_DEDUPE_MINUTES = 24 * 60
+
 # Scores are whole numbers on a five-point scale (1 = very dissatisfied, 5 = very satisfied).
 SCORE_MIN = 1
 SCORE_MAX = 5

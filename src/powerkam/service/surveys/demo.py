@@ -45,7 +45,9 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
     # Each manager has a service quality of their own, so the analysis has something to show.
     bias = {}
     counts = {"answered": 0, "unanswered": 0, "exit": 0}
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+    # The demo backdates each invitation right after sending it, so the dedupe window is off.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+                           POWERKAM_SURVEY_DEDUPE_MINUTES=0):
         for i in range(ANSWERED + UNANSWERED):
             customer = rng.choice(customers)
             mean = bias.setdefault(customer.primary_manager_id, rng.uniform(3.2, 4.7))

@@ -70,6 +70,10 @@ def valid_days() -> int:
     return int(getattr(settings, "POWERKAM_SURVEY_VALID_DAYS", c.SURVEY_VALID_DAYS))
 
 
+def dedupe_minutes() -> int:
+    return int(getattr(settings, "POWERKAM_SURVEY_DEDUPE_MINUTES", c.SURVEY_DEDUPE_MINUTES))
+
+
 def public_url(path: str) -> str:
     base = getattr(settings, "POWERKAM_BASE_URL", "") or "http://localhost:8000"
     return base.rstrip("/") + path
@@ -107,6 +111,23 @@ def _pick_channel(contact, channel: str) -> tuple[str, str]:
     return c.Channel.NONE, ""
 
 
+def _same_family(kind: str) -> list[str]:
+    """Survey kinds that count as "the same survey" for the dedupe window: exit surveys apart
+    from the satisfaction surveys after a ticket or a visit."""
+    return [c.Kind.EXIT] if kind == c.Kind.EXIT else [c.Kind.TICKET, c.Kind.VISIT]
+
+
+def recent_invitation(contact, kind: str, *, now=None) -> SurveyInvitation | None:
+    """The survey of `kind`'s family that went (or is going) out to `contact` within the dedupe
+    window (dedupe_minutes()), newest first; None when there is none or the window is 0."""
+    minutes = dedupe_minutes()
+    if contact is None or minutes <= 0:
+        return None
+    since = (now or timezone.now()) - timedelta(minutes=minutes)
+    return (SurveyInvitation.objects.filter(contact=contact, kind__in=_same_family(kind), sent_at__gte=since)
+            .exclude(status=c.Status.FAILED).order_by("-sent_at", "-id").first())
+
+
 def _message(kind: str, customer, link: str, days: int) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         if kind == c.Kind.EXIT:
@@ -137,12 +158,25 @@ def request_survey(*, customer, kind: str, subject=None, category: str = "", con
     invitation that does not exist. Outside any caller's transaction the sending runs as this
     function's atomic block exits, so the returned invitation already shows "sent" or "failed";
     inside one, it shows "queued" until that transaction commits, then the same object is updated.
+
+    A contact already sent a survey of the same family within the dedupe window (recent_invitation)
+    is not sent another: the earlier invitation is returned, marked `.deduplicated = True`, with
+    no `.link` (the raw token of a stored invitation is never kept). The contact's row is locked
+    first, so two requests racing for the same contact (a ticket closed while a visit is recorded)
+    send one message, not two.
     """
     if kind not in c.Kind.values:
         raise ValidationError({"kind": _("Unknown survey kind: %(kind)s.") % {"kind": kind}})
     if channel not in ("auto", c.Channel.EMAIL, c.Channel.SMS):
         raise ValidationError({"channel": _("Unknown channel: %(channel)s.") % {"channel": channel}})
     contact = _pick_contact(customer, contact)
+    if contact is not None and dedupe_minutes() > 0:
+        type(contact).objects.select_for_update().filter(pk=contact.pk).first()  # serialise per contact
+        earlier = recent_invitation(contact, kind)
+        if earlier is not None:
+            earlier.deduplicated = True
+            earlier.token = earlier.link = None
+            return earlier
     chosen, address = _pick_channel(contact, channel)
     raw = secrets.token_urlsafe(24)
     signed = sign_token(raw)
@@ -164,6 +198,7 @@ def request_survey(*, customer, kind: str, subject=None, category: str = "", con
     if getattr(actor, "pk", None):
         invitation._history_user = actor
     invitation.save()
+    invitation.deduplicated = False
     invitation.token = signed
     invitation.link = link
     if chosen != c.Channel.NONE:
@@ -193,6 +228,8 @@ def _send_invitation(invitation: SurveyInvitation, title: str, body: str) -> Non
 def request_exit_survey(customer, actor=None, *, contact=None) -> SurveyInvitation:
     """The lost-customer exit survey, sent when a customer closes (销户)."""
     invitation = request_survey(customer=customer, kind=c.Kind.EXIT, contact=contact, actor=actor)
+    if invitation.deduplicated:
+        return invitation
     add_timeline_event(customer, "survey.exit_sent", _("Exit survey sent (%(channel)s)") % {
         "channel": invitation.get_channel_display()}, actor=actor)
     return invitation

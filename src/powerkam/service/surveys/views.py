@@ -177,7 +177,12 @@ def send_exit_survey(request):
                        % {"customer": customer.name})
     else:
         invitation = services.request_exit_survey(customer, request.user)
-        if invitation.status == c.Status.FAILED:
+        if invitation.deduplicated:
+            messages.info(request, _("%(customer)s's contact was already sent an exit survey at %(when)s; "
+                                     "no second message was sent.")
+                          % {"customer": customer.name,
+                             "when": timezone.localtime(invitation.sent_at).strftime("%Y-%m-%d %H:%M")})
+        elif invitation.status == c.Status.FAILED:
             messages.warning(request, _("Exit survey for %(customer)s not delivered: %(error)s")
                              % {"customer": customer.name, "error": invitation.delivery_error})
         else:

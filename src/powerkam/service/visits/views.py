@@ -128,6 +128,7 @@ def calendar_view(request):
         next_day = (first + timedelta(days=32)).replace(day=1)
     context = {"nav": "service", "weeks": weeks, "view": view, "anchor": anchor, "today": today,
                "prev_day": prev_day, "next_day": next_day, "person": person, "unit": unit,
+               "calendar_has_visits": any(cell["visits"] for week in weeks for cell in week),
                "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]}
     if not _is_partial(request):
         context.update({"people": list(visible_portfolio_staff(user).order_by("full_name", "username")),
@@ -471,7 +472,7 @@ def analysis(request):
                         {"name": str(_("Overdue")), "data": [r["overdue"] for r in top]},
                         {"name": str(_("Not yet due")), "data": [r["pending"] for r in top]}]}
     context = {"nav": "service", "rows": rows, "totals": totals, "group": group, "start": start, "end": end,
-               "person": person, "unit": unit, "chart_json": chart,
+               "person": person, "unit": unit, "chart_json": chart,  # json_script encodes it, once
                "people": list(visible_portfolio_staff(user).order_by("full_name", "username")),
                "org_units": org_unit_options(user)}
     return render(request, "visits/analysis.html", context)

@@ -10,6 +10,17 @@ document.addEventListener("DOMContentLoaded", function () {
       window.history.replaceState(null, "", url);
     });
   });
+  // The 360 overview's figures link to their tab (?tab=x#tab-x): on this page, switch tab
+  // without a reload.
+  document.querySelectorAll("a[data-glance-tab]").forEach(function (link) {
+    link.addEventListener("click", function (e) {
+      var btn = document.getElementById("tab-" + link.dataset.glanceTab + "-btn");
+      if (!btn || !window.bootstrap) { return; }
+      e.preventDefault();
+      window.bootstrap.Tab.getOrCreateInstance(btn).show();
+      btn.scrollIntoView({block: "nearest"});
+    });
+  });
   if (window.location.hash.indexOf("#tab-") === 0 && window.bootstrap) {
     var btn = document.querySelector('[data-bs-target="' + window.location.hash + '"]');
     if (btn) { window.bootstrap.Tab.getOrCreateInstance(btn).show(); }
