@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from powerkam.core.scoped import NOT_VISIBLE
 from powerkam.customers import constants as c
 from powerkam.customers.models import Customer, DataQualityFinding, TimelineEvent
 from tests.factories import (
@@ -78,7 +79,7 @@ def test_creating_outside_ones_scope_is_refused(world, api):
     # offers them, so it is refused like a unit that does not exist.
     response = api(world.supervisor).post("/api/v1/customers/", new_customer(world, org_unit=world.s3.pk), format="json")
     assert response.status_code == 400
-    assert response.json() == {"org_unit": ["Does not exist or is not visible to you."]}
+    assert response.json() == {"org_unit": [str(NOT_VISIBLE)]}
     assert not Customer.objects.filter(number="3190000001").exists()
     assert not TimelineEvent.objects.filter(kind="archive.created").exists()
 

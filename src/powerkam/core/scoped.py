@@ -57,3 +57,23 @@ class ScopedModelChoiceField(forms.ModelChoiceField):
 
 class ScopedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     default_error_messages = {"invalid_choice": NOT_VISIBLE, "invalid_pk_value": NOT_VISIBLE}
+
+
+# --- the scopes every app needs -------------------------------------------------------------
+
+
+def customers_in_scope(user, context=None) -> QuerySet:
+    """A `customer` reference: the customers the user sees (core.scoping)."""
+    from .scoping import visible_customers
+
+    return visible_customers(user)
+
+
+def contacts_in_scope(user, context=None) -> QuerySet:
+    """A `contact` reference: contacts of the customers the user sees. Whether it is the
+    contact of the record's own customer is the service's rule."""
+    from powerkam.customers.models import Contact
+
+    from .scoping import scope_to_user
+
+    return scope_to_user(Contact.objects.all(), user)

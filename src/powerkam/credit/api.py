@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
 
@@ -61,7 +61,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
     Figures are checked by the service (field errors, Chinese in the UI), not here, so the API and
     the form give the same messages."""
 
-    customer = ScopedPrimaryKeyRelatedField(Customer, scope=lambda user, context: visible_customers(user))
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
     assessed_on = serializers.DateField(required=False)
     statement_date = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")

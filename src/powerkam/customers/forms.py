@@ -137,6 +137,7 @@ class ReassignForm(BootstrapMixin, forms.Form):
         qs = manager_choices(user, include_ids=(customer.primary_manager_id, customer.secondary_manager_id))
         for name in ("primary_manager", "secondary_manager"):
             self.fields[name].queryset = qs
+            self.fields[name].error_messages["invalid_choice"] = NOT_VISIBLE
             self.fields[name].label_from_instance = lambda s: f"{s.display_name} · {s.org_unit or ''}"
         self._bootstrap()
 

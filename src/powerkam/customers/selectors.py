@@ -401,6 +401,8 @@ def usable_substations(user) -> QuerySet:
     qs = Substation.objects.order_by("name")
     if units is None:
         return qs
+    if not user or not user.is_authenticated:
+        return qs.none()
     return qs.filter(models.Q(org_unit_id__in=units) | models.Q(org_unit__isnull=True))
 
 

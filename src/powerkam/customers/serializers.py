@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import scope_to_user
 
 from . import constants as c
 from .models import (
@@ -71,7 +71,7 @@ class ArchiveRecordSerializer(serializers.ModelSerializer):
     can see (an out-of-scope id is "does not exist", the same answer as a wrong id) and is
     fixed once the record exists."""
 
-    customer = ScopedPrimaryKeyRelatedField(Customer, scope=lambda user, context: visible_customers(user))
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
 
     # The references a record may hold, each through the caller's scope (core.scoped); the
     # page forms (customers.forms) use the same querysets.

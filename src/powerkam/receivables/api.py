@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from powerkam.billing.models import Bill
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
-from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import get_visible_or_404, scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
 
@@ -38,7 +38,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     unallocated = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    customer = ScopedPrimaryKeyRelatedField(Customer, scope=lambda user, context: visible_customers(user))
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
 
     class Meta:
         model = Payment

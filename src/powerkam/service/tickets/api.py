@@ -18,8 +18,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
 from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
@@ -91,7 +90,7 @@ def _staff_field(**kwargs):
 
 class TicketCreateSerializer(serializers.Serializer):
     customer = ScopedPrimaryKeyRelatedField(
-        Customer, scope=lambda user, context: visible_customers(user),
+        Customer, scope=customers_in_scope,
         error_messages={"does_not_exist": _("Unknown customer: choose a customer you can see.")},
         help_text=_("Customer id (must be visible to you)."))
     ticket_type = serializers.ChoiceField(choices=c.TicketType.choices)
@@ -99,8 +98,8 @@ class TicketCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     cause = serializers.ChoiceField(choices=c.Cause.choices, required=False, allow_blank=True, default="")
-    contact = ScopedPrimaryKeyRelatedField(Contact, scope=lambda user, context: scope_to_user(Contact.objects.all(), user),
-                                           required=False, allow_null=True, default=None)
+    contact = ScopedPrimaryKeyRelatedField(Contact, scope=contacts_in_scope, required=False, allow_null=True,
+                                           default=None)
     contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     about_staff = ScopedPrimaryKeyRelatedField(Staff, scope=lambda user, context: about_staff_queryset(),

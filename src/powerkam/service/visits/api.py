@@ -8,8 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
 from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
@@ -36,10 +35,6 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _customers(user, context):
-    return visible_customers(user)
-
-
 def _staff(user, context):
     """The staff the visit pages offer (org.selectors.assignable_staff)."""
     return assignable_staff(user)
@@ -51,7 +46,7 @@ def _contacts_of_visit(user, context):
 
 
 class PlanVisitSerializer(serializers.Serializer):
-    customer = ScopedPrimaryKeyRelatedField(Customer, scope=_customers)
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
     planned_on = serializers.DateField()
     assignee = ScopedPrimaryKeyRelatedField(Staff, scope=_staff, required=False, allow_null=True)
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -160,11 +155,10 @@ class CareRecordSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["customer"] = ScopedPrimaryKeyRelatedField(Customer, scope=_customers)
+        fields["customer"] = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
         # Contacts of the customers the caller sees; add_care_record checks it is this customer's.
         fields["contact"] = ScopedPrimaryKeyRelatedField(
-            Contact, scope=lambda user, context: scope_to_user(Contact.objects.all(), user),
-            required=False, allow_null=True)
+            Contact, scope=contacts_in_scope, required=False, allow_null=True)
         return fields
 
 
