@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from powerkam.core.scoped import NOT_VISIBLE
 from powerkam.customers import constants as c
 from powerkam.customers.models import Customer, DataQualityFinding, TimelineEvent
 from tests.factories import (
@@ -74,10 +75,11 @@ def test_service_rules_come_back_as_field_errors(world, api):
 
 
 def test_creating_outside_ones_scope_is_refused(world, api):
-    # A north supervisor cannot create a customer in the south: it would vanish from their view.
+    # A north supervisor cannot create a customer in the south: the unit is not one the page
+    # offers them, so it is refused like a unit that does not exist.
     response = api(world.supervisor).post("/api/v1/customers/", new_customer(world, org_unit=world.s3.pk), format="json")
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json() == {"org_unit": [str(NOT_VISIBLE)]}
     assert not Customer.objects.filter(number="3190000001").exists()
     assert not TimelineEvent.objects.filter(kind="archive.created").exists()
 

@@ -55,3 +55,36 @@ def test_clerk_without_org_unit_imports_nothing(make_staff, org_tree):
     f, name = upload(customer_rows(1))
     result = run_import("customers", f, name, actor=clerk, dry_run=True)
     assert not result.ok and "outside your unit" in result.errors[0].message
+
+
+# Issue #9 "Trust" §2: a reference in an imported row is resolved like the page's choices.
+
+
+def test_clerk_cannot_make_a_manager_of_another_region_the_customers_manager(clerk, org_tree, make_staff):
+    make_staff("manager", org_tree["s3"], username="south_mgr")
+    f, name = upload(customer_rows(1, manager="south_mgr"))
+    result = run_import("customers", f, name, actor=clerk, dry_run=False)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "客户经理用户名")]
+    assert result.errors[0].message == "Unknown user “south_mgr”."  # as for a name that does not exist
+    assert Customer.objects.count() == 0
+
+
+def test_clerk_may_name_a_manager_of_their_own_region(clerk, org_tree, make_staff):
+    make_staff("manager", org_tree["s1"], username="north_mgr")
+    f, name = upload(customer_rows(1, manager="north_mgr"))
+    assert run_import("customers", f, name, actor=clerk, dry_run=False).ok
+    assert Customer.objects.get().primary_manager.username == "north_mgr"
+
+
+def test_clerk_cannot_feed_a_customer_from_another_regions_substation(clerk, org_tree):
+    from powerkam.customers.models import SupplyPoint
+    from tests.factories import SubstationFactory, SupplyLineFactory
+
+    mine = CustomerFactory(org_unit=org_tree["s1"])
+    south = SubstationFactory(name="110kV南郊变", org_unit=org_tree["south"])
+    SupplyLineFactory(substation=south, name="10kV南郊一线")
+    rows = [["客户编号", "电源名称", "变电站", "供电线路"], [mine.number, "1号电源", "110kV南郊变", "10kV南郊一线"]]
+    f, name = upload(rows, fmt="csv")
+    result = run_import("supply_points", f, name, actor=clerk, dry_run=False)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [(2, "变电站", "Unknown substation “110kV南郊变”.")]
+    assert SupplyPoint.objects.count() == 0

@@ -10,14 +10,15 @@ and creating an assessment for an invisible customer answers 400 "no such custom
 """
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import scope_to_user
+from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
 
 from . import services
@@ -60,7 +61,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
     Figures are checked by the service (field errors, Chinese in the UI), not here, so the API and
     the form give the same messages."""
 
-    customer = serializers.IntegerField()
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
     assessed_on = serializers.DateField(required=False)
     statement_date = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -83,12 +84,6 @@ class AssessmentCreateSerializer(serializers.Serializer):
             data = {k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
                         and k in services.FINANCIAL_FIELDS else v) for k, v in data.items()}
         return super().to_internal_value(data)
-
-    def validate_customer(self, value):
-        customer = visible_customers(self.context["request"].user).filter(pk=value).first()
-        if customer is None:
-            raise serializers.ValidationError(_("No such customer."))
-        return customer
 
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -4,11 +4,10 @@ from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from powerkam.org.models import OrgUnit, Staff
-from powerkam.org.selectors import manager_choices, visible_org_units
+from powerkam.core.scoped import NOT_VISIBLE
+from powerkam.org.selectors import manager_choices
 
 from . import constants as c
 from .models import (
@@ -16,10 +15,10 @@ from .models import (
     Customer,
     MeteringPoint,
     SupplyContract,
-    SupplyLine,
     SupplyPoint,
     Transformer,
 )
+from .selectors import customer_reference_scopes, usable_substations, usable_supply_lines
 from .services import CUSTOMER_EDITABLE_FIELDS
 
 # Scanned supply contracts: what a scanner or phone produces, and no more than 10 MB.
@@ -81,15 +80,10 @@ class CustomerForm(BootstrapMixin, forms.ModelForm):
         inst = self.instance
         self.fields["lifecycle_status"].choices = [
             (v, lbl) for v, lbl in c.LifecycleStatus.choices if v != c.LifecycleStatus.CLOSED]
-        current = (inst.primary_manager_id, inst.secondary_manager_id) if inst.pk else ()
-        for name in ("primary_manager", "secondary_manager"):
-            self.fields[name].queryset = manager_choices(user, include_ids=current)
-        self.fields["developed_by"].queryset = Staff.objects.filter(
-            Q(is_active=True) | Q(pk=inst.developed_by_id or 0)).order_by("full_name", "username")
-        units = visible_org_units(user)
-        if inst.pk and inst.org_unit_id:
-            units = units | OrgUnit.objects.filter(pk=inst.org_unit_id)
-        self.fields["org_unit"].queryset = units.order_by("path")
+        # The same choices the API accepts (selectors.customer_reference_scopes).
+        for name, scope in customer_reference_scopes(inst).items():
+            self.fields[name].queryset = scope(user, {})
+            self.fields[name].error_messages["invalid_choice"] = NOT_VISIBLE
         self.fields["org_unit"].label_from_instance = lambda u: ("— " * max(u.depth, 0)) + u.name
         self._bootstrap()
 
@@ -143,6 +137,7 @@ class ReassignForm(BootstrapMixin, forms.Form):
         qs = manager_choices(user, include_ids=(customer.primary_manager_id, customer.secondary_manager_id))
         for name in ("primary_manager", "secondary_manager"):
             self.fields[name].queryset = qs
+            self.fields[name].error_messages["invalid_choice"] = NOT_VISIBLE
             self.fields[name].label_from_instance = lambda s: f"{s.display_name} · {s.org_unit or ''}"
         self._bootstrap()
 
@@ -150,12 +145,14 @@ class ReassignForm(BootstrapMixin, forms.Form):
 # --- Archive records hanging off a customer ---------------------------------------------------
 
 class RecordForm(BootstrapMixin, forms.ModelForm):
-    def __init__(self, *args, customer: Customer, **kwargs):
+    def __init__(self, *args, customer: Customer, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.customer = customer
+        self.user = user
         for name in ("supply_point",):
             if name in self.fields:
                 self.fields[name].queryset = SupplyPoint.objects.filter(customer=customer)
+                self.fields[name].error_messages["invalid_choice"] = NOT_VISIBLE
         self._bootstrap()
 
 
@@ -176,7 +173,11 @@ class SupplyPointForm(RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supply_line"].queryset = SupplyLine.objects.select_related("substation")
+        # The grid the user may pick, as in the API (selectors.usable_substations).
+        self.fields["substation"].queryset = usable_substations(self.user)
+        self.fields["supply_line"].queryset = usable_supply_lines(self.user)
+        for name in ("substation", "supply_line"):
+            self.fields[name].error_messages["invalid_choice"] = NOT_VISIBLE
 
     def clean(self):
         data = super().clean()

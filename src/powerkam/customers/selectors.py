@@ -21,6 +21,7 @@ from .models import (
     Customer,
     DataQualityFinding,
     MeteringPoint,
+    Substation,
     SupplyContract,
     SupplyLine,
     SupplyPoint,
@@ -342,3 +343,70 @@ def customers_with_findings(customers: QuerySet, findings: QuerySet) -> QuerySet
         .prefetch_related(Prefetch("findings", queryset=findings.order_by("rule"), to_attr="open_findings_list"))
         .order_by("org_unit__path", "number")
     )
+
+
+# --- what a user may reference in a write (issue #9 "Trust" §2; core.scoped) ----------------
+
+
+def customer_reference_scopes(instance: Customer | None = None) -> dict[str, Any]:
+    """The org unit and staff a user may set on a customer, as core.scoped scopes
+    (user, context) → queryset: the edit page's choices and the API's are these same ones.
+    What the customer has already stays allowed, so saving it unchanged works."""
+    from powerkam.org.selectors import assignable_org_units, developer_choices, manager_choices
+
+    current = instance if instance is not None and instance.pk else None
+    managers = (current.primary_manager_id, current.secondary_manager_id) if current else ()
+
+    def managers_scope(user, context):
+        return manager_choices(user, include_ids=managers)
+
+    return {
+        "org_unit": lambda user, context: assignable_org_units(
+            user, include_ids=[current.org_unit_id] if current else []),
+        "primary_manager": managers_scope,
+        "secondary_manager": managers_scope,
+        "developed_by": lambda user, context: developer_choices(
+            include_ids=[current.developed_by_id] if current else []),
+    }
+
+
+def grid_unit_ids(user) -> set[int] | None:
+    """Org units whose substations a user may record as feeding a customer, or None for every
+    unit (company roles): the units on the path down to the user's own unit (a station's
+    customers are fed from its region's substations) and the units below it; for a key account
+    manager the same around each portfolio customer's unit."""
+    from powerkam.core.scoping import customer_scope_q, visible_customers
+    from powerkam.org.models import PORTFOLIO_ROLES, OrgUnit
+
+    if not user or not user.is_authenticated:
+        return set()
+    if customer_scope_q(user) is None:
+        return None
+    paths = [user.org_unit.path] if user.org_unit_id else []
+    if user.role in PORTFOLIO_ROLES:
+        paths += list(visible_customers(user).order_by().values_list("org_unit__path", flat=True).distinct())
+    if not paths:
+        return set()
+    ids = {int(part) for p in paths for part in p.strip("/").split("/") if part}
+    below = models.Q()
+    for p in set(paths):
+        below |= models.Q(path__startswith=p)
+    ids.update(OrgUnit.objects.filter(below).values_list("pk", flat=True))
+    return ids
+
+
+def usable_substations(user) -> QuerySet:
+    """Substations a user may pick for a supply point (grid_unit_ids), and those of no unit."""
+    units = grid_unit_ids(user)
+    qs = Substation.objects.order_by("name")
+    if units is None:
+        return qs
+    if not user or not user.is_authenticated:
+        return qs.none()
+    return qs.filter(models.Q(org_unit_id__in=units) | models.Q(org_unit__isnull=True))
+
+
+def usable_supply_lines(user) -> QuerySet:
+    """Supply lines leaving the substations the user may pick."""
+    return (SupplyLine.objects.filter(substation__in=usable_substations(user).order_by().values("pk"))
+            .select_related("substation").order_by("substation__name", "name"))

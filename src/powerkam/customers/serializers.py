@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from powerkam.core.scoping import scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import scope_to_user
 
 from . import constants as c
 from .models import (
@@ -28,7 +29,12 @@ from .models import (
     TimelineEvent,
     Transformer,
 )
-from .selectors import shown_id_number
+from .selectors import (
+    customer_reference_scopes,
+    shown_id_number,
+    usable_substations,
+    usable_supply_lines,
+)
 from .services import CUSTOMER_EDITABLE_FIELDS
 
 # What a scanned supply contract may be (served back inline, so no HTML or scripts).
@@ -65,18 +71,25 @@ class ArchiveRecordSerializer(serializers.ModelSerializer):
     can see (an out-of-scope id is "does not exist", the same answer as a wrong id) and is
     fixed once the record exists."""
 
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
+
+    # The references a record may hold, each through the caller's scope (core.scoped); the
+    # page forms (customers.forms) use the same querysets.
+    REFERENCE_SCOPES = {
+        "supply_point": (SupplyPoint, lambda user, context: scope_to_user(SupplyPoint.objects.all(), user)),
+        "substation": (Substation, lambda user, context: usable_substations(user)),
+        "supply_line": (SupplyLine, lambda user, context: usable_supply_lines(user)),
+    }
 
     def get_fields(self):
         fields = super().get_fields()
-        user = _user(self)
         if self.instance is not None and not isinstance(self.instance, (list, tuple)) and hasattr(self.instance, "pk"):
             fields["customer"] = serializers.PrimaryKeyRelatedField(read_only=True)
-        else:
-            fields["customer"].queryset = visible_customers(user)
-        for name in ("supply_point",):
-            if name in fields and not fields[name].read_only:
-                fields[name].queryset = scope_to_user(SupplyPoint.objects.all(), user)
+        for name, (model, scope) in self.REFERENCE_SCOPES.items():
+            old = fields.get(name)
+            if old is not None and not old.read_only:
+                fields[name] = ScopedPrimaryKeyRelatedField(model, scope=scope, required=old.required,
+                                                            allow_null=old.allow_null, label=old.label)
         return fields
 
     def record_customer(self, attrs) -> Customer | None:
@@ -274,6 +287,16 @@ class CustomerWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = list(CUSTOMER_EDITABLE_FIELDS)
+
+    def get_fields(self):
+        # The org unit and staff the edit page offers (customers.selectors.customer_reference_scopes).
+        fields = super().get_fields()
+        instance = self.instance if isinstance(self.instance, Customer) else None
+        for name, scope in customer_reference_scopes(instance).items():
+            old = fields[name]
+            fields[name] = ScopedPrimaryKeyRelatedField(old.queryset.model, scope=scope, required=old.required,
+                                                        allow_null=old.allow_null, label=old.label)
+        return fields
 
     def to_internal_value(self, data):
         if hasattr(data, "get"):

@@ -330,7 +330,7 @@ def record_edit(request, pk: int, kind: str, record_pk: int | None = None):
     if customer.is_closed:
         messages.error(request, _("This customer is closed; reopen it before editing."))
         return redirect(_back_to_tab(customer, tab))
-    form = form_class(request.POST or None, request.FILES or None, instance=instance, customer=customer)
+    form = form_class(request.POST or None, request.FILES or None, instance=instance, customer=customer, user=user)
     if request.method == "POST" and form.is_valid():
         record = form.instance
         record.customer = customer

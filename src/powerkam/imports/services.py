@@ -53,7 +53,9 @@ from powerkam.customers.models import (
     Transformer,
     ratio_factor,
 )
+from powerkam.customers.selectors import usable_substations
 from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Staff
+from powerkam.org.selectors import manager_choices
 
 from . import columns as cols
 from .columns import (
@@ -448,8 +450,8 @@ class CustomerImporter(Importer):
                     self.error(row, "number", _("Customer number %(number)s appears more than once in the file "
                                                 "(first on row %(row)s).") % {"number": number, "row": first})
                     ok = False
-            ok = self._resolve_references(row, parsed) and ok
             current = existing.get(number) if number else None
+            ok = self._resolve_references(row, parsed, current) and ok
             if current is not None and current.pk not in visible:
                 self.error(row, "number", _("Customer %(number)s exists but is outside your scope; you cannot "
                                             "change it.") % {"number": number})
@@ -462,7 +464,15 @@ class CustomerImporter(Importer):
                 self.preview(row, plan.action, values)
         return plans
 
-    def _resolve_references(self, row: int, parsed: dict[str, Any]) -> bool:
+    def _manager_ids(self) -> set[int] | None:
+        """Who the actor may make a manager: the edit page's choices (org.selectors.manager_choices)."""
+        if self.actor is None:
+            return None
+        if not hasattr(self, "_managers"):
+            self._managers = set(manager_choices(self.actor).values_list("pk", flat=True))
+        return self._managers
+
+    def _resolve_references(self, row: int, parsed: dict[str, Any], current: Customer | None = None) -> bool:
         ok = True
         if "org_unit" in parsed:
             code = parsed["org_unit"]
@@ -487,6 +497,12 @@ class CustomerImporter(Importer):
                 continue
             username = parsed[name]
             person = self.staff.get(username)
+            allowed = self._manager_ids()
+            kept = current is not None and person is not None and person.pk in (
+                current.primary_manager_id, current.secondary_manager_id)
+            if (person is not None and person.role in PORTFOLIO_ROLES and allowed is not None
+                    and person.pk not in allowed and not kept):
+                person = None  # out of the actor's scope: "unknown", as for a name that does not exist
             if person is None or not person.is_active:
                 self.error(row, name, _("Unknown user “%(username)s”.") % {"username": username})
                 ok = False
@@ -720,7 +736,9 @@ class SupplyPointImporter(ChildImporter):
     def load_references(self, customer_ids, rows):
         names = {p["substation"] for _r, _v, p, _ok in rows if "substation" in p} - set(self.substations)
         if names:
-            found = dict(Substation.objects.filter(name__in=names).values_list("name", "pk"))
+            # The substations the supply-point form offers (customers.selectors.usable_substations).
+            pickable = Substation.objects.all() if self.actor is None else usable_substations(self.actor)
+            found = dict(pickable.filter(name__in=names).values_list("name", "pk"))
             self.substations.update({n: found.get(n) for n in names})
         pairs = {(p["substation"], p["supply_line"]) for _r, _v, p, _ok in rows
                  if "substation" in p and "supply_line" in p} - set(self.lines)

@@ -69,6 +69,38 @@ def org_unit_options(user) -> list[tuple[int, str]]:
     return [(u.pk, "\u3000" * max(u.depth, 0) + u.name) for u in visible_org_units(user).order_by("path")]
 
 
+def assignable_org_units(user, *, include_ids=()) -> QuerySet:
+    """Org units a user may put a customer in (the edit page's choices and the API's): the units
+    they see, plus the one the record is in already, so that saving it unchanged is allowed."""
+    qs = visible_org_units(user)
+    ids = [i for i in include_ids if i]
+    if ids:
+        qs = qs | OrgUnit.objects.filter(pk__in=ids)
+    return qs.order_by("path")
+
+
+def assignable_staff(user) -> QuerySet:
+    """Staff a user may name as responsible for work (a visit's assignee, participants,
+    follow-up owners): active, not read-only staff of the units the user sees, and the user
+    themself (company roles: everybody)."""
+    qs = Staff.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE).select_related("org_unit")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs.order_by("org_unit__path", "full_name", "username")
+    if user.org_unit_id:
+        return qs.filter(Q(org_unit__path__startswith=user.org_unit.path) | Q(pk=user.pk)).order_by(
+            "org_unit__path", "full_name", "username")
+    return qs.filter(pk=user.pk)
+
+
+def developer_choices(*, include_ids=()) -> QuerySet:
+    """Who may be recorded as having brought a customer in ("谁开发，谁维护"): any active staff
+    member, plus whoever is recorded already."""
+    ids = [i for i in include_ids if i]
+    return Staff.objects.filter(Q(is_active=True) | Q(pk__in=ids)).order_by("full_name", "username")
+
+
 def visible_portfolio_staff(user) -> QuerySet:
     """Active key account managers and specialists the user may see (and choose as managers)."""
     qs = Staff.objects.filter(is_active=True, role__in=PORTFOLIO_ROLES).select_related("org_unit")

@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 
 from powerkam.billing.models import Bill
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoping import get_visible_or_404, scope_to_user
+from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
 
 from . import selectors, services, stop_supply
@@ -36,6 +38,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     unallocated = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
     idempotency_key = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=64,
         help_text=_("Any unique text per payment (or the Idempotency-Key header): the same key sent again returns "
@@ -51,12 +54,6 @@ class PaymentSerializer(serializers.ModelSerializer):
                   "payer", "is_advance", "note", "allocated_amount", "refunded_amount", "unallocated", "status",
                   "reversal_reason", "allocations", "created_at", "idempotency_key", "confirm_duplicate"]
         read_only_fields = ["number", "allocated_amount", "refunded_amount", "status", "reversal_reason", "created_at"]
-
-    def validate_customer(self, customer):
-        user = self.context["request"].user
-        if not visible_customers(user).filter(pk=customer.pk).exists():
-            raise serializers.ValidationError(_("No such customer in your scope."))
-        return customer
 
 
 class ReasonSerializer(serializers.Serializer):

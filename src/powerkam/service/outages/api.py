@@ -9,7 +9,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
 from powerkam.core.scoping import get_visible_or_404
+from powerkam.customers.models import Substation
 from powerkam.org.api import django_errors_as_400
 
 from . import constants as c
@@ -19,6 +21,9 @@ from .views import can_write
 
 
 class OutageSerializer(serializers.ModelSerializer):
+    # The substations the page offers (selectors.outage_substations); lines are looked up by the
+    # service in selectors.outage_supply_lines.
+    substation = ScopedPrimaryKeyRelatedField(Substation, scope=lambda user, context: selectors.outage_substations(user))
     substation_name = serializers.CharField(source="substation.name", read_only=True)
     supply_lines = serializers.ListField(child=serializers.CharField(), write_only=True,
                                          help_text="Supply line ids.")
@@ -108,7 +113,8 @@ class OutageViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
         with django_errors_as_400():
             outage = services.create_outage(substation=v["substation"], supply_lines=lines, starts_at=v["starts_at"],
                                             ends_at=v["ends_at"], reason=v["reason"],
-                                            kind=v.get("kind", c.OutageKind.PLANNED), actor=request.user)
+                                            kind=v.get("kind", c.OutageKind.PLANNED), actor=request.user,
+                                            lines_from=selectors.outage_supply_lines(request.user))
         outage = self.get_queryset().get(pk=outage.pk)
         return Response(self.get_serializer(outage).data, status=status.HTTP_201_CREATED)
 

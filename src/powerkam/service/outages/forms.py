@@ -1,19 +1,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.scoped import ScopedModelChoiceField
 from powerkam.customers.models import Substation, SupplyLine
 
 from . import constants as c
+from .selectors import outage_substations, outage_supply_lines
 
 
 class OutageForm(forms.Form):
     """Parses the page's fields; the rules (window, lines of the substation) are checked by
     services.create_outage so that the page and the API give the same messages."""
 
-    substation = forms.ModelChoiceField(label=_("Substation"), queryset=Substation.objects.order_by("name"),
+    substation = ScopedModelChoiceField(label=_("Substation"), queryset=Substation.objects.none(),
                                         error_messages={"required": _("Choose the substation.")})
     supply_lines = forms.ModelMultipleChoiceField(
-        label=_("Supply lines"), queryset=SupplyLine.objects.select_related("substation").order_by("substation__name", "name"),
+        label=_("Supply lines"), queryset=SupplyLine.objects.none(),
         # Check boxes (with a search box in the template), not a list needing Ctrl-click: field
         # staff pick several lines on a phone.
         widget=forms.CheckboxSelectMultiple,
@@ -27,8 +29,11 @@ class OutageForm(forms.Form):
                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # What the API accepts too (selectors.outage_substations / outage_supply_lines).
+        self.fields["substation"].queryset = outage_substations(user)
+        self.fields["supply_lines"].queryset = outage_supply_lines(user)
         self.fields["supply_lines"].label_from_instance = lambda line: f"{line.substation.name} · {line.name}"
         self._bootstrap()
 

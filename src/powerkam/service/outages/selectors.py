@@ -28,6 +28,29 @@ def visible_outages(user) -> QuerySet:
     return qs.filter(cond)
 
 
+def outage_substations(user) -> QuerySet:
+    """Substations a user may record an outage on: those of the units they see (the outage then
+    belongs to that unit, so they see it too), and those of no unit (the outage is then the
+    user's unit's). Company roles: every substation. The page and the API offer the same."""
+    from powerkam.customers.models import Substation
+    from powerkam.org.selectors import visible_org_units
+
+    qs = Substation.objects.order_by("name")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role in COMPANY_ROLES:
+        return qs
+    return qs.filter(Q(org_unit__in=visible_org_units(user).order_by().values("pk")) | Q(org_unit__isnull=True))
+
+
+def outage_supply_lines(user) -> QuerySet:
+    """Supply lines leaving the substations of outage_substations."""
+    from powerkam.customers.models import SupplyLine
+
+    return (SupplyLine.objects.filter(substation__in=outage_substations(user).order_by().values("pk"))
+            .select_related("substation").order_by("substation__name", "name"))
+
+
 def outage_list(user) -> QuerySet:
     return (visible_outages(user).select_related("substation", "org_unit", "created_by")
             .prefetch_related("supply_lines")

@@ -75,9 +75,12 @@ def _next_number(starts_at: datetime) -> str:
 
 @transaction.atomic
 def create_outage(*, substation, supply_lines: Iterable, starts_at: datetime, ends_at: datetime, reason: str,
-                  kind: str = c.OutageKind.PLANNED, actor=None, org_unit=None) -> Outage:
+                  kind: str = c.OutageKind.PLANNED, actor=None, org_unit=None,
+                  lines_from: QuerySet | None = None) -> Outage:
     """Record an outage. Every problem is reported at once, field by field; nothing is written
-    unless all is well. `supply_lines` are SupplyLine objects or ids."""
+    unless all is well. `supply_lines` are SupplyLine objects or ids, looked up in `lines_from`
+    (the lines the caller may pick, selectors.outage_supply_lines): any other id is "unknown",
+    like one that does not exist."""
     errors: dict[str, list[str]] = {}
     if isinstance(substation, (int, str)):
         substation = Substation.objects.filter(pk=substation).first()
@@ -90,7 +93,8 @@ def create_outage(*, substation, supply_lines: Iterable, starts_at: datetime, en
             ids.append(int(value))
         except (TypeError, ValueError):
             errors.setdefault("supply_lines", []).append(_("Unknown supply line: %(line)s.") % {"line": value})
-    lines = {line.pk: line for line in SupplyLine.objects.filter(pk__in=ids).select_related("substation")}
+    pickable = SupplyLine.objects.all() if lines_from is None else lines_from
+    lines = {line.pk: line for line in pickable.filter(pk__in=ids).select_related("substation")}
     for pk in ids:
         if pk not in lines:
             errors.setdefault("supply_lines", []).append(_("Unknown supply line: %(line)s.") % {"line": pk})

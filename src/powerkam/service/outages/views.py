@@ -129,7 +129,7 @@ def outage_list(request):
 @login_required
 def outage_create(request):
     _require_writer(request.user)
-    form = OutageForm(request.POST or None)
+    form = OutageForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

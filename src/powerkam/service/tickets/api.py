@@ -18,13 +18,14 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoping import visible_customers
-from powerkam.customers.models import Contact
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
+from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
 
 from . import constants as c
 from . import selectors, services
+from .forms import about_staff_queryset, worker_queryset
 from .models import Ticket, TicketAttachment, TicketStage
 
 
@@ -83,20 +84,26 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 def _staff_field(**kwargs):
-    return serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), **kwargs)
+    """Who may hold a stage: the staff the ticket pages offer (forms.worker_queryset)."""
+    return ScopedPrimaryKeyRelatedField(Staff, scope=lambda user, context: worker_queryset(), **kwargs)
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(help_text=_("Customer id (must be visible to you)."))
+    customer = ScopedPrimaryKeyRelatedField(
+        Customer, scope=customers_in_scope,
+        error_messages={"does_not_exist": _("Unknown customer: choose a customer you can see.")},
+        help_text=_("Customer id (must be visible to you)."))
     ticket_type = serializers.ChoiceField(choices=c.TicketType.choices)
     channel = serializers.ChoiceField(choices=c.Channel.choices)
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     cause = serializers.ChoiceField(choices=c.Cause.choices, required=False, allow_blank=True, default="")
-    contact = serializers.IntegerField(required=False, allow_null=True, default=None)
+    contact = ScopedPrimaryKeyRelatedField(Contact, scope=contacts_in_scope, required=False, allow_null=True,
+                                           default=None)
     contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    about_staff = _staff_field(required=False, allow_null=True, default=None)
+    about_staff = ScopedPrimaryKeyRelatedField(Staff, scope=lambda user, context: about_staff_queryset(),
+                                               required=False, allow_null=True, default=None)
     assignee = _staff_field(required=False, allow_null=True, default=None)
 
 
@@ -166,17 +173,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer})
     def create(self, request, *args, **kwargs):
-        s = TicketCreateSerializer(data=request.data)
+        s = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        customer = visible_customers(request.user).filter(pk=d["customer"]).first()
-        if customer is None:
-            raise serializers.ValidationError({"customer": [_("Unknown customer: choose a customer you can see.")]})
-        contact = None
-        if d.get("contact"):
-            contact = Contact.objects.filter(pk=d["contact"], customer=customer).first()
-            if contact is None:
-                raise serializers.ValidationError({"contact": [_("This contact belongs to another customer.")]})
+        customer, contact = d["customer"], d["contact"]
+        if contact is not None and contact.customer_id != customer.pk:
+            raise serializers.ValidationError({"contact": [_("This contact belongs to another customer.")]})
         with django_errors_as_400():
             ticket = services.open_ticket(
                 actor=request.user, customer=customer, ticket_type=d["ticket_type"], channel=d["channel"],
@@ -187,7 +189,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def _act(self, request, serializer_class, run):
         ticket = self.get_object()
-        s = serializer_class(data=request.data)
+        s = serializer_class(data=request.data, context=self.get_serializer_context())
         s.is_valid(raise_exception=True)
         with django_errors_as_400():
             run(ticket, s.validated_data)

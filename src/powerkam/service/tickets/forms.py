@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.scoped import ScopedModelChoiceField
 from powerkam.core.scoping import visible_customers
 from powerkam.customers.models import Customer
 from powerkam.org.models import READ_ONLY_ROLES, Staff
@@ -20,7 +21,13 @@ def worker_queryset():
             .select_related("org_unit").order_by("org_unit__path", "full_name", "username"))
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+def about_staff_queryset():
+    """Whom a complaint may be about: any active staff member."""
+    return Staff.objects.filter(is_active=True).select_related("org_unit").order_by("org_unit__path", "full_name",
+                                                                                    "username")
+
+
+class StaffChoiceField(ScopedModelChoiceField):
     def label_from_instance(self, obj: Staff) -> str:
         unit = obj.org_unit.name if obj.org_unit_id else ""
         return f"{obj.display_name} · {obj.get_role_display()}" + (f" · {unit}" if unit else "")
@@ -67,8 +74,7 @@ class IntakeForm(BootstrapForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["about_staff"].queryset = Staff.objects.filter(is_active=True).select_related("org_unit") \
-            .order_by("org_unit__path", "full_name", "username")
+        self.fields["about_staff"].queryset = about_staff_queryset()
         self.fields["assignee"].queryset = worker_queryset()
 
     def clean_customer(self) -> Customer:

@@ -8,10 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoping import visible_customers
-from powerkam.customers.models import Contact
+from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
+from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
+from powerkam.org.selectors import assignable_staff
 
 from . import selectors, services
 from .models import CareRecord, Visit
@@ -37,10 +38,20 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _staff(user, context):
+    """The staff the visit pages offer (org.selectors.assignable_staff)."""
+    return assignable_staff(user)
+
+
+def _contacts_of_visit(user, context):
+    """Contacts of the customer visited — the ones the record page lists."""
+    return Contact.objects.filter(customer_id=context["visit"].customer_id)
+
+
 class PlanVisitSerializer(serializers.Serializer):
-    customer = serializers.IntegerField()
+    customer = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
     planned_on = serializers.DateField()
-    assignee = serializers.IntegerField(required=False, allow_null=True)
+    assignee = ScopedPrimaryKeyRelatedField(Staff, scope=_staff, required=False, allow_null=True)
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
@@ -50,15 +61,20 @@ class RescheduleSerializer(serializers.Serializer):
 
 
 class FollowUpSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField()
+    assignee = ScopedPrimaryKeyRelatedField(Staff, scope=_staff)
     due_on = serializers.DateField()
     title = serializers.CharField(max_length=200)
 
 
 class RecordSerializer(serializers.Serializer):
+    """Who took part, whom they met, what was found. Every id is one the record page offers:
+    participants and follow-up owners from the visit pages' staff, contacts of the customer
+    visited (context["visit"])."""
+
     done_on = serializers.DateField()
-    participants = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    contacts_met = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    participants = ScopedPrimaryKeyRelatedField(Staff, scope=_staff, many=True, required=False, default=list)
+    contacts_met = ScopedPrimaryKeyRelatedField(Contact, scope=_contacts_of_visit, many=True, required=False,
+                                                default=list)
     findings = serializers.CharField(required=False, allow_blank=True, default="")
     customer_needs = serializers.CharField(required=False, allow_blank=True, default="")
     follow_ups = FollowUpSerializer(many=True, required=False, default=list)
@@ -77,14 +93,6 @@ class VisitFilter(filters.FilterSet):
         return qs.filter(Q(customer__name__icontains=value) | Q(customer__number=value) | Q(purpose__icontains=value))
 
 
-def _staff(ids, field: str) -> list[Staff]:
-    found = {s.pk: s for s in Staff.objects.filter(pk__in=ids)}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise serializers.ValidationError({field: [f"Unknown staff: {', '.join(map(str, missing))}."]})
-    return [found[i] for i in ids]
-
-
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Visits of the customers you may see. POST plans a visit by hand (a day in the past is refused);
     `reschedule` and `record` are actions on one visit."""
@@ -101,17 +109,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     @extend_schema(request=PlanVisitSerializer, responses={201: VisitSerializer})
     def create(self, request, *args, **kwargs):
-        data = PlanVisitSerializer(data=request.data)
+        data = PlanVisitSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        customer = visible_customers(request.user).filter(pk=data.validated_data["customer"]).first()
-        if customer is None:
-            raise serializers.ValidationError({"customer": ["Unknown customer."]})
-        assignee = None
-        if data.validated_data.get("assignee"):
-            assignee = _staff([data.validated_data["assignee"]], "assignee")[0]
         with django_errors_as_400():
-            visit = services.plan_visit(customer=customer, planned_on=data.validated_data["planned_on"],
-                                        assignee=assignee, purpose=data.validated_data["purpose"], actor=request.user)
+            visit = services.plan_visit(customer=data.validated_data["customer"],
+                                        planned_on=data.validated_data["planned_on"],
+                                        assignee=data.validated_data.get("assignee"),
+                                        purpose=data.validated_data["purpose"], actor=request.user)
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RescheduleSerializer, responses={200: VisitSerializer})
@@ -128,17 +132,14 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         visit = self.get_object()
-        data = RecordSerializer(data=request.data)
+        data = RecordSerializer(data=request.data, context={**self.get_serializer_context(), "visit": visit})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        participants = _staff(v["participants"], "participants")
-        contacts = list(Contact.objects.filter(pk__in=v["contacts_met"]))
-        if len(contacts) != len(set(v["contacts_met"])):
-            raise serializers.ValidationError({"contacts_met": ["Unknown contact."]})
-        follow_ups = [services.FollowUp(assignee=_staff([f["assignee"]], "follow_ups")[0], due_on=f["due_on"],
-                                        title=f["title"]) for f in v["follow_ups"]]
+        follow_ups = [services.FollowUp(assignee=f["assignee"], due_on=f["due_on"], title=f["title"])
+                      for f in v["follow_ups"]]
         with django_errors_as_400():
-            services.record_visit(visit, done_on=v["done_on"], participants=participants, contacts_met=contacts,
+            services.record_visit(visit, done_on=v["done_on"], participants=v["participants"],
+                                  contacts_met=list(dict.fromkeys(v["contacts_met"])),
                                   findings=v["findings"], customer_needs=v["customer_needs"], follow_ups=follow_ups,
                                   actor=request.user)
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
@@ -157,11 +158,10 @@ class CareRecordSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        request = self.context.get("request")
-        fields["customer"] = serializers.PrimaryKeyRelatedField(
-            queryset=visible_customers(request.user) if request else Contact.objects.none())
-        fields["contact"] = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False,
-                                                               allow_null=True)
+        fields["customer"] = ScopedPrimaryKeyRelatedField(Customer, scope=customers_in_scope)
+        # Contacts of the customers the caller sees; add_care_record checks it is this customer's.
+        fields["contact"] = ScopedPrimaryKeyRelatedField(
+            Contact, scope=contacts_in_scope, required=False, allow_null=True)
         return fields
 
 

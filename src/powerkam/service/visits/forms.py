@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.scoped import ScopedModelChoiceField, ScopedModelMultipleChoiceField
 from powerkam.customers import constants as cc
 from powerkam.org.models import Staff
 
@@ -15,7 +16,7 @@ FOLLOW_UP_ROWS = 3
 class PlanVisitForm(forms.Form):
     customer = forms.IntegerField(widget=forms.HiddenInput)
     planned_on = forms.DateField(label=_("planned for"), widget=DATE)
-    assignee = forms.ModelChoiceField(label=_("responsible"), queryset=Staff.objects.none(), required=False,
+    assignee = ScopedModelChoiceField(label=_("responsible"), queryset=Staff.objects.none(), required=False,
                                       widget=forms.Select(attrs={"class": "form-select"}))
     purpose = forms.CharField(label=_("purpose"), max_length=200, required=False,
                               widget=forms.TextInput(attrs={"class": "form-control"}))
@@ -33,9 +34,9 @@ class RescheduleForm(forms.Form):
 
 class RecordVisitForm(forms.Form):
     done_on = forms.DateField(label=_("visited on"), widget=DATE)
-    participants = forms.ModelMultipleChoiceField(label=_("participants"), queryset=Staff.objects.none(), required=False,
+    participants = ScopedModelMultipleChoiceField(label=_("participants"), queryset=Staff.objects.none(), required=False,
                                                   widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 4}))
-    contacts_met = forms.ModelMultipleChoiceField(label=_("contacts met"), queryset=None, required=False,
+    contacts_met = ScopedModelMultipleChoiceField(label=_("contacts met"), queryset=None, required=False,
                                                   widget=forms.CheckboxSelectMultiple)
     findings = forms.CharField(label=_("findings"), required=False,
                                widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}))
@@ -49,7 +50,7 @@ class RecordVisitForm(forms.Form):
         for i in range(1, FOLLOW_UP_ROWS + 1):
             self.fields[f"fu{i}_title"] = forms.CharField(label=_("follow-up"), max_length=200, required=False,
                                                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
-            self.fields[f"fu{i}_assignee"] = forms.ModelChoiceField(
+            self.fields[f"fu{i}_assignee"] = ScopedModelChoiceField(
                 label=_("who"), queryset=staff_qs, required=False,
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
             self.fields[f"fu{i}_due"] = forms.DateField(label=_("due"), required=False,

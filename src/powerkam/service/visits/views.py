@@ -26,8 +26,13 @@ from django.views.decorators.http import require_POST
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Contact, Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
-from powerkam.org.models import OrgUnit, Role, Staff
-from powerkam.org.selectors import org_unit_options, visible_org_units, visible_portfolio_staff
+from powerkam.org.models import OrgUnit, Role
+from powerkam.org.selectors import (
+    assignable_staff,
+    org_unit_options,
+    visible_org_units,
+    visible_portfolio_staff,
+)
 
 from . import constants as c
 from . import selectors, services
@@ -82,18 +87,6 @@ def _date(value, default: date | None = None) -> date | None:
         return date.fromisoformat(value) if value else default
     except ValueError:
         return default
-
-
-def _staff_choices(user):
-    """Staff a user may name as responsible, participant or follow-up owner: active staff of the
-    units the user sees (company roles: everybody)."""
-    qs = Staff.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE).select_related("org_unit")
-    if user.is_superuser or user.role in (Role.ADMIN, Role.EXECUTIVE):
-        return qs.order_by("org_unit__path", "full_name", "username")
-    if user.org_unit_id:
-        return qs.filter(Q(org_unit__path__startswith=user.org_unit.path) | Q(pk=user.pk)).order_by(
-            "org_unit__path", "full_name", "username")
-    return qs.filter(pk=user.pk)
 
 
 def _filter_by_person_unit(request, qs):
@@ -215,7 +208,7 @@ def _visible_visit(request, pk: int) -> Visit:
 def _record_form(request, visit, data=None):
     contacts = Contact.objects.filter(customer_id=visit.customer_id)
     initial = {"done_on": timezone.localdate(), "participants": [request.user.pk]}
-    return RecordVisitForm(data, contacts_qs=contacts, staff_qs=_staff_choices(request.user), initial=initial)
+    return RecordVisitForm(data, contacts_qs=contacts, staff_qs=assignable_staff(request.user), initial=initial)
 
 
 def _detail_context(request, visit, record_form=None, reschedule_form=None):
@@ -286,7 +279,7 @@ def visit_create(request):
     _require_writer(user)
     customer_pk = _int(request.POST.get("customer") or request.GET.get("customer"))
     customer = get_visible_or_404(Customer.objects.select_related("primary_manager", "org_unit"), user, pk=customer_pk)
-    form = PlanVisitForm(request.POST or None, staff_qs=_staff_choices(user),
+    form = PlanVisitForm(request.POST or None, staff_qs=assignable_staff(user),
                          initial={"customer": customer.pk, "assignee": customer.primary_manager_id,
                                   "planned_on": timezone.localdate() + timedelta(days=7)})
     status = 200
