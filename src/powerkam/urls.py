@@ -33,3 +33,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("media/<path:path>", core_views.protected_media, name="media"),
 ]
+
+handler404 = "powerkam.core.views.not_found"
