@@ -9,12 +9,13 @@ for every serializer and operation instead of on each view.
 
 `document_error_responses` (a POSTPROCESSING_HOOK) — the error responses every operation can give:
 
-- 400 `ValidationError`: field name → messages (or `detail`, `non_field_errors`), for any
-  operation that takes input (a body or query parameters);
+- 400 `ValidationError`: field name → messages (or `detail`, `non_field_errors`), for every
+  write (a business rule may refuse it even without a body) and every read with parameters;
 - 403 `ErrorDetail`: not signed in, or the role may not do this (every operation but the
   public ones, whose only security requirement is the empty one `[{}]`);
 - 404 `ErrorDetail`: an operation on one record (a path parameter) that is not in your scope,
-  or a page of a list past its end.
+  or a page of a list past its end;
+- 415 `ErrorDetail`: a body in a content type the operation does not read.
 
 A view that documents its own response for one of these codes keeps it. It also gives time
 fields their real format: "08:00:00" (local time of day, no offset) is not an RFC 3339 `time`.
@@ -112,8 +113,11 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
                 continue
             responses = operation.setdefault("responses", {})
             parameters = operation.get("parameters", [])
-            if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
+            if method != "get" or "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
                 responses.setdefault("400", _response("Invalid input; nothing was changed.", "ValidationError"))
+            if "requestBody" in operation:
+                responses.setdefault("415", _response("The body's content type is not one this operation reads.",
+                                                      "ErrorDetail"))
             if not _is_public(operation):
                 responses.setdefault("403", _response("Not signed in, or not allowed for your role.", "ErrorDetail"))
             if any(p.get("in") == "path" or (p.get("in"), p.get("name")) == ("query", "page") for p in parameters):
