@@ -4,8 +4,6 @@ for a query parameter, never a 500."""
 
 import pytest
 
-from powerkam.core.params import record_id
-
 pytestmark = pytest.mark.django_db
 
 HUGE = str(2**70)
@@ -42,4 +40,6 @@ def test_a_bad_id_filter_is_not_a_server_error(world, api, url):
                                                  ("²", None), ("١٢", None), ("1e3", None), ("", None), (None, None),
                                                  (str(2**63 - 1), 2**63 - 1), (str(2**63), None), (True, None)])
 def test_record_id(value, expected):
+    from powerkam.core.params import record_id
+
     assert record_id(value) == expected
