@@ -91,3 +91,10 @@ def test_page_size_in_range_is_honoured(world, api):
     response = api(world.supervisor).get("/api/v1/customers/", {"page_size": "2"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
+
+
+def test_record_ids_in_paths_are_integers(schema):
+    for path, method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] in ("id", "bill_id"):
+                assert parameter["schema"] == {"type": "integer"}, (method, path)

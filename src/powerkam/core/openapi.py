@@ -17,8 +17,9 @@ for every serializer and operation instead of on each view.
   or a page of a list past its end;
 - 415 `ErrorDetail`: a body in a content type the operation does not read.
 
-A view that documents its own response for one of these codes keeps it. It also gives time
-fields their real format: "08:00:00" (local time of day, no offset) is not an RFC 3339 `time`.
+A view that documents its own response for one of these codes keeps it. The hook also gives
+time fields their real format ("08:00:00", a local time of day without offset, is not an RFC
+3339 `time`) and record ids in paths their type (integer, not a string with a pattern).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ VALIDATION_ERROR = {
     "description": "Field name (or `detail`, `non_field_errors`) → the messages for it.",
 }
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+# Record ids in URLs match [0-9]+ (api_urls.Router); spectacular shows a regex as a string.
+DIGITS = ("^[0-9]+$", "^\\d+$")
 PARTIAL_TIME = {"type": "string", "format": "partial-time", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"}
 
 
@@ -113,6 +116,9 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
                 continue
             responses = operation.setdefault("responses", {})
             parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("pattern") in DIGITS:
+                    parameter["schema"] = {"type": "integer"}
             if method != "get" or "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
                 responses.setdefault("400", _response("Invalid input; nothing was changed.", "ValidationError"))
             if "requestBody" in operation:
