@@ -10,8 +10,9 @@ derandomized so CI sees the same cases every run.
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
@@ -33,12 +34,20 @@ EXAMPLES_PER_OPERATION = 10
 def fuzz_token(django_db_setup, django_db_blocker):
     """The demo company, loaded once for the module inside a transaction rolled back at the end;
     each operation's test runs in a savepoint of it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            call_command("load_demo", scale=20, seed=3, verbosity=0, skip_quality=True)
-        supervisor = Staff.objects.filter(role="supervisor", org_unit__parent__isnull=True).first()
-        yield Token.objects.create(user=supervisor).key
-        transaction.set_rollback(True)
+    # The WSGI handler closes the database connection after each request (request_finished);
+    # that would end the test transaction on PostgreSQL. Django's test client does the same.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+                call_command("load_demo", scale=20, seed=3, verbosity=0, skip_quality=True)
+            supervisor = Staff.objects.filter(role="supervisor", org_unit__parent__isnull=True).first()
+            yield Token.objects.create(user=supervisor).key
+            transaction.set_rollback(True)
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
