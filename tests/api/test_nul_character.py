@@ -56,3 +56,9 @@ def test_without_nul_the_search_works(world, api):
     response = api(world.supervisor).get("/api/v1/customers/", {"q": "北一"})
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [world.c1.pk]
+
+
+def test_a_broken_multipart_body_is_still_the_endpoints_400(world, api):
+    response = api(world.supervisor).generic("POST", "/api/v1/care-records/", b"--xyz\r\nbroken",
+                                             content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -51,5 +52,8 @@ class RejectNulMiddleware:
         if content_type == "application/x-www-form-urlencoded":
             return contains_nul(QueryDict(request.body, encoding=request.encoding))
         if content_type == "multipart/form-data" and request.method == "POST":
-            return contains_nul(request.POST)
+            try:
+                return contains_nul(request.POST)
+            except MultiPartParserError:  # a broken body: the view (or DRF's parser) answers 400
+                return False
         return False
