@@ -48,6 +48,7 @@ def replace(old: str, new: str):
 CASES = [
     (string_cell("B3", 99999), "row 3, cell B3"),   # shared-string index past the table
     (string_cell("A1", 99999), "row 1, cell A1"),   # … in the header row
+    (string_cell("B2", -1), "row 2, cell B2"),      # a negative index (Python would read the last string)
     (replace('<c r="C2"', '<c r="C!2"'), "row 2, cell C!2"),  # malformed cell reference
     (replace('<row r="4"', '<row r="four"'), "row four"),  # malformed row number
 ]

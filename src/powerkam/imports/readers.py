@@ -419,7 +419,10 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
         if not v:
             return None
         if kind == "s":
-            return shared[int(v)]
+            index = int(v)
+            if index < 0:  # shared[-1] would quietly read the last string
+                raise IndexError(index)
+            return shared[index]
         if kind == "n":
             number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
             if style in date_styles:
