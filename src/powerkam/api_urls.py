@@ -16,7 +16,18 @@ from powerkam.service.surveys import api as surveys_api
 from powerkam.service.tickets import api as tickets_api
 from powerkam.service.visits import api as visits_api
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Record ids in /api/v1/ are integers: a non-numeric id is the URL resolver's 404, never a
+    ValueError in a view's lookup. A viewset with its own `lookup_value_regex` keeps it."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_value_regex", None) is None:
+            viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": r"[0-9]+"})
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router()
 org_api.register(router)
 customers_api.register(router)
 imports_api.register(router)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "powerkam.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -205,6 +206,12 @@ REST_FRAMEWORK = {
         "powerkam.org.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["powerkam.core.permissions.StaffPermission"],
+    # A JSON body must be an object: a list or a bare string is a 400, not a view's AttributeError.
+    "DEFAULT_PARSER_CLASSES": [
+        "powerkam.core.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "powerkam.core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -212,7 +219,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "powerkam.core.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PowerKAM API",
@@ -224,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "powerkam.core.openapi.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StaffRoleEnum": "powerkam.org.models.Role",
         "ContactRoleEnum": "powerkam.customers.constants.ContactRole",

@@ -50,3 +50,5 @@ urlpatterns = [
          name="api-redoc"),
     path("media/<path:path>", core_views.protected_media, name="media"),
 ]
+
+handler404 = "powerkam.core.views.not_found"

@@ -36,8 +36,8 @@ CALCULATE_REQUEST = inline_serializer("BillCalculationRequest", {
     "max_demand_kw": serializers.DecimalField(**_DEC),
     "declared_demand_kw": serializers.DecimalField(**_DEC),
     "capacity_kva": serializers.DecimalField(**_DEC),
-    "pf_standard": serializers.ChoiceField(choices=["0.90", "0.85", "0.80", "none"], required=False),
-    "basic_method": serializers.ChoiceField(choices=["capacity", "demand"], required=False),
+    "pf_standard": serializers.ChoiceField(choices=["0.90", "0.85", "0.80", "none"]),
+    "basic_method": serializers.ChoiceField(choices=["capacity", "demand"]),
 })
 CALCULATE_RESPONSE = inline_serializer("BillCalculation", {
     **{name: serializers.CharField() for name in ("tariff_code", "period", "kwh", "energy_charge", "basic_charge",

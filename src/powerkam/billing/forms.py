@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -90,6 +89,9 @@ class CalculatorForm(forms.Form):
         )
 
 
+SURCHARGE_PRICE = forms.DecimalField(max_digits=12, decimal_places=6)
+
+
 class InlineTariffForm(forms.Form):
     """An inline tariff for the API (not from the catalogue)."""
 
@@ -118,10 +120,15 @@ class InlineTariffForm(forms.Form):
     def spec(self, surcharges: list[dict] | None = None) -> TariffSpec:
         d = self.cleaned_data
         items = []
+        if surcharges is not None and not isinstance(surcharges, list):
+            raise ValidationError({"tariff": _("The surcharges must be a list of {code, name, price}.")})
         for i, s in enumerate(surcharges or []):
+            if not isinstance(s, dict):
+                raise ValidationError({"tariff": _("The surcharges must be a list of {code, name, price}.")})
+            # The same field as the tariff's own prices: NaN, Infinity and values beyond 12 digits are refused.
             try:
-                price = Decimal(str(s.get("price")))
-            except Exception as exc:
+                price = SURCHARGE_PRICE.clean(s.get("price"))
+            except ValidationError as exc:
                 raise ValidationError({"tariff": _("Surcharge %(n)s has no valid price.") % {"n": i + 1}}) from exc
             if price < 0:
                 raise ValidationError({"tariff": _("Prices cannot be negative.")})

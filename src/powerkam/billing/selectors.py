@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import scope_to_user
 from powerkam.imports.exports import Column
 
@@ -51,15 +52,13 @@ def filter_bills(qs: QuerySet, params) -> QuerySet:
         qs = qs.filter(source=source)
     if (tariff := (params.get("tariff_code") or "").strip()):
         qs = qs.filter(tariff_code=tariff)
-    unit = params.get("org_unit")
-    if unit and str(unit).isdigit():
+    if unit := record_id(params.get("org_unit")):
         from powerkam.org.models import OrgUnit
 
-        path = OrgUnit.objects.filter(pk=int(unit)).values_list("path", flat=True).first()
+        path = OrgUnit.objects.filter(pk=unit).values_list("path", flat=True).first()
         qs = qs.filter(customer__org_unit__path__startswith=path) if path else qs.none()
-    customer = params.get("customer")
-    if customer and str(customer).isdigit():
-        qs = qs.filter(customer_id=int(customer))
+    if customer := record_id(params.get("customer")):
+        qs = qs.filter(customer_id=customer)
     return qs
 
 

@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, export_response
@@ -84,9 +85,9 @@ def _tariff_choices():
 def calculator(request):
     result = None
     initial = {"period": timezone.localdate().strftime("%Y-%m"), "pf_standard": "0.90", "basic_method": c.BasicMethod.CAPACITY}
-    if cid := request.GET.get("customer"):
-        if cid.isdigit():
-            customer = get_visible_or_404(Customer.objects.all(), request.user, pk=int(cid))
+    if request.GET.get("customer"):
+        if cid := record_id(request.GET["customer"]):
+            customer = get_visible_or_404(Customer.objects.all(), request.user, pk=cid)
             initial.update({"tariff_code": customer.tariff_code, "capacity_kva": customer.contract_capacity_kva,
                             "pf_standard": customer.pf_standard,
                             "basic_method": c.BasicMethod.DEMAND if customer.basic_charge_method == "demand" else c.BasicMethod.CAPACITY})

@@ -58,6 +58,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = TaskFilter
     ordering_fields = ["due_at", "created_at", "priority"]
     ordering = ["due_at"]
+    queryset = Task.objects.none()  # for the schema (typed id); requests use get_queryset
 
     def get_queryset(self):
         user = self.request.user

@@ -4,11 +4,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
 
 
 @login_required
@@ -161,3 +163,11 @@ def queue_close(request, pk: int):
     if request.htmx:
         return render(request, "core/_queue_row.html", {"task": _decorate([task])[0], "now": timezone.now()})
     return redirect("core:queue")
+
+
+def not_found(request, exception=None):
+    """A URL no route matches (handler404): under /api/ the JSON every other API error is
+    (`{"detail": …}`), elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

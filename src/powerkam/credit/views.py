@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -92,14 +93,14 @@ def _index_queryset(request):
         qs = qs.filter(level_value=level)
     if tier := params.get("tier"):
         qs = qs.filter(credit_code_value__startswith=tier)
-    if (grade := params.get("grade")) and grade.isdigit():
-        qs = qs.filter(credit_code_value__endswith=grade)
+    if grade := record_id(params.get("grade")):
+        qs = qs.filter(credit_code_value__endswith=str(grade))
     if params.get("assessed") == "yes":
         qs = qs.filter(assessment_id__isnull=False)
     elif params.get("assessed") == "no":
         qs = qs.filter(assessment_id__isnull=True)
-    if (unit := params.get("org_unit")) and unit.isdigit():
-        qs = qs.filter(org_unit_id=int(unit))
+    if unit := record_id(params.get("org_unit")):
+        qs = qs.filter(org_unit_id=unit)
     sort = params.get("sort", "number")
     key = sort.lstrip("-")
     if key not in INDEX_SORTS:
@@ -181,8 +182,8 @@ def assessment_list(request):
         qs = qs.filter(status=st)
     if tier := params.get("tier"):
         qs = qs.filter(limit_tier=tier)
-    if (grade := params.get("grade")) and grade.isdigit():
-        qs = qs.filter(grade=int(grade))
+    if grade := record_id(params.get("grade")):
+        qs = qs.filter(grade=grade)
     sort = params.get("sort", "-assessed")
     key = sort.lstrip("-")
     if key not in ASSESSMENT_SORTS:

@@ -26,6 +26,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from powerkam.core.filters import RecordIdFilter
 from powerkam.core.pagination import Pagination
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, export_response
@@ -356,12 +357,12 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 class RecordFilter(django_filters.FilterSet):
     # A plain number: a customer outside the scope gives an empty list, not "no such customer".
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    customer = RecordIdFilter(field_name="customer_id", label=_("Customer"))
 
 
 class SupplyPointFilter(RecordFilter):
-    substation = django_filters.NumberFilter(field_name="substation_id", label=_("Substation"))
-    supply_line = django_filters.NumberFilter(field_name="supply_line_id", label=_("Supply line"))
+    substation = RecordIdFilter(field_name="substation_id", label=_("Substation"))
+    supply_line = RecordIdFilter(field_name="supply_line_id", label=_("Supply line"))
 
     class Meta:
         model = SupplyPoint
@@ -369,7 +370,7 @@ class SupplyPointFilter(RecordFilter):
 
 
 class TransformerFilter(RecordFilter):
-    supply_point = django_filters.NumberFilter(field_name="supply_point_id", label=_("Supply point"))
+    supply_point = RecordIdFilter(field_name="supply_point_id", label=_("Supply point"))
 
     class Meta:
         model = Transformer
@@ -377,7 +378,7 @@ class TransformerFilter(RecordFilter):
 
 
 class MeteringPointFilter(RecordFilter):
-    supply_point = django_filters.NumberFilter(field_name="supply_point_id", label=_("Supply point"))
+    supply_point = RecordIdFilter(field_name="supply_point_id", label=_("Supply point"))
 
     class Meta:
         model = MeteringPoint
@@ -497,8 +498,8 @@ class SupplyLineViewSet(AdminWriteViewSet):
 
 class FindingFilter(django_filters.FilterSet):
     rule = django_filters.ChoiceFilter(choices=[(r.code, r.label) for r in RULES], label=_("Rule"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    org_unit = django_filters.NumberFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))
+    customer = RecordIdFilter(field_name="customer_id", label=_("Customer"))
+    org_unit = RecordIdFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))
 
     class Meta:
         model = DataQualityFinding

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.filters import RecordIdFilter
+
 from .models import Contact, Customer
 
 
@@ -24,8 +26,8 @@ def search_customers(queryset: QuerySet, term: str) -> QuerySet:
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    org_unit = django_filters.NumberFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))
-    manager = django_filters.NumberFilter(method="filter_manager", label=_("Manager"))
+    org_unit = RecordIdFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))
+    manager = RecordIdFilter(method="filter_manager", label=_("Manager"))
     has_open_findings = django_filters.BooleanFilter(method="filter_findings", label=_("Has open data-quality findings"))
 
     class Meta:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.extensions import Glance, customer_glance, customer_tabs
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.models import COMPANY_ROLES, Role
@@ -68,10 +69,7 @@ def paginate(request, queryset, paginator_class=Paginator):
 
 
 def _int_param(request, name: str) -> int | None:
-    try:
-        return int(request.GET.get(name, ""))
-    except ValueError:
-        return None
+    return record_id(request.GET.get(name))
 
 
 # --- Customer list ----------------------------------------------------------------------------

@@ -148,13 +148,13 @@ def parse_decimal(value: Any, spec: ColumnSpec) -> Decimal:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": cell_text(value)})
     if number < 0:
         raise ValueError(_("Must not be negative (got %(value)s).") % {"value": cell_text(value)})
+    # Before quantize: 1e30 has more digits than Decimal's context and quantize would raise.
+    if number >= Decimal("1e10"):
+        raise ValueError(_("The number is too large."))
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and number != number.quantize(Decimal("0.01")):
         raise ValueError(_("At most 2 decimal places."))
-    number = number.quantize(Decimal("0.01"))
-    if number >= Decimal("1e10"):
-        raise ValueError(_("The number is too large."))
-    return number
+    return number.quantize(Decimal("0.01"))
 
 
 def parse_positive_int(value: Any, spec: ColumnSpec) -> int:

@@ -181,6 +181,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class BrokenCell(ValueError):
+    """A cell (or row) of the sheet XML that cannot be read: a shared-string index past the
+    table, a malformed cell reference or row number, a number that is not one."""
+
+    def __init__(self, row: str, cell: str):
+        super().__init__(f"row {row}, cell {cell}")
+        self.row, self.cell = row, cell
+
+
+def broken_cell_refused(sheet_title: str, exc: BrokenCell) -> FileRefused:
+    return FileRefused(_("The workbook is damaged: sheet “%(sheet)s”, row %(row)s, cell %(cell)s cannot be read. "
+                         "Open it in Excel and save it again, or save it as CSV.")
+                       % {"sheet": sheet_title, "row": exc.row, "cell": exc.cell})
+
+
 NOT_A_WORKBOOK = gettext_noop("The file is not a valid Excel workbook (.xlsx). Save it from Excel as "
                               "“Excel Workbook (*.xlsx)” or as CSV.")
 
@@ -196,6 +211,7 @@ class _Sheet:
     date_styles: Any
     timedelta_styles: Any
     epoch: Any
+    title: str = ""
 
     def open(self):
         return self.archive.open(self.path)
@@ -213,13 +229,14 @@ def _first_sheet(fileobj) -> _Sheet:
         reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
-        path = next(rel.target for _sheet, rel in reader.parser.find_sheets()
-                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
+        path, title = next((rel.target, sheet.name) for sheet, rel in reader.parser.find_sheets()
+                           if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
     except BaseException:
         reader.archive.close()
         raise
     wb = reader.wb
-    return _Sheet(reader.archive, path, reader.shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch)
+    return _Sheet(reader.archive, path, reader.shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch,
+                  title)
 
 
 def open_xlsx(fileobj) -> RowSource:
@@ -237,6 +254,9 @@ def open_xlsx(fileobj) -> RowSource:
     except ExpatError:
         sheet.archive.close()
         raise FileRefused(_(NOT_A_WORKBOOK)) from None
+    except BrokenCell as exc:
+        sheet.archive.close()
+        raise broken_cell_refused(sheet.title, exc) from None
     header_row = first[1] if first is not None and first[0] == 1 else None
     if header_row is None or is_blank(header_row):
         stream.close()
@@ -261,6 +281,8 @@ def open_xlsx(fileobj) -> RowSource:
                     yield number, [_plain(v) for v in values]
         except ExpatError:
             raise FileRefused(_(NOT_A_WORKBOOK)) from None
+        except BrokenCell as exc:
+            raise broken_cell_refused(sheet.title, exc) from None
 
     def close() -> None:
         stream.close()
@@ -369,13 +391,14 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
     v: str | None = None
     text: list[str] | None = None
     in_is = in_rph = False
+    cell_ref: str | None = None  # the current <c r=…> as written, for the error of a broken cell
 
     def start(name, attrs):
-        nonlocal row_no, values, col, kind, style, formula, v, text, in_is, in_rph
+        nonlocal row_no, values, col, kind, style, formula, v, text, in_is, in_rph, cell_ref
         if ":" in name:
             name = name.rpartition(":")[2]
         if name == "c":
-            ref = attrs.get("r")
+            ref = cell_ref = attrs.get("r")
             if ref:
                 letters = ref.rstrip("0123456789")
                 index = columns.get(letters)
@@ -395,6 +418,9 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
             formula = ""
         elif name == "row":
             ref = attrs.get("r")
+            cell_ref = None
+            if ref and not (ref.isascii() and ref.isdigit()):
+                raise BrokenCell(ref, "-")
             row_no = int(ref) if ref else row_no + 1
             values = []
             col = 0
@@ -448,7 +474,10 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
         if not v:
             return None
         if kind == "s":
-            return shared[int(v)]
+            index = int(v)
+            if index < 0:  # shared[-1] would quietly read the last string
+                raise IndexError(index)
+            return shared[index]
         if kind == "n":
             number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
             if style in date_styles:
@@ -468,13 +497,24 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    def parse(chunk: bytes, final: bool) -> None:
+        try:
+            parser.Parse(chunk, final)
+        except BrokenCell:
+            raise
+        except (ValueError, IndexError, TypeError, OverflowError) as exc:  # raised in a handler above
+            from openpyxl.utils.cell import get_column_letter
+
+            where = cell_ref or (get_column_letter(col) + str(row_no) if col > 0 else "-")
+            raise BrokenCell(str(row_no), where) from exc
+
     try:
         while chunk := source.read(1 << 16):
-            parser.Parse(chunk, False)
+            parse(chunk, False)
             if done:
                 yield from done
                 done.clear()
-        parser.Parse(b"", True)
+        parse(b"", True)
         yield from done
     finally:
         source.close()

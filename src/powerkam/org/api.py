@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, ProtectedError, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from powerkam.core.params import record_id
 from powerkam.core.permissions import AdminOnly, StaffPermission
 
 from . import two_factor
@@ -100,8 +101,7 @@ class OrgUnitViewSet(AdminWriteViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        within = self.request.query_params.get("within")
-        if within and within.isdigit():
+        if within := record_id(self.request.query_params.get("within")):
             path = OrgUnit.objects.filter(pk=within).values_list("path", flat=True).first()
             qs = qs.filter(path__startswith=path) if path else qs.none()
         return qs
@@ -118,6 +118,14 @@ def _portfolio_subquery(field: str) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+STAFF_READ_DESCRIPTION = ("Every staff member gets these fields; administrators get the full account "
+                          "(`StaffAdmin`: also names, e-mail, phone, employee number, active flag and login dates).")
+
+
+# Reads are documented with the fields everybody gets (an administrator's row has more, which
+# the minimal schema allows); writes are administrators' and use their serializer.
+@extend_schema_view(list=extend_schema(responses=StaffMinimalSerializer, description=STAFF_READ_DESCRIPTION),
+                    retrieve=extend_schema(responses=StaffMinimalSerializer, description=STAFF_READ_DESCRIPTION))
 class StaffViewSet(AdminWriteViewSet):
     """Staff accounts. Administrators manage them (no hard delete: set is_active false);
     everybody else reads a minimal list of active staff."""

@@ -41,6 +41,7 @@ from .models import (
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e12")
 
 
 def money(value) -> Decimal:
@@ -65,6 +66,8 @@ def _parse_amount(value, field_name: str = "amount") -> Decimal:
         raise ValidationError({field_name: _("Enter an amount in yuan, e.g. 1234.56.")})
     if amount <= 0:
         raise ValidationError({field_name: _("The amount must be greater than zero.")})
+    if amount >= MAX_AMOUNT:  # beyond the amount columns (14 digits, 2 decimals); 1e30 broke quantize
+        raise ValidationError({field_name: _("The number is too large.")})
     if amount != amount.quantize(CENT):
         raise ValidationError({field_name: _("Amounts are in yuan with at most 2 decimal places.")})
     return amount.quantize(CENT)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.forms import apply_validation_error
 from powerkam.customers.models import Substation
@@ -74,8 +75,8 @@ def _filtered(request):
         qs = qs.filter(status=params["status"])
     if params["kind"] in c.OutageKind.values:
         qs = qs.filter(kind=params["kind"])
-    if params["substation"].isdigit():
-        qs = qs.filter(substation_id=int(params["substation"]))
+    if substation := record_id(params["substation"]):
+        qs = qs.filter(substation_id=substation)
     if (d := _date(params["from"])) is not None:
         qs = qs.filter(starts_at__date__gte=d)
     if (d := _date(params["to"])) is not None:

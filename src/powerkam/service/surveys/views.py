@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404, visible_customers
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Customer
@@ -214,11 +215,11 @@ def _analysis(request):
               "category": request.GET.get("category", "")}
     if params["kind"] in (c.Kind.TICKET, c.Kind.VISIT):
         qs = qs.filter(kind=params["kind"])
-    if params["unit"].isdigit():
-        unit = OrgUnit.objects.filter(pk=int(params["unit"])).first()
+    if unit_id := record_id(params["unit"]):
+        unit = OrgUnit.objects.filter(pk=unit_id).first()
         qs = qs.filter(org_unit__path__startswith=unit.path) if unit else qs.none()
-    if params["manager"].isdigit():
-        qs = qs.filter(manager_id=int(params["manager"]))
+    if manager_id := record_id(params["manager"]):
+        qs = qs.filter(manager_id=manager_id)
     if params["category"]:
         qs = qs.filter(category=params["category"])
     rows = selectors.satisfaction_by(qs, by, category_labels=c.CATEGORY_LABELS)

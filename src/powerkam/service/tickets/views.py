@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -153,9 +154,8 @@ def ticket_create(request):
                 return redirect("tickets:detail", ticket.pk)
     else:
         initial = {}
-        pk = request.GET.get("customer")
-        if pk and pk.isdigit():
-            customer = scope_to_user(Customer.objects.filter(pk=int(pk)), user).first()
+        if pk := record_id(request.GET.get("customer")):
+            customer = scope_to_user(Customer.objects.filter(pk=pk), user).first()
             if customer is not None:
                 initial["customer"] = customer.number
         form = IntakeForm(initial=initial, user=user)

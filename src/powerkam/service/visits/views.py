@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from powerkam.core.params import record_id
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Contact, Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -76,10 +77,7 @@ def _paginate(request, qs, size=None):
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return record_id(value)
 
 
 def _date(value, default: date | None = None) -> date | None:
