@@ -36,9 +36,13 @@ def test_a_visit_planned_in_2027_is_provisional_until_2027_is_entered(org_tree, 
 
     assert 'data-provisional="1"' in planned_cell(later)
     assert 'data-provisional="1"' not in planned_cell(soon)
-    assert client.get(reverse("core:queue")).content.decode().count('data-provisional="1"') == 1
+    queue = client.get(reverse("core:queue")).content.decode()
+    assert queue.count('data-provisional="1"') == 2  # the table row and the phone agenda's card
     calendar = client.get(reverse("visits:calendar"), {"date": "2027-01-15"}).content.decode()
-    assert 'data-provisional="1"' in calendar.split('data-day="2027-01-15"', 1)[1].split("</td>", 1)[0]
+    grid_cell = calendar.split('<td', 1)[1].split('data-day="2027-01-15"', 1)[1].split("</td>", 1)[0]
+    assert 'data-provisional="1"' in grid_cell
+    agenda_day = calendar.split('id="calendar-agenda"', 1)[1].split('data-day="2027-01-15"', 1)[1].split("</section>", 1)[0]
+    assert 'data-provisional="1"' in agenda_day
     api = APIClient()
     api.force_authenticate(manager)
     body = api.get(f"/api/v1/visits/{later.pk}/").json()
