@@ -84,7 +84,7 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
         if int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + 64 * 1024:
-            raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": max_upload_bytes() // 1048576}]})
+            raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": f"{max_upload_bytes() / 1048576:g}"}]})
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
