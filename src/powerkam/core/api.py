@@ -19,6 +19,9 @@ class TaskSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
     assignee_name = serializers.CharField(source="assignee.display_name", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="In the language of the request (Accept-Language).")
+    detail = serializers.CharField(source="display_detail", read_only=True)
 
     class Meta:
         model = Task

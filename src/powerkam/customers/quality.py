@@ -17,6 +17,9 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from powerkam.core.phrases import Phrase, phrase
 
 from . import constants as c
 
@@ -169,6 +172,12 @@ RULES_BY_CODE = {r.code: r for r in RULES}
 def rule_label(code: str) -> str:
     rule = RULES_BY_CODE.get(code)
     return str(rule.label) if rule else code
+
+
+def finding_task_title(code: str, customer_name: str) -> Phrase:
+    """"<rule> · <customer>", the rule's label shown in the reader's language (core/phrases.py)."""
+    rule = RULES_BY_CODE.get(code)
+    return phrase(gettext_noop("%(rule)s · %(customer)s"), rule=rule.label if rule else code, customer=customer_name)
 
 
 def finding_text(code: str, params: dict) -> str:
@@ -398,7 +407,7 @@ def _open_finding_tasks_bulk(findings: list[tuple], facts: dict[int, "Facts"], t
         specs.append({
             "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
             "customer_id": cid, "org_unit_id": cust.org_unit_id, "due_at": due,
-            "title": f"{texts.label(code)} · {cust.name}", "detail": texts.text(code, params),
+            "title": finding_task_title(code, cust.name), "detail": texts.text(code, params),
             "link": f"{head}{cid}{tail}",
         })
     return workqueue.open_tasks_copy(specs)
@@ -494,7 +503,7 @@ def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
             "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
             "customer_id": cid, "org_unit_id": cust.org_unit_id,
             "due_at": timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS),
-            "title": f"{rule_label(code)} · {cust.name}", "detail": finding_text(code, params),
+            "title": finding_task_title(code, cust.name), "detail": finding_text(code, params),
             "link": link.replace(str(LINK_PLACEHOLDER), str(cid), 1),
         })
     return workqueue.open_tasks_bulk(specs)
