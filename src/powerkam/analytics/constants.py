@@ -62,7 +62,7 @@ PARETO_TOP_SHARE = Decimal("0.20")
 
 # Definitions shown on the pages and in the API descriptions.
 COLLECTION_RATE_DEFINITION = _(
-    "Collection rate (回款率) = amount paid so far on the bills whose due date falls in the period "
+    "Collection rate = amount paid so far on the bills whose due date falls in the period "
     "÷ amount billed on those bills × 100 %. Void bills are left out; payments are counted as of today, "
     "whenever they were received.")
 REVENUE_DEFINITION = _(
