@@ -70,11 +70,13 @@ def test_sms_of_the_logging_gateway_go_to_a_log_file_not_the_console():
 
 
 @pytest.mark.django_db
-def test_the_demo_load_reports_progress_fills_the_summaries_and_keeps_the_console_readable(capsys):
+def test_the_demo_load_reports_progress_fills_the_summaries_and_keeps_the_console_readable(
+        capsys, django_capture_on_commit_callbacks):
     from powerkam.analytics.models import MonthlySales
     from powerkam.billing.models import Bill
 
-    call_command("load_demo", scale=80, seed=5)
+    with django_capture_on_commit_callbacks(execute=True):  # the notices go out after their commit
+        call_command("load_demo", scale=80, seed=5)
     out, err = capsys.readouterr()
     # Progress: one line per step as it finishes, with its time.
     for name in ("archive:", "billing:", "receivables:", "credit:", "tickets:", "visits:", "outages:", "surveys:",

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import models
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,13 @@ ALLOWED_ASCII = {
     "PF", "AM", "PM", "ECharts", "OpenAPI", "Swagger", "P90", "P50", "KPI", "ABC", "SLA", "No", "VS", "vs",
     "A", "B", "C", "D", "E", "T", "h", "kg", "m", "km", "cos", "φ", "OFD", "TIF", "TIFF", "JPEG", "Email", "E-mail",
     "Ctrl", "Shift", "Enter", "Tab",  # keys as printed on the keyboard
+    "Google", "Microsoft", "Authenticator", "FreeOTP",  # authenticator apps by their product names
     "English",  # the language switcher names each language in itself
 }
 WORD = re.compile(r"(?<![A-Za-z0-9_./@-])[A-Za-z][A-Za-z'-]*[A-Za-z](?![A-Za-z0-9_/@]|\.\w)")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")  # Chinese characters (not punctuation or spaces)
 URLISH = re.compile(r"(https?://\S+|/[\w/.-]+/|\S+@\S+)")
+CUSTOMER_LINK = re.compile(r"https?://[^/\s]+(/service/(?:surveys/s|outages/ack)/[^/\s]+/)")
 TEXT_ATTRS = ("title", "placeholder", "aria-label", "alt", "data-bs-title")
 
 
@@ -180,11 +182,20 @@ def _detail_pages(user) -> list[str]:
 def demo(django_db_setup, django_db_blocker):
     """One small demo company for the whole module, rolled back afterwards (each test runs in a
     savepoint inside this transaction)."""
+    from django.core import mail
     from django.db import transaction
 
+    from powerkam.core.notify import LoggingSmsGateway
+
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", scale=60, seed=11, verbosity=0)
-        yield Data()
+        LoggingSmsGateway.outbox.clear()
+        with TestCase.captureOnCommitCallbacks(execute=True):  # notices go out after their commit
+            call_command("load_demo", scale=60, seed=11, verbosity=0)
+        data = Data()
+        # The links customers were sent (survey, outage acknowledgement), for the public pages.
+        texts = [m.text for m in LoggingSmsGateway.outbox] + [m.body for m in getattr(mail, "outbox", [])]
+        data.customer_links = sorted({m.group(1) for t in texts for m in CUSTOMER_LINK.finditer(t)})
+        yield data
         transaction.set_rollback(True)
 
 
@@ -217,4 +228,27 @@ def test_every_page_in_both_languages_has_no_text_of_the_other(demo, role):
         runs = chinese_runs(visible_text(html), demo)
         if runs:
             problems.append(f"en {url}: {sorted(runs)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pages_customers_open_from_their_links_in_both_languages(demo):
+    """The survey and outage-acknowledgement pages a customer opens from an SMS or e-mail."""
+    kinds = {"surveys/s" if "/surveys/s/" in u else "outages/ack" for u in demo.customer_links}
+    assert kinds == {"surveys/s", "outages/ack"}, demo.customer_links[:5]
+    problems = []
+    checked = set()
+    for url in demo.customer_links:
+        kind = "surveys/s" if "/surveys/s/" in url else "outages/ack"
+        if kind in checked:
+            continue
+        for lang, find in (("zh-hans", english_words), ("en", chinese_runs)):
+            response = Client(HTTP_ACCEPT_LANGUAGE=lang).get(url)
+            if response.status_code != 200:
+                break  # answered or expired: try another link of this kind
+            found = find(visible_text(response.content.decode()), demo)
+            if found:
+                problems.append(f"{lang} {url}: {sorted(found)}")
+        else:
+            checked.add(kind)
+    assert checked == kinds
     assert not problems, "\n".join(problems)

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
@@ -203,7 +203,8 @@ def _notify_units(day: date, listed: list, supervisors: Supervisors) -> None:
     blacklisted today (one task per supervisor and day, not per bill)."""
     lines = "\n".join(f"{cu.number} {cu.name}: {bill.number}, {amount}" for cu, bill, amount in listed)
     title = phrase(gettext_noop("Blacklist bulletin %(d)s: %(n)s customers listed (30 days overdue)"), d=day, n=len(listed))
-    detail = _("For information: these customers have been listed as bad customers. Do not extend credit.") + "\n" + lines
+    detail = phrase(gettext_noop("%(note)s\n%(lines)s"), lines=lines, note=gettext_lazy(
+        "For information: these customers have been listed as bad customers. Do not extend credit."))
     due_at, link = add_workdays(day, 2), reverse("receivables:board") + "?step=4"
     workqueue.open_tasks_bulk([
         {"kind": Task.Kind.LADDER_STEP, "assignee_id": sup.pk, "org_unit_id": sup.org_unit_id,
