@@ -50,15 +50,17 @@ demo: migrate
 run: assets messages demo
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@mkdir -p $(LOG_DIR)
+	@$(PY) scripts/wait_until_up.py --free $(HOST) $(PORT)
 	@echo ""
 	@echo "Starting PowerKAM on http://$(HOST):$(PORT)/ (web server, job worker, scheduler; logs in $(LOG_DIR)/)…"
+	@# Ctrl-C, or any of the three stopping, stops them all (`wait -n`, then the trap).
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py run_scheduler --now >> $(LOG_DIR)/scheduler.log 2>&1 & \
 	  $(VENV)/bin/gunicorn powerkam.wsgi:application --pythonpath src --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 	    --access-logfile $(LOG_DIR)/access.log & \
 	  $(PY) scripts/wait_until_up.py $(LOCAL_URL)accounts/login/ && $(PY) manage.py demo_logins; \
-	  wait
+	  wait -n
 
 # Installs what the tests need (Python packages, assets, translations, Debian's chromium where
 # this user can apt-get) and runs the whole suite: unit, API and browser tests.

@@ -150,7 +150,7 @@ def _detail_pages(user) -> list[str]:
     from powerkam.billing.models import Bill
     from powerkam.core.scoping import visible_customers
     from powerkam.receivables.models import CollectionNotice, Payment
-    from powerkam.service.outages.models import Outage
+    from powerkam.service.outages.selectors import visible_outages
     from powerkam.service.tickets.models import Ticket
     from powerkam.service.visits.models import Visit
 
@@ -170,7 +170,7 @@ def _detail_pages(user) -> list[str]:
         obj = model.objects.filter(customer__in=customers).order_by("-pk").first()
         if obj is not None:
             urls.append(reverse(name, args=[obj.pk]))
-    outage = Outage.objects.order_by("pk").first()
+    outage = visible_outages(user).order_by("pk").first()
     if outage is not None and user.role in ("clerk", "supervisor", "admin"):
         urls.append(reverse("outages:detail", args=[outage.pk]))
     if user.role in ("manager", "specialist"):
