@@ -72,7 +72,7 @@ def test_sms_of_the_logging_gateway_go_to_a_log_file_not_the_console():
 
 
 # Committed for real, as `make run` does: the outage notices and surveys go out after their commit.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # pytest-django runs these after the others
 def test_the_demo_load_reports_progress_fills_the_summaries_and_keeps_the_console_readable(capsys):
     from powerkam.analytics.models import MonthlySales
     from powerkam.billing.models import Bill
