@@ -267,7 +267,13 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerkam@localhost")
 # Outbound messages (outage notices, surveys): links point here; SMS goes through this gateway.
-POWERKAM_BASE_URL = os.environ.get("POWERKAM_BASE_URL", "http://localhost:8000")
+# Unset, it follows HOST and PORT (the address `make run` serves on), so the links customers get
+# in a first run open the server that actually runs; a wildcard bind address is shown as localhost.
+_LINK_HOST = os.environ.get("HOST", "").strip() or "localhost"
+if _LINK_HOST in ("0.0.0.0", "::", "[::]"):
+    _LINK_HOST = "localhost"
+POWERKAM_BASE_URL = (os.environ.get("POWERKAM_BASE_URL", "").strip()
+                     or f"http://{_LINK_HOST}:{os.environ.get('PORT', '').strip() or '8000'}").rstrip("/")
 POWERKAM_SMS_GATEWAY = os.environ.get("POWERKAM_SMS_GATEWAY", "powerkam.core.notify.LoggingSmsGateway")
 POWERKAM_SURVEY_VALID_DAYS = int(os.environ.get("POWERKAM_SURVEY_VALID_DAYS", "14"))
 # A contact is sent at most one satisfaction survey (and one exit survey) per this many minutes.
@@ -308,15 +314,26 @@ POWERKAM_CSP = os.environ.get("POWERKAM_CSP", "; ".join([
 # The OpenAPI schema and the API docs need a login unless this is on.
 POWERKAM_PUBLIC_API_DOCS = env_bool("POWERKAM_PUBLIC_API_DOCS", False)
 
+# The logging SMS gateway (the default until a real gateway is configured) writes every message
+# to this file rather than the console, where a demo load would print over a thousand lines;
+# POWERKAM_SMS_LOG="" sends them to the console instead.
+POWERKAM_SMS_LOG = os.environ.get("POWERKAM_SMS_LOG", str(VAR_DIR / "log" / "sms.log")).strip()
+if POWERKAM_SMS_LOG:
+    Path(POWERKAM_SMS_LOG).parent.mkdir(parents=True, exist_ok=True)
+    _SMS_HANDLER = {"class": "logging.handlers.RotatingFileHandler", "filename": POWERKAM_SMS_LOG,
+                    "maxBytes": 10 * 1024 * 1024, "backupCount": 3, "encoding": "utf-8", "formatter": "stamped",
+                    "delay": True}
+else:
+    _SMS_HANDLER = {"class": "logging.StreamHandler"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"stamped": {"format": "%(asctime)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}, "sms": _SMS_HANDLER},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         "powerkam.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # The logging SMS gateway (the default until a real gateway is configured) writes here.
-        "powerkam.sms": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "powerkam.sms": {"handlers": ["sms"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -62,7 +62,7 @@ PARETO_TOP_SHARE = Decimal("0.20")
 
 # Definitions shown on the pages and in the API descriptions.
 COLLECTION_RATE_DEFINITION = _(
-    "Collection rate (回款率) = amount paid so far on the bills whose due date falls in the period "
+    "Collection rate = amount paid so far on the bills whose due date falls in the period "
     "÷ amount billed on those bills × 100 %. Void bills are left out; payments are counted as of today, "
     "whenever they were received.")
 REVENUE_DEFINITION = _(
@@ -71,7 +71,7 @@ REVENUE_DEFINITION = _(
 COST_DEFINITION = _(
     "Purchase cost = kWh × purchase cost per kWh of the customer's voltage level, from the purchase-cost "
     "table an administrator maintains (Administration → Analytics → Purchase costs); levels without a row "
-    "use the built-in defaults in analytics/constants.py, which are illustrative figures.")
+    "use built-in illustrative figures until an administrator enters theirs.")
 ARREARS_DEFINITION = _(
     "Arrears = total − paid of every open bill. Days overdue = today − due date: a bill due today is not "
     "yet due; the day after its due date it is 1 day overdue.")

@@ -36,7 +36,7 @@ MONEY_REPORTS = (
     ("analytics:arrears", gettext_lazy("Arrears"), "bi-hourglass-split",
      gettext_lazy("Customers with outstanding bills, amounts and ageing.")),
     ("analytics:collection", gettext_lazy("Collection rate"), "bi-percent",
-     gettext_lazy("回款率 by unit and by manager.")),
+     gettext_lazy("Collection rate by unit and by manager.")),
     ("analytics:profit", gettext_lazy("Profit contribution"), "bi-graph-up-arrow",
      gettext_lazy("Revenue minus purchase cost by customer, with the 80/20 curve.")),
 )

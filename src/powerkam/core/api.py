@@ -20,6 +20,9 @@ class TaskSerializer(serializers.ModelSerializer):
     assignee_name = serializers.CharField(source="assignee.display_name", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     due_provisional = serializers.BooleanField(source="due_is_provisional", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="In the language of the request (Accept-Language).")
+    detail = serializers.CharField(source="display_detail", read_only=True)
 
     class Meta:
         model = Task

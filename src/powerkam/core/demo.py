@@ -9,6 +9,7 @@ layers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -25,9 +26,28 @@ MODULE_DEMOS: list[tuple[str, str]] = [
 ]
 
 
-def load_module_demos(*, seed: int, today: date, log: Callable[[str], None] | None = None) -> dict[str, dict]:
+def load_module_demos(*, seed: int, today: date, log: Callable[[str], None] | None = None,
+                      progress: Callable[[str, dict, float], None] | None = None) -> dict[str, dict]:
+    """Each module's demo in layer order; `progress(name, counts, seconds)` after each one."""
     counts: dict[str, dict] = {}
     for name, path in MODULE_DEMOS:
         loader = import_string(path)
+        started = time.perf_counter()
         counts[name] = loader(seed=seed, today=today, log=log) or {}
+        if progress:
+            progress(name, counts[name], time.perf_counter() - started)
     return counts
+
+
+def run_periodic_jobs(today: date, progress: Callable[[str, dict, float], None] | None = None) -> dict[str, dict]:
+    """Every periodic job once for `today`, as the scheduler would overnight, so a fresh demo
+    shows advanced ladders, escalations, visit plans and filled analysis summaries at once."""
+    from powerkam.core import jobs
+
+    results: dict[str, dict] = {}
+    for name in jobs.JOBS:
+        started = time.perf_counter()
+        results[name] = jobs.run_job(name, today)
+        if progress:
+            progress(name, results[name], time.perf_counter() - started)
+    return results

@@ -80,11 +80,13 @@ class Scheduler:
     """Keeps each job's next run; `tick(now)` runs whatever is due. The loop lives in the command."""
 
     def __init__(self, names: list[str] | None = None, now: datetime | None = None,
-                 runner: Callable[[str, date], dict] = run_job):
+                 runner: Callable[[str, date], dict] = run_job, run_now: bool = False):
+        """`run_now`: every job is due at once (the first tick runs them all for today), so a
+        freshly started server does not wait until the night for its ladder and summaries."""
         now = now or timezone.now()
         self.jobs = [JOBS[n] for n in (names or list(JOBS))]
         self.runner = runner
-        self.next_runs = {job.name: job.next_run(now) for job in self.jobs}
+        self.next_runs = {job.name: now if run_now else job.next_run(now) for job in self.jobs}
 
     def seconds_until_next(self, now: datetime) -> float:
         return max(0.0, min((when - now).total_seconds() for when in self.next_runs.values()))

@@ -38,8 +38,16 @@ class Task(models.Model):
         URGENT = 2, _("Urgent")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    # `title` is the text as created (free text a user typed, or a generated title in the creating
+    # process's language, kept for search and the admin). A generated title also stores its msgid
+    # and parameters, so pages, the API and exports show it in the reader's language
+    # (`display_title`; core/phrases.py).
     title = models.CharField(_("title"), max_length=200)
+    title_msgid = models.CharField(_("title message"), max_length=200, blank=True, default="")
+    title_params = models.JSONField(_("title parameters"), blank=True, default=dict)
     detail = models.TextField(_("detail"), blank=True)
+    detail_msgid = models.TextField(_("detail message"), blank=True, default="")  # as title_msgid
+    detail_params = models.JSONField(_("detail parameters"), blank=True, default=dict)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="tasks")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
     org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -77,7 +85,24 @@ class Task(models.Model):
         verbose_name_plural = _("tasks")
 
     def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (a generated one), or as typed (free text)."""
+        if self.title_msgid:
+            from .phrases import render
+
+            return render(self.title_msgid, self.title_params)
         return self.title
+
+    @property
+    def display_detail(self) -> str:
+        if self.detail_msgid:
+            from .phrases import render
+
+            return render(self.detail_msgid, self.detail_params)
+        return self.detail
 
     @property
     def is_open(self) -> bool:

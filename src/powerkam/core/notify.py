@@ -11,8 +11,8 @@ error) on its own delivery row, so a bad address never aborts a batch of notices
 
 The SMS gateway is chosen by the setting `POWERKAM_SMS_GATEWAY` (a dotted path to a class with
 `send(mobile, text) -> DeliveryResult`); the default `LoggingSmsGateway` writes each message to
-the `powerkam.sms` logger and keeps it in `LoggingSmsGateway.outbox` (like Django's locmem
-mail outbox). A real operator's gateway is the deployment's edge, plugged in by that setting.
+the `powerkam.sms` logger (by default to var/log/sms.log, not the console: setting
+POWERKAM_SMS_LOG) and keeps it in `LoggingSmsGateway.outbox` (like Django's locmem mail outbox). A real operator's gateway is the deployment's edge, plugged in by that setting.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class LoggingSmsGateway(SmsGateway):
 
     OUTBOX_SIZE = 10_000
     outbox: deque[SmsMessage] = deque(maxlen=OUTBOX_SIZE)
+    sent_count = 0  # every message this process sent (the outbox keeps only the last ones)
 
     def send(self, mobile: str, text: str) -> DeliveryResult:
         number = normalise_mobile(mobile)
@@ -101,6 +102,7 @@ class LoggingSmsGateway(SmsGateway):
             return DeliveryResult("sms", mobile or "", False, error="not a mobile number")
         message = SmsMessage(number, text)
         type(self).outbox.append(message)
+        type(self).sent_count += 1
         sms_logger.info("SMS to %s: %s", number, text)
         return DeliveryResult("sms", number, True, sent_at=message.sent_at)
 

@@ -117,7 +117,7 @@ def queue(request):
             raise Http404
         columns = [
             Column(_("kind"), lambda t: t.get_kind_display()),
-            Column(_("title"), lambda t: t.title),
+            Column(_("title"), lambda t: t.display_title),
             Column(_("customer number"), lambda t: t.customer.number if t.customer_id else ""),
             Column(_("customer name"), lambda t: t.customer.name if t.customer_id else ""),
             Column(_("assignee"), lambda t: t.assignee.display_name),

@@ -9,6 +9,7 @@ modules use"). Modules call these functions; views and the API only read and clo
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import Task
+from .phrases import Phrase
 
 
 def _aware(due) -> datetime | None:
@@ -46,15 +48,30 @@ def _audited(task: Task, actor) -> None:
         task._history_user = actor
 
 
-def open_task(*, kind: str, assignee, title: str, due_at=None, customer=None, org_unit=None,
-              key: str | None = None, link: str = "", detail: str = "",
+def title_fields(title: str | Phrase, detail: str | Phrase = "") -> dict:
+    """A task's title and detail with their msgids and parameters: a Phrase is shown in the
+    reader's language (Task.display_title, display_detail); a plain string (free text a user
+    typed) is shown as is. For code that builds Task rows itself (bulk paths):
+    `Task(**title_fields(phrase(...), phrase(...)), ...)`."""
+    fields = {"title": str(title)[:200], "title_msgid": "", "title_params": {},
+              "detail": str(detail), "detail_msgid": "", "detail_params": {}}
+    if isinstance(title, Phrase):
+        fields.update(title_msgid=title.msgid[:200], title_params=title.stored_params())
+    if isinstance(detail, Phrase):
+        fields.update(detail_msgid=detail.msgid, detail_params=detail.stored_params())
+    return fields
+
+
+def open_task(*, kind: str, assignee, title: str | Phrase, due_at=None, customer=None, org_unit=None,
+              key: str | None = None, link: str = "", detail: str | Phrase = "",
               priority: int = Task.Priority.NORMAL, created_by=None, due_provisional: bool = False,
               due_from: date | None = None, due_workdays: int | None = None) -> Task:
     """Create a task, or return the existing one with the same `key` (whatever its status).
 
     Idempotent by key: running a daily job twice creates nothing new, and a task someone has
-    already closed is not reopened by a re-run. A due date counted in working days comes from
-    `workday_due(start, n)` (pass its keywords); a due date another record owns (a ticket
+    already closed is not reopened by a re-run. A generated title is a `phrases.phrase(...)`, so
+    that every reader sees it in their own language. A due date counted in working days comes
+    from `workday_due(start, n)` (pass its keywords); a due date another record owns (a ticket
     stage's deadline) passes that record's `due_provisional`.
     """
     if key:
@@ -63,7 +80,7 @@ def open_task(*, kind: str, assignee, title: str, due_at=None, customer=None, or
             return existing
     if org_unit is None:
         org_unit = customer.org_unit if customer is not None else getattr(assignee, "org_unit", None)
-    task = Task(kind=kind, assignee=assignee, title=title[:200], detail=detail, customer=customer,
+    task = Task(kind=kind, assignee=assignee, **title_fields(title, detail), customer=customer,
                 org_unit=org_unit, due_at=_aware(due_at), key=key or None, link=link,
                 priority=priority, created_by=created_by if getattr(created_by, "pk", None) else None,
                 due_provisional=bool(due_provisional and due_at is not None), due_from=due_from,
@@ -217,7 +234,7 @@ def insert_history_rows(model, pks, *, user_id: int | None = None, reason: str |
 
 TASK_ROW = ("kind", "title", "detail", "assignee_id", "customer_id", "org_unit_id", "due_at", "priority",
             "status", "key", "link", "created_at", "created_by_id", "result", "due_provisional", "due_from",
-            "due_workdays")
+            "due_workdays", "title_msgid", "title_params", "detail_msgid", "detail_params")
 
 
 def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
@@ -225,11 +242,14 @@ def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
     the org unit defaults to the customer's)."""
     customer, org_unit = spec.get("customer"), spec.get("org_unit")
     org_unit_id = spec.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
-    return [spec["kind"], spec["title"][:200], spec.get("detail", ""), spec.get("assignee_id") or spec["assignee"].pk,
+    title = title_fields(spec["title"], spec.get("detail", ""))
+    return [spec["kind"], title["title"], title["detail"], spec.get("assignee_id") or spec["assignee"].pk,
             spec.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(spec.get("due_at")),
             int(spec.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, spec.get("link", ""),
             now, actor_id, "", bool(spec.get("due_provisional") and spec.get("due_at") is not None),
-            spec.get("due_from"), spec.get("due_workdays")]
+            spec.get("due_from"), spec.get("due_workdays"), title["title_msgid"],
+            json.dumps(title["title_params"], ensure_ascii=False), title["detail_msgid"],
+            json.dumps(title["detail_params"], ensure_ascii=False)]
 
 
 def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:

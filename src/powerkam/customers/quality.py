@@ -17,6 +17,9 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from powerkam.core.phrases import Phrase, phrase
 
 from . import constants as c
 
@@ -171,6 +174,18 @@ def rule_label(code: str) -> str:
     return str(rule.label) if rule else code
 
 
+def finding_task_title(code: str, customer_name: str) -> Phrase:
+    """"<rule> · <customer>", the rule's label shown in the reader's language (core/phrases.py)."""
+    rule = RULES_BY_CODE.get(code)
+    return phrase(gettext_noop("%(rule)s · %(customer)s"), rule=rule.label if rule else code, customer=customer_name)
+
+
+def finding_task_detail(code: str, params: dict) -> Phrase | str:
+    """The finding's message for its task, shown in the reader's language."""
+    rule = RULES_BY_CODE.get(code)
+    return phrase(rule.message, **(params or {})) if rule else code
+
+
 def finding_text(code: str, params: dict) -> str:
     rule = RULES_BY_CODE.get(code)
     if rule is None:
@@ -302,7 +317,6 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
     ids = sorted(set(customer_ids))
     today = today or timezone.localdate()
     totals = {"opened": 0, "resolved": 0, "customers": 0}
-    texts = _RuleTexts()
     for start in range(0, len(ids), chunk):
         batch = ids[start:start + chunk]
         now = timezone.now()
@@ -336,7 +350,7 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
             resolved = set(resolved_ids)
             still_open = [(pk, cid, code, params, detected)
                           for (cid, code), (pk, params, detected) in open_findings.items() if pk not in resolved]
-            _open_finding_tasks_bulk(still_open + new, facts, texts)
+            _open_finding_tasks_bulk(still_open + new, facts)
             if resolved_ids:
                 close_finding_tasks(resolved_ids)
         totals["opened"] += len(to_create)
@@ -346,33 +360,7 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
     return totals
 
 
-class _RuleTexts:
-    """Each rule's label and message translated once (the active language does not change
-    during one evaluation); `finding_text` / `rule_label` per finding cost a gettext each."""
-
-    def __init__(self):
-        self.labels: dict[str, str] = {}
-        self.messages: dict[str, str] = {}
-
-    def label(self, code: str) -> str:
-        if code not in self.labels:
-            self.labels[code] = rule_label(code)
-        return self.labels[code]
-
-    def text(self, code: str, params: dict) -> str:
-        if code not in self.messages:
-            rule = RULES_BY_CODE.get(code)
-            self.messages[code] = str(rule.message) if rule else ""
-        message = self.messages[code]
-        if not message:
-            return code
-        try:
-            return message % params
-        except (KeyError, TypeError, ValueError):
-            return self.label(code)
-
-
-def _open_finding_tasks_bulk(findings: list[tuple], facts: dict[int, "Facts"], texts: _RuleTexts) -> int:
+def _open_finding_tasks_bulk(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
     """`open_finding_tasks` with `workqueue.open_tasks_copy`: the same tasks (assignee, due date,
     title, detail, link), the existing keys skipped by open_tasks_copy itself."""
     from django.urls import reverse
@@ -398,7 +386,7 @@ def _open_finding_tasks_bulk(findings: list[tuple], facts: dict[int, "Facts"], t
         specs.append({
             "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
             "customer_id": cid, "org_unit_id": cust.org_unit_id, "due_at": due,
-            "title": f"{texts.label(code)} · {cust.name}", "detail": texts.text(code, params),
+            "title": finding_task_title(code, cust.name), "detail": finding_task_detail(code, params),
             "link": f"{head}{cid}{tail}",
         })
     return workqueue.open_tasks_copy(specs)
@@ -494,7 +482,7 @@ def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
             "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
             "customer_id": cid, "org_unit_id": cust.org_unit_id,
             "due_at": timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS),
-            "title": f"{rule_label(code)} · {cust.name}", "detail": finding_text(code, params),
+            "title": finding_task_title(code, cust.name), "detail": finding_task_detail(code, params),
             "link": link.replace(str(LINK_PLACEHOLDER), str(cid), 1),
         })
     return workqueue.open_tasks_bulk(specs)

@@ -6,6 +6,7 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -91,7 +92,7 @@ class ImportJobViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixin
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
-        too_large = ValidationError({"file": [f"The file is larger than {max_upload_bytes() // 1048576} MB."]})
+        too_large = ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": f"{max_upload_bytes() / 1048576:g}"}]})
         if declared_too_large(request):
             raise too_large
         data = request.data

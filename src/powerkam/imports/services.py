@@ -888,7 +888,7 @@ IMPORTERS: dict[str, type[Importer]] = {
 for _kind in KINDS:  # the archive kinds go through the same registry as every other app's
     register_kind(_kind, KIND_LABELS[_kind], COLUMNS[_kind], IMPORTERS[_kind])
 register_kind("supply_contracts", gettext_lazy("Supply contracts"), SUPPLY_CONTRACT_COLUMNS, SupplyContractImporter,
-              help_text=gettext_lazy("Supply contracts (供用电合同): number, term and property boundary, upserted by "
+              help_text=gettext_lazy("Supply contracts: number, term and property boundary, upserted by "
                                      "contract number."))
 
 

@@ -25,11 +25,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from powerkam.billing.models import Bill
 from powerkam.core import workdays, workqueue
 from powerkam.core.models import Task
+from powerkam.core.phrases import phrase
 from powerkam.customers.models import TimelineEvent
 from powerkam.org.selectors import Supervisors
 
@@ -64,18 +65,18 @@ def responsible(customer, supervisors: Supervisors):
 
 
 STEP_TITLES = {
-    Step.REMINDER: N_("Reminder: bill %(n)s of %(c)s is due on %(d)s"),
-    Step.WARNING: N_("Credit warning: bill %(n)s of %(c)s is 7 days overdue"),
-    Step.COLLECTION: N_("Collection: send written notice %(notice)s for bill %(n)s of %(c)s (14 days overdue)"),
-    Step.INVESTIGATION: N_("Field investigation: bill %(n)s of %(c)s is 30 days overdue (blacklisted)"),
+    Step.REMINDER: gettext_noop("Reminder: bill %(n)s of %(c)s is due on %(d)s"),
+    Step.WARNING: gettext_noop("Credit warning: bill %(n)s of %(c)s is 7 days overdue"),
+    Step.COLLECTION: gettext_noop("Collection: send written notice %(notice)s for bill %(n)s of %(c)s (14 days overdue)"),
+    Step.INVESTIGATION: gettext_noop("Field investigation: bill %(n)s of %(c)s is 30 days overdue (blacklisted)"),
 }
 STEP_DETAILS = {
-    Step.REMINDER: N_("Call the customer, confirm the payment date, mention the on-time payment incentive."),
-    Step.WARNING: N_("Find out why the bill is overdue, notify the customer in writing of the credit warning; "
+    Step.REMINDER: gettext_noop("Call the customer, confirm the payment date, mention the on-time payment incentive."),
+    Step.WARNING: gettext_noop("Find out why the bill is overdue, notify the customer in writing of the credit warning; "
                   "a bad-credit record has been written."),
-    Step.COLLECTION: N_("Deliver the written collection notice and press for payment; analyse the cause. Supply "
+    Step.COLLECTION: gettext_noop("Deliver the written collection notice and press for payment; analyse the cause. Supply "
                      "may be stopped only through the legal notice procedure (prior written notice)."),
-    Step.INVESTIGATION: N_("Visit the customer, investigate, prepare the documents for a special case. The customer "
+    Step.INVESTIGATION: gettext_noop("Visit the customer, investigate, prepare the documents for a special case. The customer "
                         "has been blacklisted and every unit notified."),
 }
 
@@ -156,12 +157,12 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
                     reason=_("Bill %(n)s overdue 30 days: %(a)s yuan") % {"n": bill.number, "a": outstanding}))
                 ctx["bulletin"].append((customer, bill, outstanding))
             params = {"n": bill.number, "c": customer.name, "d": due_on, **extra}
-            title = _(STEP_TITLES[step]) % params
+            title = phrase(STEP_TITLES[step], **params)
             key = f"ladder:bill:{bill.pk}:{c.LADDER_KEYS[step]}"
             if assignee is not None:
                 task_specs.append({
                     "kind": Task.Kind.LADDER_STEP, "assignee_id": assignee.pk, "customer": customer, "key": key,
-                    "title": title, "detail": _(STEP_DETAILS[step]), **ctx["task_due"][step],
+                    "title": title, "detail": phrase(STEP_DETAILS[step]), **ctx["task_due"][step],
                     "priority": Task.Priority.NORMAL if step <= Step.WARNING else Task.Priority.HIGH,
                     "link": reverse("receivables:bill", args=[bill.pk])})
                 counts["tasks"] += 1
@@ -189,7 +190,7 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
                        task_id=task_of.get(key)) for bill, customer, step, due_on, key, _t, _a in pending
         ])
         TimelineEvent.objects.bulk_create([
-            TimelineEvent(customer=customer, kind="ladder", title=title[:200], occurred_at=_at(day),
+            TimelineEvent(customer=customer, kind="ladder", title=str(title)[:200], occurred_at=_at(day),
                           detail=_("Outstanding %(a)s yuan.") % {"a": outstanding})
             for _b, customer, _s, _d, _k, title, outstanding in pending
         ], batch_size=BATCH)
@@ -200,8 +201,9 @@ def _notify_units(day: date, listed: list, supervisors: Supervisors) -> None:
     """"All units notified": one bulletin task per active supervisor listing the customers
     blacklisted today (one task per supervisor and day, not per bill)."""
     lines = "\n".join(f"{cu.number} {cu.name}: {bill.number}, {amount}" for cu, bill, amount in listed)
-    title = _("Blacklist bulletin %(d)s: %(n)s customers listed (30 days overdue)") % {"d": day, "n": len(listed)}
-    detail = _("For information: these customers have been listed as bad customers. Do not extend credit.") + "\n" + lines
+    title = phrase(gettext_noop("Blacklist bulletin %(d)s: %(n)s customers listed (30 days overdue)"), d=day, n=len(listed))
+    detail = phrase(gettext_noop("%(note)s\n%(lines)s"), lines=lines, note=gettext_lazy(
+        "For information: these customers have been listed as bad customers. Do not extend credit."))
     due, link = workqueue.workday_due(day, c.BULLETIN_TASK_DAYS), reverse("receivables:board") + "?step=4"
     workqueue.open_tasks_bulk([
         {"kind": Task.Kind.LADDER_STEP, "assignee_id": sup.pk, "org_unit_id": sup.org_unit_id,

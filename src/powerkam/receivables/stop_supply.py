@@ -29,11 +29,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
 from powerkam.core.models import Task
-from powerkam.core.workdays import add_workdays
+from powerkam.core.phrases import Phrase, phrase
 from powerkam.customers.constants import ImportanceLevel
 from powerkam.customers.services import add_timeline_event
 from powerkam.org.models import Role
@@ -88,11 +89,14 @@ def _owner(case: StopSupplyCase):
     return case.opened_by or case.customer.primary_manager
 
 
-def _task(case: StopSupplyCase, step: str, assignee, title: str, due_at, *, detail: str = "",
+def _task(case: StopSupplyCase, step: str, assignee, title: Phrase, due, *, detail: str | Phrase = "",
           kind: str = Task.Kind.LADDER_STEP, actor=None) -> None:
+    """`due`: a moment, or `workqueue.workday_due(...)` for a due date in working days (then
+    provisional where the holiday calendar does not cover it yet)."""
     if assignee is None:
         return
-    workqueue.open_task(kind=kind, assignee=assignee, customer=case.customer, title=title[:200], due_at=due_at,
+    due_kwargs = due if isinstance(due, dict) else {"due_at": due}
+    workqueue.open_task(kind=kind, assignee=assignee, customer=case.customer, title=title, **due_kwargs,
                         key=_task_key(case, step), link=_link(case), detail=detail, priority=Task.Priority.HIGH,
                         created_by=actor)
 
@@ -174,14 +178,14 @@ def request_approval(case: StopSupplyCase, *, scheduled_stop_at: datetime, actor
         case.approval_requested_at, case.approval_requested_by = now, _person(actor)
         _save(case, actor, ["status", "scheduled_stop_at", "approval_requested_at", "approval_requested_by"])
         stop = timezone.localtime(scheduled_stop_at)
-        title = _("Approve stopping supply to %(c)s on %(t)s (bill %(n)s)") % {
-            "c": case.customer.name, "t": f"{stop:%Y-%m-%d %H:%M}", "n": case.bill.number}
+        title = phrase(gettext_noop("Approve stopping supply to %(c)s on %(t)s (bill %(n)s)"), **{
+            "c": case.customer.name, "t": f"{stop:%Y-%m-%d %H:%M}", "n": case.bill.number})
         _task(case, "approval",
               Supervisors().nearest(case.customer.org_unit), title,
-              timezone.make_aware(datetime.combine(add_workdays(timezone.localdate(now), 1), datetime.max.time())),
+              workqueue.workday_due(timezone.localdate(now), 1),
               kind=Task.Kind.APPROVAL, actor=actor,
-              detail=_("Outstanding %(a)s yuan; written notice %(notice)s.") % {
-                  "a": case.bill.outstanding, "notice": case.notice.number})
+              detail=phrase(gettext_noop("Outstanding %(a)s yuan; written notice %(notice)s."), **{
+                  "a": case.bill.outstanding, "notice": case.notice.number}))
         _timeline(case, _("Approval requested to stop supply on %(t)s") % {"t": f"{stop:%Y-%m-%d %H:%M}"},
                   actor=actor, at=now)
     return case
@@ -206,10 +210,10 @@ def decide(case: StopSupplyCase, *, approve: bool, approver, note: str = "", now
         if approve:
             stop = timezone.localtime(case.scheduled_stop_at)
             latest = stop.date() - timedelta(days=c.STOP_NOTICE_MIN_DAYS)
-            _task(case, "deliver", _owner(case), _("Deliver the stop notice to %(c)s between %(a)s and %(b)s") % {
-                "c": case.customer.name, "a": stop.date() - timedelta(days=c.STOP_NOTICE_MAX_DAYS), "b": latest},
+            _task(case, "deliver", _owner(case), phrase(gettext_noop("Deliver the stop notice to %(c)s between %(a)s and %(b)s"), **{
+                "c": case.customer.name, "a": stop.date() - timedelta(days=c.STOP_NOTICE_MAX_DAYS), "b": latest}),
                 timezone.make_aware(datetime.combine(latest, datetime.max.time())), actor=approver,
-                detail=(_("An important user: report the stop notice to the power-management authority too.")
+                detail=(phrase(gettext_noop("An important user: report the stop notice to the power-management authority too."))
                         if is_important(case.customer) else ""))
             _timeline(case, _("Stopping supply approved by %(p)s") % {"p": approver.display_name},
                       detail=note, actor=approver, at=now)
@@ -255,8 +259,8 @@ def deliver_stop_notice(case: StopSupplyCase, *, delivered_on: date, actor,
         _save(case, actor, ["status", "stop_notice_delivered_on", "stop_notice_delivered_by", "authority_reported_on"])
         workqueue.close_by_key(_task_key(case, "deliver"), by=actor)
         stop = timezone.localtime(case.scheduled_stop_at)
-        _task(case, "remind", _owner(case), _("Tell %(c)s again %(m)s minutes before the stop at %(t)s") % {
-            "c": case.customer.name, "m": c.STOP_REMINDER_MINUTES, "t": f"{stop:%Y-%m-%d %H:%M}"},
+        _task(case, "remind", _owner(case), phrase(gettext_noop("Tell %(c)s again %(m)s minutes before the stop at %(t)s"), **{
+            "c": case.customer.name, "m": c.STOP_REMINDER_MINUTES, "t": f"{stop:%Y-%m-%d %H:%M}"}),
             stop - timedelta(minutes=c.STOP_REMINDER_MINUTES), actor=actor)
         detail = (_("Reported to the power-management authority on %(d)s.") % {"d": authority_reported_on}
                   if case.authority_reported_on else "")
@@ -284,8 +288,8 @@ def record_reminder(case: StopSupplyCase, *, reminded_at: datetime, actor) -> St
         case.status, case.reminded_at, case.reminded_by = S.REMINDED, reminded_at, _person(actor)
         _save(case, actor, ["status", "reminded_at", "reminded_by"])
         workqueue.close_by_key(_task_key(case, "remind"), by=actor)
-        _task(case, "stop", _owner(case), _("Stop supply to %(c)s at %(t)s") % {
-            "c": case.customer.name, "t": f"{timezone.localtime(stop):%Y-%m-%d %H:%M}"}, stop, actor=actor)
+        _task(case, "stop", _owner(case), phrase(gettext_noop("Stop supply to %(c)s at %(t)s"), **{
+            "c": case.customer.name, "t": f"{timezone.localtime(stop):%Y-%m-%d %H:%M}"}), stop, actor=actor)
         _timeline(case, _("Customer told again of the stop at %(t)s") % {
             "t": f"{timezone.localtime(stop):%H:%M}"}, actor=actor, at=reminded_at)
     return case
@@ -322,8 +326,8 @@ def bill_settled(bill: Bill, on: date, actor) -> None:
         case.paid_on = on
         if case.status == S.STOPPED:
             _save(case, actor, ["paid_on"])
-            _task(case, "restore", _owner(case), _("Restore supply to %(c)s: bill %(n)s paid on %(d)s") % {
-                "c": case.customer.name, "n": bill.number, "d": on},
+            _task(case, "restore", _owner(case), phrase(gettext_noop("Restore supply to %(c)s: bill %(n)s paid on %(d)s"), **{
+                "c": case.customer.name, "n": bill.number, "d": on}),
                 timezone.make_aware(datetime.combine(on + timedelta(days=c.RESTORE_WITHIN_DAYS), datetime.max.time())),
                 actor=actor)
             _timeline(case, _("Bill %(n)s paid: supply to be restored within %(d)s days") % {
@@ -427,9 +431,9 @@ def request_removal(entry: BlacklistEntry, *, reason: str, actor, now: datetime 
             workqueue.open_task(
                 kind=Task.Kind.APPROVAL, assignee=supervisor, customer=entry.customer,
                 key=f"blacklist:{entry.pk}:removal:{now:%Y%m%d%H%M%S}",
-                title=_("Approve removing %(c)s from the blacklist") % {"c": entry.customer.name}, detail=reason,
+                title=phrase(gettext_noop("Approve removing %(c)s from the blacklist"), **{"c": entry.customer.name}), detail=reason,
                 link=reverse("receivables:blacklist") + f"?q={entry.customer.number}",
-                due_at=timezone.make_aware(datetime.combine(add_workdays(timezone.localdate(now), 2), datetime.max.time())),
+                **workqueue.workday_due(timezone.localdate(now), 2),
                 created_by=_person(actor))
         add_timeline_event(entry.customer, "blacklist", _("Removal from the blacklist requested"), detail=reason,
                            actor=_person(actor))

@@ -23,9 +23,11 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from powerkam.core import notify, workqueue
 from powerkam.core.models import Task
+from powerkam.core.phrases import phrase
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Contact, Customer, Substation, SupplyLine, SupplyPoint
 from powerkam.customers.services import add_timeline_event
@@ -277,8 +279,8 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
         if customer.is_key_account and customer.primary_manager_id:
             notice.call_task = workqueue.open_task(
                 kind=Task.Kind.OUTAGE_CALL, assignee=customer.primary_manager, customer=customer,
-                title=_("Call %(customer)s about outage %(number)s on %(start)s") % {
-                    "customer": customer.name, "number": outage.number, "start": start_local},
+                title=phrase(gettext_noop("Call %(customer)s about outage %(number)s on %(start)s"),
+                             customer=customer.name, number=outage.number, start=start_local),
                 due_at=max(outage.starts_at - timedelta(hours=1), now),
                 key=f"outage:{outage.pk}:call:{customer.pk}", link=reverse("outages:detail", args=[outage.pk]),
                 detail=outage.reason, priority=Task.Priority.HIGH, created_by=actor)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -37,7 +38,7 @@ class TicketType(models.TextChoices):
 class Status(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("ticket", "Closed")  # not a closed customer account (销户)
 
 
 class Stage(models.TextChoices):
@@ -94,7 +95,7 @@ class EventKind(models.TextChoices):
     STAGE_STARTED = "stage_started", _("Stage started")
     ESCALATED = "escalated", _("Escalated")
     REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("ticket", "Closed")
     ATTACHMENT = "attachment", _("Attachment added")
     DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
 

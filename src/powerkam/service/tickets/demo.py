@@ -22,8 +22,11 @@ from functools import lru_cache
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from powerkam.core import workqueue
 from powerkam.core.models import Task
+from powerkam.core.phrases import phrase
 from powerkam.customers.models import Customer, TimelineEvent
 from powerkam.org.models import Role, Staff
 
@@ -278,7 +281,9 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
                 tasks.append(Task(kind=Task.Kind.TICKET_STEP, assignee_id=st.owner_id, customer_id=t.customer_id,
                                   org_unit_id=t.org_unit_id, due_at=st.due_at, key=st.task_key,
                                   due_provisional=st.deadline_provisional,
-                                  title=f"{c.Stage(st.stage).label}: {t.number} {t.subject}"[:200],
+                                  **workqueue.title_fields(phrase(gettext_noop("%(stage)s: %(number)s %(subject)s"),
+                                                                  stage=c.Stage(st.stage).label, number=t.number,
+                                                                  subject=t.subject)),
                                   link=f"/service/tickets/{t.pk}/", created_at=st.started_at,
                                   priority=Task.Priority.HIGH if t.ticket_type == c.TicketType.COMPLAINT else 0))
         Task.objects.bulk_create(tasks, batch_size=BATCH)

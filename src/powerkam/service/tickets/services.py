@@ -27,9 +27,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from powerkam.core import workqueue
 from powerkam.core.models import Task
+from powerkam.core.phrases import phrase
 from powerkam.core.scoping import visible_customers
 from powerkam.customers.services import add_timeline_event
 from powerkam.org.models import OrgUnit, Role, Staff
@@ -74,6 +76,11 @@ def _stage_label(stage: str) -> str:
     return str(c.Stage(stage).label) if stage in c.Stage.values else stage
 
 
+def _stage_term(stage: str):
+    """The stage's label, kept lazy so a task title stores its msgid (core/phrases.py)."""
+    return c.Stage(stage).label if stage in c.Stage.values else stage
+
+
 def _event(ticket: Ticket, kind: str, *, actor=None, stage=None, target=None, level=None, note: str = "",
            now: datetime | None = None) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, kind=kind, stage=stage, actor=actor if getattr(actor, "pk", None) else None,
@@ -88,10 +95,9 @@ def _timeline(ticket: Ticket, title: str, *, detail: str = "", actor=None, now=N
 def _stage_task(ticket: Ticket, stage: TicketStage, *, actor=None) -> Task:
     return workqueue.open_task(
         kind=Task.Kind.TICKET_STEP, assignee=stage.owner, customer=ticket.customer, org_unit=ticket.org_unit,
-        title=_("%(stage)s: %(number)s %(subject)s") % {"stage": _stage_label(stage.stage), "number": ticket.number,
-                                                        "subject": ticket.subject},
-        due_at=stage.due_at, due_provisional=stage.deadline_provisional, key=stage.task_key, link=_link(ticket),
-        detail=ticket.description[:500],
+        title=phrase(gettext_noop("%(stage)s: %(number)s %(subject)s"), stage=_stage_term(stage.stage), number=ticket.number,
+                     subject=ticket.subject),
+        due_at=stage.due_at, due_provisional=stage.deadline_provisional, key=stage.task_key, link=_link(ticket), detail=ticket.description[:500],
         priority=Task.Priority.HIGH if ticket.is_complaint else Task.Priority.NORMAL, created_by=actor)
 
 
@@ -427,9 +433,11 @@ def _escalate_stage(st: TicketStage, level: int, *, actor=None, note: str = "", 
     _audited(st, actor)
     st.save(update_fields=["escalation_level"])
     Ticket.objects.filter(pk=ticket.pk, current_stage=st).update(escalation_level=level)
-    reason = note or {
-        1: _("Stage near its deadline"), 2: _("Stage past its deadline"), 3: _("Stage well past its deadline"),
+    reason_term = note or {  # lazy: the task below shows it in its reader's language
+        1: gettext_lazy("Stage near its deadline"), 2: gettext_lazy("Stage past its deadline"),
+        3: gettext_lazy("Stage well past its deadline"),
     }[level]
+    reason = str(reason_term)
     try:
         with transaction.atomic():
             event = _event(ticket, c.EventKind.ESCALATED, actor=actor, stage=st, target=target, level=level,
@@ -439,12 +447,13 @@ def _escalate_stage(st: TicketStage, level: int, *, actor=None, note: str = "", 
     if target is not None:
         workqueue.open_task(
             kind=Task.Kind.TICKET_STEP, assignee=target, customer=ticket.customer, org_unit=ticket.org_unit,
-            title=_("Escalation (%(level)s): %(stage)s of %(number)s %(subject)s") % {
-                "level": c.ESCALATION_LEVELS[level], "stage": _stage_label(st.stage), "number": ticket.number,
-                "subject": ticket.subject},
+            title=phrase(gettext_noop("Escalation (%(level)s): %(stage)s of %(number)s %(subject)s"),
+                         level=c.ESCALATION_LEVELS[level], stage=_stage_term(st.stage), number=ticket.number,
+                         subject=ticket.subject),
             due_at=max(st.due_at, now), due_provisional=st.deadline_provisional and st.due_at > now,
             key=f"{st.task_key}:esc{level}", link=_link(ticket),
-            detail=f"{reason}. {_('Stage owner')}: {st.owner.display_name}",
+            detail=phrase(gettext_noop("%(reason)s. Stage owner: %(owner)s"), reason=reason_term,
+                          owner=st.owner.display_name),
             priority=Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH, created_by=actor)
     return event
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
@@ -290,7 +290,7 @@ def analysis_sheets(result: dict) -> list[tuple[str, list[Column], list]]:
 
     return [
         (_("By type"), [Column(_("Type"), lambda r: r["label"]), Column(_("Tickets"), lambda r: r["count"]),
-                        Column(_("Closed"), lambda r: r["closed"]),
+                        Column(pgettext("ticket", "Closed"), lambda r: r["closed"]),
                         Column(_("Average hours to close"), hours("avg_close_hours"))], result["by_type"]),
         (_("By cause"), [Column(_("Cause"), lambda r: r["label"]), Column(_("Complaints"), lambda r: r["count"])],
          result["by_cause"]),
@@ -305,7 +305,7 @@ def analysis_sheets(result: dict) -> list[tuple[str, list[Column], list]]:
                                 Column(_("SLA compliance"), hours("sla_pct"))], result["stage_durations"]),
         (_("By month"), [Column(_("Month"), lambda r: r["month"].strftime("%Y-%m") if r["month"] else ""),
                          Column(_("Tickets"), lambda r: r["count"]), Column(_("Complaints"), lambda r: r["complaints"]),
-                         Column(_("Closed"), lambda r: r["closed"]),
+                         Column(pgettext("ticket", "Closed"), lambda r: r["closed"]),
                          Column(_("Average hours to close"), hours("avg_close_hours"))], result["monthly"]),
     ]
 

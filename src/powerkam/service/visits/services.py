@@ -38,10 +38,12 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from powerkam.core import workdays, workqueue
 from powerkam.core.models import Task
+from powerkam.core.phrases import Phrase, phrase
 from powerkam.customers.constants import LifecycleStatus
 from powerkam.customers.models import Contact, Customer
 from powerkam.customers.services import add_timeline_event
@@ -114,8 +116,8 @@ def _end_of_day(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time(23, 59, 59)))
 
 
-def _visit_task_title(customer_name: str) -> str:
-    return _("Visit %(customer)s") % {"customer": customer_name}
+def _visit_task_title(customer_name: str) -> Phrase:
+    return phrase(gettext_noop("Visit %(customer)s"), customer=customer_name)
 
 
 def _bulk_visit_tasks(rows: Iterable[tuple[int, int, int, int, date, str]], *, created_by=None) -> int:
@@ -123,7 +125,6 @@ def _bulk_visit_tasks(rows: Iterable[tuple[int, int, int, int, date, str]], *, c
     id, planned day, customer name). The keys are new (they contain the new visit ids), so this is
     the set-based equivalent of `workqueue.open_task(key=f"visit:{id}")` for each."""
     link_head, link_tail = reverse("visits:detail", args=[987654321]).split("987654321")
-    template = _("Visit %(customer)s")
     ends: dict[date, datetime] = {}
     creator = created_by if getattr(created_by, "pk", None) else None
     tasks = []
@@ -131,7 +132,7 @@ def _bulk_visit_tasks(rows: Iterable[tuple[int, int, int, int, date, str]], *, c
         if planned_on not in ends:
             ends[planned_on] = _end_of_day(planned_on)
         tasks.append(Task(kind=Task.Kind.VISIT, assignee_id=assignee_id, customer_id=customer_id, org_unit_id=unit_id,
-                          title=(template % {"customer": name})[:200], due_at=ends[planned_on], key=f"visit:{visit_id}",
+                          **workqueue.title_fields(_visit_task_title(name)), due_at=ends[planned_on], key=f"visit:{visit_id}",
                           link=f"{link_head}{visit_id}{link_tail}", created_by=creator))
     if tasks:
         bulk_create_with_history(tasks, Task, batch_size=BATCH, default_user=created_by if getattr(created_by, "pk", None) else None)
@@ -503,11 +504,12 @@ def escalate_overdue(day: date, *, actor=None) -> dict:
             continue
         tasks.append(Task(
             kind=Task.Kind.VISIT, assignee_id=sup[unit_id], customer_id=customer_id, org_unit_id=unit_id,
-            title=_("Overdue visit: %(customer)s (planned %(day)s, %(who)s)") % {
-                "customer": name, "day": planned_on.isoformat(), "who": full_name or username},
+            **workqueue.title_fields(
+                phrase(gettext_noop("Overdue visit: %(customer)s (planned %(day)s, %(who)s)"),
+                       customer=name, day=planned_on.isoformat(), who=full_name or username),
+                phrase(gettext_noop("The visit is %(n)s days past its planned day."), n=(day - planned_on).days)),
             due_at=_end_of_day(day + timedelta(days=2)), key=key, priority=Task.Priority.HIGH,
-            link=reverse("visits:detail", args=[pk]),
-            detail=_("The visit is %(n)s days past its planned day.") % {"n": (day - planned_on).days}))
+            link=reverse("visits:detail", args=[pk])))
     if tasks:
         bulk_create_with_history(tasks, Task, batch_size=BATCH)
     counts["escalated"] = len(tasks)

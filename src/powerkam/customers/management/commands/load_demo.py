@@ -2,8 +2,10 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from powerkam.core.notify import LoggingSmsGateway
 from powerkam.customers.demo import DEFAULT_SCALE, load_demo
 from powerkam.customers.models import Customer
 
@@ -31,27 +33,53 @@ class Command(BaseCommand):
             raise CommandError("--scale must be at least 1.")
         started = time.perf_counter()
         log = self.stdout.write if verbosity > 1 else None
+        sms_before = LoggingSmsGateway.sent_count
+        if verbosity:
+            self.stdout.write(f"Loading the demo company ({scale:,} customers"
+                              f"{'' if archive_only else ' with bills, payments, credit, tickets, visits, outages and surveys'})…")
         counts = load_demo(scale=scale, seed=seed, evaluate=not skip_quality, log=log)
         if verbosity:
-            elapsed = time.perf_counter() - started
             quality = counts.get("quality", {})
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo company loaded in {elapsed:.1f} s: {counts['customers']:,} customers "
-                f"({counts['key_accounts']:,} key accounts), {counts['contacts']:,} contacts, "
-                f"{counts['supply_points']:,} supply points, {counts['transformers']:,} transformers, "
-                f"{counts['metering_points']:,} metering points, {counts['contracts']:,} contracts, "
-                f"{counts['staff']} staff; {quality.get('opened', 0):,} data-quality findings."))
+            self._step("archive", f"{counts['customers']:,} customers ({counts['key_accounts']:,} key accounts), "
+                       f"{counts['contacts']:,} contacts, {counts['supply_points']:,} supply points, "
+                       f"{counts['transformers']:,} transformers, {counts['metering_points']:,} metering points, "
+                       f"{counts['contracts']:,} contracts, {counts['staff']} staff; "
+                       f"{quality.get('opened', 0):,} data-quality findings", time.perf_counter() - started)
         if not archive_only:
             from django.utils import timezone
 
-            from powerkam.core.demo import load_module_demos
+            from powerkam.core.demo import load_module_demos, run_periodic_jobs
 
-            started = time.perf_counter()
-            modules = load_module_demos(seed=seed, today=timezone.localdate(), log=log)
+            today = timezone.localdate()
+            step = self._counts_step if verbosity else None
+            modules_started = time.perf_counter()
+            load_module_demos(seed=seed, today=today, log=log, progress=step)
             if verbosity:
-                summary = "; ".join(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in c.items() if isinstance(v, int))
-                                    for name, c in modules.items())
-                self.stdout.write(self.style.SUCCESS(
-                    f"Module demo data loaded in {time.perf_counter() - started:.1f} s — {summary}"))
+                self.stdout.write(f"Module demo data loaded in {time.perf_counter() - modules_started:.1f} s. "
+                                  "Running the periodic jobs once (ladder, escalations, visit plans, summaries)…")
+            run_periodic_jobs(today, progress=step)
         if verbosity:
+            sent = LoggingSmsGateway.sent_count - sms_before
+            if sent:
+                where = settings.POWERKAM_SMS_LOG or "the console"
+                self.stdout.write(f"{sent:,} demo SMS sent through the logging gateway (full text in {where}).")
+            self.stdout.write(self.style.SUCCESS(f"Demo company loaded in {time.perf_counter() - started:.1f} s."))
             self.stdout.write("Run `manage.py demo_logins` for the demo accounts.")
+
+    def _step(self, name: str, summary: str, seconds: float) -> None:
+        self.stdout.write(f"  {name + ':':<24} {seconds:6.1f} s  {summary}")
+        self.stdout.flush()
+
+    def _counts_step(self, name: str, counts: dict, seconds: float) -> None:
+        self._step(name, _summary(counts), seconds)
+
+
+def _summary(counts: dict, limit: int = 6) -> str:
+    """The first few whole-number counts of a module's result, nested ones flattened."""
+    flat: list[str] = []
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            flat += [f"{k} {v:,}" for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool)]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            flat.append(f"{key} {value:,}")
+    return ", ".join(flat[:limit])
