@@ -672,3 +672,69 @@ def test_pages_refuse_ids_from_another_scope_and_change_nothing(scopes, login, c
         assert response.status_code in (200, 400, 404), (url, data, response.status_code)
         assert leaked(words, body, data) == [], (url, data)
         assert snapshot() == before, (url, data)
+
+
+# --- stopping supply, the blacklist register and import retries: a south id is a missing id ---
+
+
+@pytest.mark.parametrize("action", [a for a, _who, _body in _stop_steps("2099-01-05")])
+def test_a_step_on_a_south_stop_supply_case_is_answered_as_for_a_missing_case(scopes, api, action):
+    _action, who, body = next(step for step in _stop_steps("2099-01-05") if step[0] == action)
+    client = api(getattr(scopes, who))
+    path = action.replace("_approval", "")
+    foreign = client.post(f"/api/v1/receivables/stop-cases/{scopes.far.case.pk}/{path}/", body, format="json")
+    missing = client.post(f"/api/v1/receivables/stop-cases/{MISSING}/{path}/", body, format="json")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/receivables/bills/{}/stop-case/", "/api/v1/imports/{}/retry/",
+                                 "/api/v1/receivables/stop-cases/{}/", "/api/v1/receivables/blacklist/{}/"])
+def test_a_south_id_in_the_url_is_answered_as_a_missing_one(scopes, api, url):
+    far = {"bills": scopes.far.bill.pk, "imports": scopes.far.job.pk, "stop-cases": scopes.far.case.pk,
+           "blacklist": scopes.far.blacklisted.pk}[next(k for k in ("bills", "imports", "stop-cases", "blacklist")
+                                                         if f"/{k}/" in url)]
+    client = api(scopes.clerk)
+    send = client.get if url.endswith(("stop-cases/{}/", "blacklist/{}/")) else client.post
+    foreign, missing = send(url.format(far)), send(url.format(MISSING))
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+
+
+def test_the_blacklist_and_stop_supply_lists_show_only_the_users_scope(scopes, api):
+    client = api(scopes.clerk)
+    listed = client.get("/api/v1/receivables/blacklist/", {"status": "all"}).json()["results"]
+    assert [e["id"] for e in listed] == [scopes.own.blacklisted.pk]
+    assert client.get("/api/v1/receivables/blacklist/", {"q": scopes.far.customer.number}).json()["results"] == []
+    cases = client.get("/api/v1/receivables/stop-cases/").json()["results"]
+    assert [c["id"] for c in cases] == [scopes.own.case.pk]
+
+
+def test_listing_a_south_customer_on_the_blacklist_page_is_answered_as_for_an_unknown_number(scopes, login):
+    from powerkam.receivables.models import BlacklistEntry
+
+    client = login(scopes.clerk)
+    before = BlacklistEntry.objects.count()
+    foreign = client.post("/receivables/blacklist/", {"customer_number": scopes.far.customer.number, "reason": "欠费"})
+    missing = client.post("/receivables/blacklist/", {"customer_number": "0000000000", "reason": "欠费"})
+    assert foreign.status_code == missing.status_code == 200
+    assert foreign.context["form"].errors == missing.context["form"].errors == {
+        "customer_number": ["No customer with this number in your scope."]}
+    assert BlacklistEntry.objects.count() == before
+
+
+@pytest.mark.parametrize(("method", "url", "data"), [
+    ("get", "/receivables/stop-cases/{case}/", {}),
+    ("post", "/receivables/stop-cases/{case}/", {"step": "cancel", "reason": "x"}),
+    ("post", "/receivables/bills/{bill}/stop-case/", {}),
+    ("post", "/receivables/blacklist/{entry}/removal/", {"reason": "x"}),
+])
+def test_pages_of_a_south_case_bill_or_blacklist_entry_are_not_found(scopes, login, method, url, data):
+    far = scopes.far
+    client = login(scopes.clerk)
+    before = snapshot()
+    response = getattr(client, method)(url.format(case=far.case.pk, bill=far.bill.pk, entry=far.blacklisted.pk),
+                                       data)
+    assert response.status_code == 404
+    assert leaked(foreign_words(scopes), response.content.decode(), data) == []
+    assert snapshot() == before
