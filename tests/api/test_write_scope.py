@@ -738,3 +738,19 @@ def test_pages_of_a_south_case_bill_or_blacklist_entry_are_not_found(scopes, log
     assert response.status_code == 404
     assert leaked(foreign_words(scopes), response.content.decode(), data) == []
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("/api/v1/receivables/stop-cases/", "customer"),
+    ("/api/v1/receivables/stop-cases/", "bill"),
+    ("/api/v1/payments/", "customer"),
+])
+def test_a_list_filtered_by_a_south_id_answers_as_for_a_missing_id(scopes, api, url, name):
+    """A plain filter answered an empty 200 for a south id and a 400 for a missing one."""
+    far = {"customer": scopes.far.customer.pk, "bill": scopes.far.case_bill.pk}[name]
+    own = {"customer": scopes.own.customer.pk, "bill": scopes.own.case_bill.pk}[name]
+    client = api(scopes.clerk)
+    foreign, missing = client.get(url, {name: far}), client.get(url, {name: MISSING})
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json() == missing.json()
+    assert client.get(url, {name: own}).status_code == 200
