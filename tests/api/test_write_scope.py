@@ -754,3 +754,13 @@ def test_a_list_filtered_by_a_south_id_answers_as_for_a_missing_id(scopes, api, 
     assert foreign.status_code == missing.status_code == 400
     assert foreign.json() == missing.json()
     assert client.get(url, {name: own}).status_code == 200
+
+
+@pytest.mark.parametrize("query", [{"status": "all"}, {"status": "all", "export": "csv"}])
+def test_the_blacklist_page_and_its_export_show_only_the_users_scope(scopes, login, query):
+    response = login(scopes.clerk).get("/receivables/blacklist/", query)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = body.decode("utf-8-sig", "replace")
+    assert response.status_code == 200
+    assert scopes.own.blacklisted.reason in body
+    assert leaked(foreign_words(scopes), body, query) == []
