@@ -59,10 +59,10 @@ def scopes(world, make_staff):
     with a substation and line, a customer with every archive record, a visit, a ticket, an
     outage, a payment, a credit assessment, a task, an import job, an overdue bill with its written
     notice, a stop-supply case on a second such bill, and a blacklist entry."""
+    from powerkam.billing.models import Bill
     from powerkam.core import workqueue
     from powerkam.core.models import Task
     from powerkam.credit import services as credit
-    from powerkam.billing.models import Bill
     from powerkam.imports.models import ImportJob
     from powerkam.receivables import services as receivables
     from powerkam.receivables import stop_supply

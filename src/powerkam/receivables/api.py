@@ -15,9 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from powerkam.billing.models import Bill
-from powerkam.core.permissions import StaffPermission
 from powerkam.billing.selectors import visible_bills
-from powerkam.core.scoped import ScopedModelChoiceFilter, ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.permissions import StaffPermission
+from powerkam.core.scoped import (
+    ScopedModelChoiceFilter,
+    ScopedPrimaryKeyRelatedField,
+    customers_in_scope,
+)
 from powerkam.core.scoping import get_visible_or_404, scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
