@@ -16,6 +16,7 @@ import inspect
 import pkgutil
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -56,12 +57,16 @@ def _english(settings):
 def scopes(world, make_staff):
     """North (the attacker's side: clerk_north, m1, sup_north) and south (m2, sup_south), each
     with a substation and line, a customer with every archive record, a visit, a ticket, an
-    outage, a payment, a credit assessment, a task and an import job."""
+    outage, a payment, a credit assessment, a task, an import job, an overdue bill with its written
+    notice, a stop-supply case on a second such bill, and a blacklist entry."""
+    from powerkam.billing.models import Bill
     from powerkam.core import workqueue
     from powerkam.core.models import Task
     from powerkam.credit import services as credit
     from powerkam.imports.models import ImportJob
     from powerkam.receivables import services as receivables
+    from powerkam.receivables import stop_supply
+    from powerkam.receivables.models import CollectionNotice
     from powerkam.service.outages import services as outages
     from powerkam.service.outages.models import OutageNotice
     from powerkam.service.tickets import services as tickets
@@ -100,8 +105,23 @@ def scopes(world, make_staff):
             job=ImportJob.objects.create(kind="contacts", filename=f"{tag}.csv", created_by=writer),
         )
         s.notice = OutageNotice.objects.create(outage=s.outage, customer=customer, ack_token_hash=f"{side:x<64}")
+        # Two overdue bills with their written notice: one free to open a stop-supply case on,
+        # one whose case is open (at its first step).
+        s.bill, s.case_bill = (_overdue_bill(Bill, CollectionNotice, customer, f"{tag}B-{n}") for n in (1, 2))
+        s.case = stop_supply.open_case(s.case_bill, actor=writer)
+        s.blacklisted = stop_supply.add_to_blacklist(customer, reason=f"{tag}方欠费", actor=writer)
         sides[side] = s
     return SimpleNamespace(**vars(w), sup_south=sup_south, own=sides["own"], far=sides["far"])
+
+
+def _overdue_bill(Bill, CollectionNotice, customer, number: str):
+    due = timezone.localdate() - timedelta(days=20)
+    period = due.replace(day=1)
+    bill = Bill.objects.create(customer=customer, number=number, period=period, issued_on=period, due_on=due,
+                               total=Decimal("5000.00"), energy_charge=Decimal("5000.00"))
+    CollectionNotice.objects.create(number=f"CN-{number}", customer=customer, bill=bill, issued_on=due,
+                                    amount_overdue=Decimal("5000.00"), pay_by=due + timedelta(days=7), html="")
+    return bill
 
 
 def foreign_words(s) -> list[str]:
@@ -109,7 +129,8 @@ def foreign_words(s) -> list[str]:
     f = s.far
     return [f.customer.name, f.customer.number, f.contact.name, f.sub.name, f.line.name, f.point.name,
             f.transformer.model_no, f.meter.number, f.contract.number, f.ticket.number, f.ticket.subject,
-            f.outage.number, f.payment.number, s.south.name, s.s3.name, s.m2.full_name, s.m2.username,
+            f.outage.number, f.payment.number, f.bill.number, f.case_bill.number, f.case.notice.number,
+            f.blacklisted.reason, s.south.name, s.s3.name, s.m2.full_name, s.m2.username,
             s.sup_south.full_name]
 
 
@@ -255,7 +276,16 @@ def attacks(s) -> dict[str, list[Attack]]:
         "outage-notify": [Attack("clerk", "post", f"/api/v1/outages/{far.outage.pk}/notify/", {})],
         "outage-notice-acknowledge": [Attack("clerk", "post",
                                              f"/api/v1/outage-notices/{far.notice.pk}/acknowledge/", {})],
+        # Imports: a job is its uploader's alone; a stranger's job cannot be run again.
+        "import-retry": [Attack("clerk", "post", f"/api/v1/imports/{far.job.pk}/retry/")],
+        # Stopping supply: a south bill cannot get a case, and a south case takes no step. Each
+        # body is one that would pass for a case in scope at that step.
+        "receivables-stop-case-open": [Attack("clerk", "post", f"/api/v1/receivables/bills/{far.bill.pk}/stop-case/")],
     }
+    for action, who, body in _stop_steps(later):
+        result[f"stop-supply-case-{action}"] = [
+            Attack(who, "post", f"/api/v1/receivables/stop-cases/{far.case.pk}/{action.replace('_approval', '')}/",
+                   body)]
     records = {
         "contact": _record_attacks("contacts", own.contact, far.contact, create={"name": "新联系人"}, refs={}),
         "supply-point": _record_attacks(
@@ -300,6 +330,18 @@ def _statement() -> dict:
     from tests.credit.factories import STATEMENT
 
     return dict(STATEMENT)
+
+
+def _stop_steps(day: str) -> list[tuple[str, str, dict]]:
+    """(action, who, body) for every step of a stop-supply case (receivables.stop_supply)."""
+    at = f"{day}T09:00:00+08:00"
+    return [("request_approval", "clerk", {"scheduled_stop_at": at}),
+            ("decide", "supervisor", {"approve": True, "note": "同意"}),
+            ("deliver", "clerk", {"delivered_on": day}),
+            ("remind", "clerk", {"reminded_at": at}),
+            ("stop", "clerk", {"stopped_at": at}),
+            ("restore", "clerk", {"restored_at": at}),
+            ("cancel", "clerk", {"reason": "x"})]
 
 
 def _ticket(**changes) -> dict:
@@ -507,6 +549,7 @@ PAGE_REFERENCE_FIELDS = {
     ("service.tickets.forms.AssignForm", "to"): "company-wide (three-level escalation), as in the API",
     ("service.tickets.forms.AdvanceForm", "next_owner"): "company-wide (three-level escalation), as in the API",
     ("receivables.forms.PaymentForm", "customer_number"): "payment-create",
+    ("receivables.forms.BlacklistAddForm", "customer_number"): "blacklist-add",
     ("analytics.forms.ReportFilterForm", "org_unit"): "a filter of a scoped report (visible_org_units)",
     ("service.tickets.forms.AnalysisForm", "org_unit"): "a filter of a scoped report",
 }
@@ -604,6 +647,8 @@ def page_attacks(s) -> dict[str, list[tuple[str, str, dict]]]:
         "payment-create": [("clerk", "/receivables/", {
             "customer_number": far.customer.number, "amount": "10.00", "channel": "counter", "received_on": today,
             "is_advance": "on"})],
+        "blacklist-add": [("clerk", "/receivables/blacklist/", {"customer_number": far.customer.number,
+                                                                 "reason": "欠费"})],
     }
 
 
@@ -627,3 +672,95 @@ def test_pages_refuse_ids_from_another_scope_and_change_nothing(scopes, login, c
         assert response.status_code in (200, 400, 404), (url, data, response.status_code)
         assert leaked(words, body, data) == [], (url, data)
         assert snapshot() == before, (url, data)
+
+
+# --- stopping supply, the blacklist register and import retries: a south id is a missing id ---
+
+
+@pytest.mark.parametrize("action", [a for a, _who, _body in _stop_steps("2099-01-05")])
+def test_a_step_on_a_south_stop_supply_case_is_answered_as_for_a_missing_case(scopes, api, action):
+    _action, who, body = next(step for step in _stop_steps("2099-01-05") if step[0] == action)
+    client = api(getattr(scopes, who))
+    path = action.replace("_approval", "")
+    foreign = client.post(f"/api/v1/receivables/stop-cases/{scopes.far.case.pk}/{path}/", body, format="json")
+    missing = client.post(f"/api/v1/receivables/stop-cases/{MISSING}/{path}/", body, format="json")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/receivables/bills/{}/stop-case/", "/api/v1/imports/{}/retry/",
+                                 "/api/v1/receivables/stop-cases/{}/", "/api/v1/receivables/blacklist/{}/"])
+def test_a_south_id_in_the_url_is_answered_as_a_missing_one(scopes, api, url):
+    far = {"bills": scopes.far.bill.pk, "imports": scopes.far.job.pk, "stop-cases": scopes.far.case.pk,
+           "blacklist": scopes.far.blacklisted.pk}[next(k for k in ("bills", "imports", "stop-cases", "blacklist")
+                                                         if f"/{k}/" in url)]
+    client = api(scopes.clerk)
+    send = client.get if url.endswith(("stop-cases/{}/", "blacklist/{}/")) else client.post
+    foreign, missing = send(url.format(far)), send(url.format(MISSING))
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+
+
+def test_the_blacklist_and_stop_supply_lists_show_only_the_users_scope(scopes, api):
+    client = api(scopes.clerk)
+    listed = client.get("/api/v1/receivables/blacklist/", {"status": "all"}).json()["results"]
+    assert [e["id"] for e in listed] == [scopes.own.blacklisted.pk]
+    assert client.get("/api/v1/receivables/blacklist/", {"q": scopes.far.customer.number}).json()["results"] == []
+    cases = client.get("/api/v1/receivables/stop-cases/").json()["results"]
+    assert [c["id"] for c in cases] == [scopes.own.case.pk]
+
+
+def test_listing_a_south_customer_on_the_blacklist_page_is_answered_as_for_an_unknown_number(scopes, login):
+    from powerkam.receivables.models import BlacklistEntry
+
+    client = login(scopes.clerk)
+    before = BlacklistEntry.objects.count()
+    foreign = client.post("/receivables/blacklist/", {"customer_number": scopes.far.customer.number, "reason": "欠费"})
+    missing = client.post("/receivables/blacklist/", {"customer_number": "0000000000", "reason": "欠费"})
+    assert foreign.status_code == missing.status_code == 200
+    assert foreign.context["form"].errors == missing.context["form"].errors == {
+        "customer_number": ["No customer with this number in your scope."]}
+    assert BlacklistEntry.objects.count() == before
+
+
+@pytest.mark.parametrize(("method", "url", "data"), [
+    ("get", "/receivables/stop-cases/{case}/", {}),
+    ("post", "/receivables/stop-cases/{case}/", {"step": "cancel", "reason": "x"}),
+    ("post", "/receivables/bills/{bill}/stop-case/", {}),
+    ("post", "/receivables/blacklist/{entry}/removal/", {"reason": "x"}),
+])
+def test_pages_of_a_south_case_bill_or_blacklist_entry_are_not_found(scopes, login, method, url, data):
+    far = scopes.far
+    client = login(scopes.clerk)
+    before = snapshot()
+    response = getattr(client, method)(url.format(case=far.case.pk, bill=far.bill.pk, entry=far.blacklisted.pk),
+                                       data)
+    assert response.status_code == 404
+    assert leaked(foreign_words(scopes), response.content.decode(), data) == []
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("url", "name"), [
+    ("/api/v1/receivables/stop-cases/", "customer"),
+    ("/api/v1/receivables/stop-cases/", "bill"),
+    ("/api/v1/payments/", "customer"),
+])
+def test_a_list_filtered_by_a_south_id_answers_as_for_a_missing_id(scopes, api, url, name):
+    """A plain filter answered an empty 200 for a south id and a 400 for a missing one."""
+    far = {"customer": scopes.far.customer.pk, "bill": scopes.far.case_bill.pk}[name]
+    own = {"customer": scopes.own.customer.pk, "bill": scopes.own.case_bill.pk}[name]
+    client = api(scopes.clerk)
+    foreign, missing = client.get(url, {name: far}), client.get(url, {name: MISSING})
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json() == missing.json()
+    assert client.get(url, {name: own}).status_code == 200
+
+
+@pytest.mark.parametrize("query", [{"status": "all"}, {"status": "all", "export": "csv"}])
+def test_the_blacklist_page_and_its_export_show_only_the_users_scope(scopes, login, query):
+    response = login(scopes.clerk).get("/receivables/blacklist/", query)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = body.decode("utf-8-sig", "replace")
+    assert response.status_code == 200
+    assert scopes.own.blacklisted.reason in body
+    assert leaked(foreign_words(scopes), body, query) == []

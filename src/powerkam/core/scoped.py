@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django import forms
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 NOT_VISIBLE = _("Does not exist or is not visible to you.")
@@ -57,6 +58,19 @@ class ScopedModelChoiceField(forms.ModelChoiceField):
 
 class ScopedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     default_error_messages = {"invalid_choice": NOT_VISIBLE, "invalid_pk_value": NOT_VISIBLE}
+
+
+class ScopedModelChoiceFilter(filters.ModelChoiceFilter):
+    """A list's `?customer=` (or any reference) filter whose choices are `scope(request.user)`:
+    a foreign id is refused exactly like a missing one, where the plain filter would answer an
+    empty 200 for the one and a 400 for the other, telling which ids exist elsewhere."""
+
+    def __init__(self, model: type[Model], scope: Scope, **kwargs):
+        def choices(request) -> QuerySet:
+            user = getattr(request, "user", None)
+            return scope(user, {}) if user is not None else model._default_manager.none()
+
+        super().__init__(queryset=choices, **kwargs)
 
 
 # --- the scopes every app needs -------------------------------------------------------------

@@ -15,8 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from powerkam.billing.models import Bill
+from powerkam.billing.selectors import visible_bills
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, customers_in_scope
+from powerkam.core.scoped import (
+    ScopedModelChoiceFilter,
+    ScopedPrimaryKeyRelatedField,
+    customers_in_scope,
+)
 from powerkam.core.scoping import get_visible_or_404, scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.org.api import django_errors_as_400
@@ -69,6 +74,7 @@ class RefundSerializer(serializers.Serializer):
 
 
 class PaymentFilter(filters.FilterSet):
+    customer = ScopedModelChoiceFilter(Customer, customers_in_scope)
     received_from = filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_to = filters.DateFilter(field_name="received_on", lookup_expr="lte")
 
@@ -239,6 +245,15 @@ class StopRestoreSerializer(serializers.Serializer):
     restored_at = serializers.DateTimeField()
 
 
+class StopSupplyCaseFilter(filters.FilterSet):
+    customer = ScopedModelChoiceFilter(Customer, customers_in_scope)
+    bill = ScopedModelChoiceFilter(Bill, lambda user, context: visible_bills(user))
+
+    class Meta:
+        model = StopSupplyCase
+        fields = ["customer", "bill", "status"]
+
+
 class StopSupplyCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Stop-supply cases (停电催费) in the user's scope; POST one action per step of the legal
     procedure (receivables.stop_supply): request, decide, deliver, remind, stop, restore, cancel.
@@ -246,7 +261,7 @@ class StopSupplyCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     serializer_class = StopSupplyCaseSerializer
     permission_classes = [StaffPermission]
-    filterset_fields = ["customer", "bill", "status"]
+    filterset_class = StopSupplyCaseFilter
 
     def get_queryset(self):
         return scope_to_user(StopSupplyCase.objects.select_related("customer", "customer__org_unit", "bill", "notice"),
