@@ -12,6 +12,7 @@ from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
 
 from . import workqueue
 from .models import Task
+from .scoped import ScopedFilterSet
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -37,7 +38,7 @@ class CloseSerializer(serializers.Serializer):
     result = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class TaskFilter(filters.FilterSet):
+class TaskFilter(ScopedFilterSet):
     overdue = filters.BooleanFilter(method="filter_overdue")
     scope = filters.ChoiceFilter(choices=[("mine", "mine"), ("unit", "unit")], method="filter_noop")
 

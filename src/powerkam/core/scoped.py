@@ -91,3 +91,45 @@ def contacts_in_scope(user, context=None) -> QuerySet:
     from .scoping import scope_to_user
 
     return scope_to_user(Contact.objects.all(), user)
+
+
+def _customer_bearing(model) -> bool:
+    """A model whose rows belong to one customer (the scope's unit): the customer itself or a
+    model with a `customer` foreign key."""
+    from powerkam.customers.models import Customer
+
+    if model is Customer:
+        return True
+    try:
+        field = model._meta.get_field("customer")
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist and non-model querysets alike
+        return False
+    return getattr(field, "related_model", None) is Customer
+
+
+class ScopedFilterSet(filters.FilterSet):
+    """Every list's reference filters (`?customer=`, `?bill=`, `?ticket=` …) resolved through
+    the requesting user's scope, whichever FilterSet declares them: a foreign id is refused
+    exactly like a missing one ("Select a valid choice"), where the plain filter answers an empty
+    200 for the one and a 400 for the other, telling which ids exist elsewhere. Staff and org
+    units are not scoped here: they are not secrets (the staff list is readable by everyone)."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        from .scoping import scope_to_user
+
+        user = getattr(request, "user", None)
+        for f in self.filters.values():
+            if not isinstance(f, filters.ModelChoiceFilter | filters.ModelMultipleChoiceFilter):
+                continue
+            if isinstance(f, ScopedModelChoiceFilter) or callable(f.queryset) or f.queryset is None:
+                continue
+            if _customer_bearing(f.queryset.model):
+                f.queryset = scope_to_user(f.queryset, user) if user is not None else f.queryset.none()
+
+
+class ScopedFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend with ScopedFilterSet as the base of the filtersets it builds
+    from a view's `filterset_fields` (settings.REST_FRAMEWORK's default filter backend)."""
+
+    filterset_base = ScopedFilterSet

@@ -28,6 +28,7 @@ from rest_framework.settings import api_settings
 
 from powerkam.core.filters import RecordIdFilter
 from powerkam.core.pagination import Pagination
+from powerkam.core.scoped import ScopedFilterSet
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, export_response
 from powerkam.org.api import AdminWriteViewSet, django_errors_as_400
@@ -355,7 +356,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 # --- archive records ------------------------------------------------------------------------
 
 
-class RecordFilter(django_filters.FilterSet):
+class RecordFilter(ScopedFilterSet):
     # A plain number: a customer outside the scope gives an empty list, not "no such customer".
     customer = RecordIdFilter(field_name="customer_id", label=_("Customer"))
 
@@ -496,7 +497,7 @@ class SupplyLineViewSet(AdminWriteViewSet):
     ordering_fields = ["name"]
 
 
-class FindingFilter(django_filters.FilterSet):
+class FindingFilter(ScopedFilterSet):
     rule = django_filters.ChoiceFilter(choices=[(r.code, r.label) for r in RULES], label=_("Rule"))
     customer = RecordIdFilter(field_name="customer_id", label=_("Customer"))
     org_unit = RecordIdFilter(method="filter_org_unit", label=_("Org unit (with sub-units)"))

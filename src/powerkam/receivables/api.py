@@ -18,6 +18,7 @@ from powerkam.billing.models import Bill
 from powerkam.billing.selectors import visible_bills
 from powerkam.core.permissions import StaffPermission
 from powerkam.core.scoped import (
+    ScopedFilterSet,
     ScopedModelChoiceFilter,
     ScopedPrimaryKeyRelatedField,
     customers_in_scope,
@@ -73,7 +74,7 @@ class RefundSerializer(serializers.Serializer):
                                                         "key again does not refund a second time."))
 
 
-class PaymentFilter(filters.FilterSet):
+class PaymentFilter(ScopedFilterSet):
     customer = ScopedModelChoiceFilter(Customer, customers_in_scope)
     received_from = filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_to = filters.DateFilter(field_name="received_on", lookup_expr="lte")
@@ -245,7 +246,7 @@ class StopRestoreSerializer(serializers.Serializer):
     restored_at = serializers.DateTimeField()
 
 
-class StopSupplyCaseFilter(filters.FilterSet):
+class StopSupplyCaseFilter(ScopedFilterSet):
     customer = ScopedModelChoiceFilter(Customer, customers_in_scope)
     bill = ScopedModelChoiceFilter(Bill, lambda user, context: visible_bills(user))
 

@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField
+from powerkam.core.scoped import ScopedFilterSet, ScopedPrimaryKeyRelatedField
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Substation
 from powerkam.org.api import django_errors_as_400
@@ -71,7 +71,7 @@ class NoticeSerializer(serializers.ModelSerializer):
                   "missed_reason", "acknowledged_at", "ack_method", "ack_note", "call_task", "deliveries"]
 
 
-class OutageFilter(filters.FilterSet):
+class OutageFilter(ScopedFilterSet):
     starts_from = filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
     starts_to = filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
     q = filters.CharFilter(method="search")

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
+from powerkam.core.scoped import ScopedFilterSet
 from powerkam.org.api import as_drf_error
 
 from . import constants as c
@@ -47,7 +48,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         return ResponseSerializer(answer).data if answer else None
 
 
-class InvitationFilter(filters.FilterSet):
+class InvitationFilter(ScopedFilterSet):
     state = filters.ChoiceFilter(choices=c.Status.choices)
     sent_from = filters.DateFilter(field_name="sent_at", lookup_expr="date__gte")
     sent_to = filters.DateFilter(field_name="sent_at", lookup_expr="date__lte")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +17,13 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
+from powerkam.core.scoped import (
+    ScopedFilterBackend,
+    ScopedFilterSet,
+    ScopedPrimaryKeyRelatedField,
+    contacts_in_scope,
+    customers_in_scope,
+)
 from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
@@ -123,7 +128,7 @@ class TicketReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
@@ -147,7 +152,7 @@ class TicketFilter(django_filters.FilterSet):
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     viewsets.GenericViewSet):
     permission_classes = [StaffPermission]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [ScopedFilterBackend, OrderingFilter]
     filterset_class = TicketFilter
     ordering_fields = ["created_at", "due_at", "number", "closed_at"]
     ordering = ["-created_at", "-id"]

@@ -8,7 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from powerkam.core.permissions import StaffPermission
-from powerkam.core.scoped import ScopedPrimaryKeyRelatedField, contacts_in_scope, customers_in_scope
+from powerkam.core.scoped import (
+    ScopedFilterSet,
+    ScopedPrimaryKeyRelatedField,
+    contacts_in_scope,
+    customers_in_scope,
+)
 from powerkam.customers.models import Contact, Customer
 from powerkam.org.api import django_errors_as_400
 from powerkam.org.models import Staff
@@ -80,7 +85,7 @@ class RecordSerializer(serializers.Serializer):
     follow_ups = FollowUpSerializer(many=True, required=False, default=list)
 
 
-class VisitFilter(filters.FilterSet):
+class VisitFilter(ScopedFilterSet):
     planned_from = filters.DateFilter(field_name="planned_on", lookup_expr="gte")
     planned_to = filters.DateFilter(field_name="planned_on", lookup_expr="lte")
     q = filters.CharFilter(method="search")
@@ -165,7 +170,7 @@ class CareRecordSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CareFilter(filters.FilterSet):
+class CareFilter(ScopedFilterSet):
     occurred_from = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_to = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
 
