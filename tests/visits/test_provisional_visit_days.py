@@ -52,3 +52,29 @@ def test_a_visit_planned_in_2027_is_provisional_until_2027_is_entered(org_tree, 
     assert not later.planned_provisional
     assert 'data-provisional="1"' not in client.get(reverse("visits:detail", args=[later.pk])).content.decode()
     assert not Task.objects.get(key=later.task_key).due_is_provisional
+
+
+def test_entering_the_year_moves_generated_visits_off_its_holidays(org_tree, make_staff):
+    """A regular visit planned on Monday 2027-02-08 while 2027 was a Monday–Friday guess lands in
+    the fixture's Spring Festival holiday once 2027 is entered: it moves to the last working day
+    before (Thursday 2027-02-04), with its task and a reschedule record; a visit planned by hand
+    on a holiday keeps the day a person chose."""
+    from powerkam.service.visits import constants as vc
+    from powerkam.service.visits.models import Visit, VisitReschedule
+
+    manager = make_staff("manager", org_tree["s1"])
+    customer = CustomerFactory(org_unit=org_tree["s1"], primary_manager=manager)
+    generated = services.plan_visit(customer=customer, planned_on=date(2027, 2, 8), actor=manager)
+    Visit.objects.filter(pk=generated.pk).update(source=vc.VisitSource.CYCLE, due_on=date(2027, 2, 8))
+    by_hand = services.plan_visit(customer=customer, planned_on=date(2027, 2, 9), actor=manager)
+    assert services.holiday_planned_visits().count() == 0  # 2027 not entered: nothing to move yet
+
+    holidays.import_arrangement(arrangement_xlsx(), actor=make_staff("admin"))
+
+    generated.refresh_from_db()
+    by_hand.refresh_from_db()
+    assert generated.planned_on == date(2027, 2, 4)
+    assert Task.objects.get(key=generated.task_key).due_at.date() == date(2027, 2, 4)
+    assert VisitReschedule.objects.get(visit=generated).from_date == date(2027, 2, 8)
+    assert by_hand.planned_on == date(2027, 2, 9)
+    assert services.holiday_planned_visits().count() == 0

@@ -112,6 +112,39 @@ def planned_workday(due: date, today: date) -> date:
     return workdays.add_workdays(max(due, today), 0)
 
 
+def holiday_planned_visits(today: date | None = None):
+    """Generated visits still planned on a day that the holiday calendar, now entered for its
+    year, says is not a working day: planned while that year was a Monday–Friday guess (issue #9
+    item 8). A visit planned by hand keeps the day a person chose."""
+    today = today or timezone.localdate()
+    planned = (Visit.objects.filter(status=c.VisitStatus.PLANNED, planned_on__gte=today)
+               .exclude(source=c.VisitSource.MANUAL))
+    days = planned.order_by().values_list("planned_on", flat=True).distinct()
+    off = [d for d in days if workdays.is_covered(d.year) and not workdays.is_workday(d)]
+    return planned.filter(planned_on__in=off)
+
+
+def replan_on_holidays(*, actor=None, today: date | None = None) -> int:
+    """Move every visit of holiday_planned_visits to the working day its rule gives (a regular
+    visit: the last working day on or before its due date; a must-visit occasion: the first
+    working day on or after its day), through reschedule_visit (audited, the task moves with it).
+    Returns how many moved."""
+    today = today or timezone.localdate()
+    moved = 0
+    for visit in list(holiday_planned_visits(today).select_related("customer").order_by("pk")):
+        if visit.source == c.VisitSource.OCCASION:
+            day = workdays.add_workdays(visit.planned_on, 0)
+        else:
+            day = planned_workday(visit.due_on, today)
+        if day == visit.planned_on:
+            continue
+        reschedule_visit(visit, new_date=day, actor=actor, today=today, reason=_(
+            "The holiday calendar for %(year)s was entered: %(day)s is not a working day.") % {
+            "year": visit.planned_on.year, "day": visit.planned_on.isoformat()})
+        moved += 1
+    return moved
+
+
 def _end_of_day(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time(23, 59, 59)))
 
