@@ -21,7 +21,7 @@ def test_company_rate(world):
     assert months[date(2026, 2, 1)]["rate_pct"] == D("100.00")  # January bills, all paid
     assert months[date(2026, 3, 1)]["billed"] == D("2820.00")
     assert months[date(2026, 3, 1)]["rate_pct"] == D("53.19")  # 1500 / 2820 = 53.191…
-    assert "回款率" in data["definition"]
+    assert data["definition"].startswith("Collection rate = amount paid so far on the bills")
 
 
 def test_by_unit_and_by_manager(world):

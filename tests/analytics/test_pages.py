@@ -138,7 +138,7 @@ def test_profit_page_states_where_the_cost_comes_from(world, login):
 
 def test_collection_page_shows_the_definition(world, login):
     html = login(world["admin"]).get(reverse("analytics:collection")).content.decode()
-    assert "Collection rate (回款率) = amount paid so far on the bills whose due date falls in the period" in html
+    assert "Collection rate = amount paid so far on the bills whose due date falls in the period" in html
 
 
 def test_pages_need_login(client):
