@@ -30,7 +30,7 @@ def test_calculator_page_and_htmx_result(client):
     r = client.post("/billing/calculator/", FORM, HTTP_HX_REQUEST="true")
     html = r.content.decode()
     assert r.templates[0].name == "billing/_calculator.html"
-    assert "70360.50" in html and "Demand billing is cheaper by 1314.00 yuan." in html
+    assert "70,360.50" in html and "Demand billing is cheaper by 1314.00 yuan." in html
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [

@@ -26,7 +26,7 @@ def test_calculator_computes_a_bill(page, browser_login):
         page.fill(f"#id_{field}", value)
     page.click("#calculate")
     page.wait_for_selector("#r-total")
-    assert page.inner_text("#r-total") == "70360.50"
+    assert page.inner_text("#r-total") == "70,360.50"
     assert page.inner_text("#r-pf") == "0.86"
     assert "1314.00" in page.inner_text("#calc-comparison")
     page.fill("#id_kwh_peak", "-1")

@@ -40,7 +40,7 @@ def test_clerk_pays_and_manager_sees_the_step_change(browser, live_server, org_t
     m_page.goto(f"{live_server.url}/receivables/board/")
     row = m_page.locator(f"#board tr[data-customer='{customer.number}']")
     expect(row.locator(".ladder-step")).to_have_attribute("data-step", "3")
-    expect(row).to_contain_text("2000.00")
+    expect(row).to_contain_text("2,000.00")
 
     c_ctx, c_page = login_in(browser, live_server.url, clerk)
     c_page.goto(f"{live_server.url}/receivables/")
@@ -51,7 +51,7 @@ def test_clerk_pays_and_manager_sees_the_step_change(browser, live_server, org_t
     c_page.click("#payment-form button[type=submit]")
     c_page.wait_for_load_state()
     expect(c_page.locator("#allocations")).to_contain_text(old.number)
-    expect(c_page.locator("#payment-amount")).to_have_text("1200.00")
+    expect(c_page.locator("#payment-amount")).to_have_text("1,200.00")
     assert Bill.objects.get(pk=old.pk).status == "paid"
 
     # An overpayment is refused with the message, and nothing changes.
