@@ -143,5 +143,5 @@ def test_an_upload_is_read_no_further_than_the_limit(clerk, counting):
 def test_the_api_reads_an_upload_no_further_than_the_limit(clerk, counting, login):
     response = login(clerk).post("/api/v1/imports/", {
         "kind": "customers", "file": SimpleUploadedFile("big.csv", b"x" * 150_000)})
-    assert response.status_code == 400 and "larger than" in str(response.json()["file"])
+    assert response.status_code == 400 and "文件超过" in str(response.json()["file"])  # translated (zh-hans)
     assert sum(counting) <= 100_000 and ImportJob.objects.count() == 0
