@@ -128,12 +128,7 @@ class BillImporter(Importer):
         self.created_bills: list[Bill] = []
 
     def validate(self, batch):
-        rows = []
-        for row, cells in batch:
-            parsed, ok = self.parse_row(row, cells)
-            rows.append((row, cells, parsed, ok))
-        customers = self.customers_by_number(p[CUSTOMER_NUMBER_REF] for _r, _c, p, _ok in rows
-                                             if CUSTOMER_NUMBER_REF in p)
+        rows, customers = self.parse_batch(batch)
         numbers = [p["number"] for _r, _c, p, _ok in rows if p.get("number")]
         existing = {b.number: b for b in Bill.objects.filter(number__in=numbers)}
         plans: list[Plan] = []

@@ -310,6 +310,14 @@ class Importer:
             found.update((c.number, c) for c in self.visible(Customer.objects.filter(number__in=chunk)).only(*only))
         return found
 
+    def parse_batch(self, batch) -> tuple[list[tuple[int, list[Any], dict[str, Any], bool]], dict[str, Customer]]:
+        """Every row of a batch parsed — (row, cells, parsed, ok) — and the customers the rows name
+        by number (customers_by_number: one query)."""
+        rows = [(row, cells, *self.parse_row(row, cells)) for row, cells in batch]
+        customers = self.customers_by_number(p[CUSTOMER_NUMBER_REF] for _r, _c, p, _ok in rows
+                                             if CUSTOMER_NUMBER_REF in p)
+        return rows, customers
+
     @staticmethod
     def apply(obj: models.Model, values: dict[str, Any], fields: Iterable[str]) -> list[str]:
         """Set values on obj; return the names of the fields that really changed."""
@@ -636,12 +644,7 @@ class ChildImporter(Importer):
         return obj
 
     def validate(self, batch):
-        rows = []
-        for row, values in batch:
-            parsed, ok = self.parse_row(row, values)
-            rows.append((row, values, parsed, ok))
-        customers = self.customers_by_number(p[CUSTOMER_NUMBER_REF] for _r, _v, p, _ok in rows
-                                             if CUSTOMER_NUMBER_REF in p)
+        rows, customers = self.parse_batch(batch)
         ids = {c.pk for c in customers.values()}
         existing: dict[tuple, models.Model] = {}
         for record in self.existing_queryset(ids, rows).order_by("pk"):

@@ -64,12 +64,7 @@ class PaymentImporter(Importer):
         self.today = timezone.localdate()
 
     def validate(self, batch):
-        rows = []
-        for row, cells in batch:
-            parsed, ok = self.parse_row(row, cells)
-            rows.append((row, cells, parsed, ok))
-        customers = self.customers_by_number(p[CUSTOMER_NUMBER_REF] for _r, _c, p, _ok in rows
-                                             if CUSTOMER_NUMBER_REF in p)
+        rows, customers = self.parse_batch(batch)
         ids = {c.pk for c in customers.values()}
         missing = ids - set(self.balance)
         if missing:
