@@ -59,7 +59,8 @@ The importer (`powerkam.imports.services.Importer` subclass) — the contract:
   `finish` re-evaluates the archive data-quality rules for touched customers — override it
   (e.g. `def finish(self): pass`) when your kind does not change the archive;
 - `ChildImporter` does most of this for records hanging off a customer with a natural key:
-  set `model`, implement `key_of_values(customer_id, parsed)`, `key_of_record(record)`,
+  set `model` and `KEY_FIELDS` (the natural key's fields, e.g. `("number",)`) — or, for a key
+  that is not plain fields, implement `key_of_values(customer_id, parsed)`, `key_of_record(record)`,
   `describe_key(parsed)`; optionally `FIELDS` (attributes set from `parsed`; default: every
   column but the customer number), `existing_queryset(customer_ids, rows)` (the records that may
   match, default all of the customers'), `load_references(customer_ids, rows)`,

@@ -618,14 +618,25 @@ class ChildImporter(Importer):
         if not type(self).FIELDS:
             self.FIELDS = tuple(s.field for s in get_kind(self.kind).columns if s.field != CUSTOMER_NUMBER_REF)
 
+    # The natural key within a customer, as plain fields (("number",), ("name", "mobile")); a kind
+    # whose key is not plain fields (a transformer: its supply point and name) overrides the three
+    # methods below instead.
+    KEY_FIELDS: tuple[str, ...] = ()
+
     def key_of_values(self, customer_id: int, values: dict[str, Any]) -> tuple:
-        raise NotImplementedError
+        if not self.KEY_FIELDS:
+            raise NotImplementedError
+        return (customer_id, *(values.get(f, "") for f in self.KEY_FIELDS))
 
     def key_of_record(self, record: models.Model) -> tuple:
-        raise NotImplementedError
+        if not self.KEY_FIELDS:
+            raise NotImplementedError
+        return (record.customer_id, *(getattr(record, f) for f in self.KEY_FIELDS))
 
     def describe_key(self, values: dict[str, Any]) -> str:
-        raise NotImplementedError
+        if not self.KEY_FIELDS:
+            raise NotImplementedError
+        return " ".join(str(values.get(f, "")) for f in self.KEY_FIELDS).strip()
 
     def load_references(self, customer_ids: set[int], rows) -> None:
         """Batch look-ups a kind needs besides customers and existing records."""
@@ -694,15 +705,7 @@ class ChildImporter(Importer):
 
 class ContactImporter(ChildImporter):
     model = Contact
-
-    def key_of_values(self, customer_id, values):
-        return customer_id, values.get("name", ""), values.get("mobile", "")
-
-    def key_of_record(self, record):
-        return record.customer_id, record.name, record.mobile
-
-    def describe_key(self, values):
-        return f"{values.get('name', '')} {values.get('mobile', '')}".strip()
+    KEY_FIELDS = ("name", "mobile")
 
 
 class SupplyPointRefs:
@@ -729,6 +732,7 @@ class SupplyPointRefs:
 
 class SupplyPointImporter(ChildImporter):
     model = SupplyPoint
+    KEY_FIELDS = ("name",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -778,15 +782,6 @@ class SupplyPointImporter(ChildImporter):
             ok = False
         return ok
 
-    def key_of_values(self, customer_id, values):
-        return customer_id, values.get("name", "")
-
-    def key_of_record(self, record):
-        return record.customer_id, record.name
-
-    def describe_key(self, values):
-        return values.get("name", "")
-
 
 class TransformerImporter(SupplyPointRefs, ChildImporter):
     model = Transformer
@@ -818,6 +813,7 @@ class TransformerImporter(SupplyPointRefs, ChildImporter):
 
 class MeteringPointImporter(SupplyPointRefs, ChildImporter):
     model = MeteringPoint
+    KEY_FIELDS = ("number",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -836,20 +832,12 @@ class MeteringPointImporter(SupplyPointRefs, ChildImporter):
             obj.multiplier = (ct * pt).quantize(Decimal("0.01")) if ct is not None and pt is not None else Decimal("1")
         return obj
 
-    def key_of_values(self, customer_id, values):
-        return customer_id, values.get("number", "")
-
-    def key_of_record(self, record):
-        return record.customer_id, record.number
-
-    def describe_key(self, values):
-        return values.get("number", "")
-
 
 class SupplyContractImporter(ChildImporter):
     """供用电合同: upserted by contract number (unique across customers)."""
 
     model = SupplyContract
+    KEY_FIELDS = ("number",)
 
     def existing_queryset(self, customer_ids, rows):
         numbers = {p["number"] for _r, _v, p, _ok in rows if "number" in p}
@@ -870,15 +858,6 @@ class SupplyContractImporter(ChildImporter):
             self.error(row, "valid_to", _("The contract cannot end before it starts."))
             ok = False
         return ok
-
-    def key_of_values(self, customer_id, values):
-        return customer_id, values.get("number", "")
-
-    def key_of_record(self, record):
-        return record.customer_id, record.number
-
-    def describe_key(self, values):
-        return values.get("number", "")
 
 
 IMPORTERS: dict[str, type[Importer]] = {
