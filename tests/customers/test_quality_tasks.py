@@ -1,5 +1,6 @@
-"""Data-quality findings in the work queue: a finding opens a task for whoever looks after the
-customer, resolving it closes the task; in bulk, with a constant number of queries."""
+"""Data-quality findings in the work queue: a customer's findings open ONE task for whoever looks
+after the customer, listing them all (issue #11 §3); resolving them all closes the task; in
+bulk, with a constant number of queries. Changes of the list: tests/customers/test_quality_task_per_customer.py."""
 
 import io
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ def test_opened_finding_opens_a_task_for_the_primary_manager(org_tree, people):
     finding = customer.findings.get(status="open")
     assert finding.rule == "operating_over_contract"
     task = Task.objects.get()
-    assert task.key == f"dq:{finding.pk}"
+    assert task.key == f"dq:customer:{customer.pk}:{finding.pk}"
     assert task.kind == Task.Kind.DATA_QUALITY and task.status == Task.Status.OPEN
     assert task.assignee == people["m1"] and task.customer == customer and task.org_unit == org_tree["s1"]
     assert task.link == reverse("customers:detail", args=[customer.pk]) + "?tab=quality"
@@ -44,6 +45,7 @@ def test_opened_finding_opens_a_task_for_the_primary_manager(org_tree, people):
     assert timezone.localtime(task.due_at).date() == detected + timedelta(days=7)
     assert customer.name in task.title
     assert "900" in task.detail and "800" in task.detail
+    assert task.detail_params["findings"] == [finding.pk]
     assert task.history.count() == 1  # audited like any task
 
 
@@ -74,7 +76,7 @@ def test_findings_opened_before_tasks_existed_get_one_on_the_next_run(org_tree, 
     evaluate(customer)
     Task.objects.all().delete()
     assert evaluate(customer)["opened"] == 0
-    assert Task.objects.get().key == f"dq:{customer.findings.get().pk}"
+    assert Task.objects.get().key == f"dq:customer:{customer.pk}:{customer.findings.get().pk}"
 
 
 def test_assignee_falls_back_to_secondary_manager_then_nearest_supervisor_or_clerk(org_tree, people, make_staff):
@@ -135,7 +137,7 @@ def test_evaluate_all_opens_tasks_in_bulk(org_tree, people):
     assert totals["opened"] == 5
     assert set(Task.objects.values_list("customer_id", flat=True)) == {c.pk for c in customers}
     assert set(Task.objects.values_list("key", flat=True)) == {
-        f"dq:{pk}" for pk in DataQualityFinding.objects.values_list("pk", flat=True)}
+        f"dq:customer:{cid}:{pk}" for pk, cid in DataQualityFinding.objects.values_list("pk", "customer_id")}
 
 
 def test_an_import_opens_tasks_for_the_findings_it_causes(org_tree, people, make_staff):
@@ -149,7 +151,10 @@ def test_an_import_opens_tasks_for_the_findings_it_causes(org_tree, people, make
     findings = DataQualityFinding.objects.filter(status="open")
     assert findings.exists()
     tasks = Task.objects.filter(kind=Task.Kind.DATA_QUALITY)
-    assert set(tasks.values_list("key", flat=True)) == {f"dq:{pk}" for pk in findings.values_list("pk", flat=True)}
+    assert tasks.count() == 3  # one per customer, whatever the number of its findings
+    for task in tasks:
+        assert sorted(task.detail_params["findings"]) == sorted(
+            findings.filter(customer_id=task.customer_id).values_list("pk", flat=True))
     assert set(tasks.values_list("assignee_id", flat=True)) == {people["m1"].pk}
 
 

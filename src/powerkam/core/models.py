@@ -105,6 +105,16 @@ class Task(models.Model):
         return self.detail
 
     @property
+    def detail_items(self) -> list[str]:
+        """A generated detail that lists several things (a customer's data-quality findings):
+        each item in the active language, for pages that show them as a list; [] otherwise."""
+        if self.detail_msgid:
+            from .phrases import render_items
+
+            return render_items(self.detail_params)
+        return []
+
+    @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 

@@ -54,13 +54,24 @@ def _stored(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, list | tuple):  # a list of phrases or values (e.g. a task's findings)
+        return [_stored(v) for v in value]
     return str(value)
 
 
 def _shown(value: Any) -> Any:
     if isinstance(value, dict) and "t" in value:
         return render(value["t"], value.get("p") or {})
+    if isinstance(value, list):
+        return "; ".join(str(_shown(v)) for v in value)
     return value
+
+
+def render_items(params: dict | None, name: str = "items") -> list[str]:
+    """The list parameter `name` of a stored phrase, each item in the active language (a task
+    whose detail lists several things shows them as a list); [] when there is none."""
+    items = (params or {}).get(name)
+    return [str(_shown(v)) for v in items] if isinstance(items, list) else []
 
 
 def render(msgid: str, params: dict | None = None) -> str:

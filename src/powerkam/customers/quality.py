@@ -52,8 +52,12 @@ CUSTOMER_FIELDS = (
     # for the work-queue tasks of findings, not for the rules:
     "secondary_manager_id", "org_unit_id", "name",
 )
-TASK_KEY = "dq:{pk}"  # work-queue task of one finding
-TASK_DUE_DAYS = 7  # a finding's task is due a week after detection
+# One work-queue task per customer lists all its open findings (issue #11 §3; before, one task
+# per finding, ~4 per customer). Its key names the customer and the highest finding id listed
+# when it was opened, so a customer's later task (after this one is closed) has another key.
+TASK_KEY = "dq:customer:{cid}:{last}"
+LEGACY_TASK_KEY = "dq:{pk}"  # one finding's task, before one task per customer (migrated)
+TASK_DUE_DAYS = 7  # a task is due a week after its earliest finding's detection
 LINK_PLACEHOLDER = 987654321987
 
 
@@ -167,6 +171,7 @@ RULES: tuple[Rule, ...] = (
          _("A key account must have a primary manager."), check_ka_manager),
 )
 RULES_BY_CODE = {r.code: r for r in RULES}
+RULE_ORDER = {r.code: i for i, r in enumerate(RULES)}
 
 
 def rule_label(code: str) -> str:
@@ -174,16 +179,23 @@ def rule_label(code: str) -> str:
     return str(rule.label) if rule else code
 
 
-def finding_task_title(code: str, customer_name: str) -> Phrase:
-    """"<rule> · <customer>", the rule's label shown in the reader's language (core/phrases.py)."""
-    rule = RULES_BY_CODE.get(code)
-    return phrase(gettext_noop("%(rule)s · %(customer)s"), rule=rule.label if rule else code, customer=customer_name)
-
-
-def finding_task_detail(code: str, params: dict) -> Phrase | str:
-    """The finding's message for its task, shown in the reader's language."""
-    rule = RULES_BY_CODE.get(code)
-    return phrase(rule.message, **(params or {})) if rule else code
+def customer_task_phrases(customer_name: str, findings: list[tuple]) -> tuple[Phrase, Phrase]:
+    """The title and detail of a customer's data-quality task from its open findings
+    [(finding pk, rule code, params), …]: "Data quality: <n> findings · <customer>" and the list
+    of findings ("<rule>: <message>", in the order of RULES), each shown in the reader's language
+    (core/phrases.py; the work queue lists them, `Task.detail_items`). The detail also stores the
+    findings' ids and the highest id ever listed (`last_finding`), which decides whether a later
+    finding deserves a new task once this one is closed."""
+    ordered = sorted(findings, key=lambda f: (RULE_ORDER.get(f[1], len(RULES)), f[0]))
+    items = []
+    for _pk, code, params in ordered:
+        rule = RULES_BY_CODE.get(code)
+        items.append(phrase(gettext_noop("%(rule)s: %(message)s"), rule=rule.label, message=phrase(rule.message, **(params or {})))
+                     if rule else code)
+    title = phrase(gettext_noop("Data quality: %(count)s findings · %(customer)s"), count=len(ordered),
+                   customer=customer_name)
+    detail = phrase(gettext_noop("Findings: %(items)s"), items=items, findings=sorted(f[0] for f in ordered))
+    return title, detail
 
 
 def finding_text(code: str, params: dict) -> str:
@@ -292,15 +304,12 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
             to_create = list(DataQualityFinding.objects.filter(
                 customer_id__in={f.customer_id for f in to_create}, status=DataQualityFinding.Status.OPEN,
                 detected_at=now))
-        # Work queue: every open finding has a task (idempotent by key: also backfills findings
-        # opened before tasks existed, never reopens a task someone closed); resolved ones close.
+        # Work queue: one task per customer listing its open findings (sync_customer_tasks).
         resolved = set(resolved_ids)
         still_open = [(pk, cid, code, params, detected) for (cid, code), (pk, params, detected) in open_findings.items()
                       if pk not in resolved]
         still_open += [(f.pk, f.customer_id, f.rule, f.params, f.detected_at) for f in to_create]
-        open_finding_tasks(still_open, facts)
-        if resolved_ids:
-            close_finding_tasks(resolved_ids)
+        sync_customer_tasks(ids, still_open, facts)
     return {"opened": len(to_create), "resolved": len(resolved_ids)}
 
 
@@ -350,46 +359,12 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
             resolved = set(resolved_ids)
             still_open = [(pk, cid, code, params, detected)
                           for (cid, code), (pk, params, detected) in open_findings.items() if pk not in resolved]
-            _open_finding_tasks_bulk(still_open + new, facts)
-            if resolved_ids:
-                close_finding_tasks(resolved_ids)
+            sync_customer_tasks(batch, still_open + new, facts, copy=True)
         totals["opened"] += len(to_create)
         totals["resolved"] += len(resolved_ids)
         totals["customers"] += len(batch)
         del facts, open_findings, to_create, to_update
     return totals
-
-
-def _open_finding_tasks_bulk(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
-    """`open_finding_tasks` with `workqueue.open_tasks_copy`: the same tasks (assignee, due date,
-    title, detail, link), the existing keys skipped by open_tasks_copy itself."""
-    from django.urls import reverse
-
-    from powerkam.core import workqueue
-    from powerkam.core.models import Task
-
-    if not findings:
-        return 0
-    assignees = task_assignees(facts[cid].c for cid in {f[1] for f in findings} if cid in facts)
-    link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"
-    head, tail = link.split(str(LINK_PLACEHOLDER), 1)
-    due_by_detected: dict = {}  # detected_at → due (end of the day a week later), computed once each
-    specs = []
-    for pk, cid, code, params, detected in findings:
-        if cid not in assignees:
-            continue  # nobody anywhere above the customer: the quality page still lists it
-        cust = facts[cid].c
-        due = due_by_detected.get(detected)
-        if due is None:
-            day = timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS)
-            due = due_by_detected[detected] = workqueue._aware(day)
-        specs.append({
-            "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
-            "customer_id": cid, "org_unit_id": cust.org_unit_id, "due_at": due,
-            "title": finding_task_title(code, cust.name), "detail": finding_task_detail(code, params),
-            "link": f"{head}{cid}{tail}",
-        })
-    return workqueue.open_tasks_copy(specs)
 
 
 def _insert_findings(findings: list) -> None:
@@ -455,45 +430,89 @@ def task_assignees(customers: Iterable) -> dict[int, int]:
     return result
 
 
-def open_finding_tasks(findings: list[tuple], facts: dict[int, "Facts"]) -> int:
-    """A data_quality task for each (finding pk, customer id, rule, params, detected_at) unless its
-    key exists: assigned by `task_assignees`, due a week after detection, linked to the 360 page's
-    quality tab. A constant number of queries per call."""
+def _covered(key: str, detail_params: dict) -> int:
+    """The highest finding id a (closed) data-quality task listed: from its stored detail, or from
+    the key of a task of one finding (LEGACY_TASK_KEY)."""
+    last = max([0, *(detail_params or {}).get("findings", [])])
+    head, _sep, tail = (key or "").partition(":")
+    if head == "dq" and tail.isdigit():
+        last = max(last, int(tail))
+    return last
+
+
+def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], facts: dict[int, "Facts"],
+                        *, copy: bool = False) -> dict[str, int]:
+    """The work queue after evaluating these customers: ONE open data_quality task per customer
+    with open findings (given as (finding pk, customer id, rule, params, detected_at)), listing
+    them all. A customer's open task is updated when its findings change (a new one listed, a
+    resolved one removed) and closed ("resolved") when none is left; a customer without an open
+    task gets one unless its findings were all listed on a task someone has closed (a closed task
+    is never reopened; a finding found later opens a new one). Assigned by `task_assignees`, due a
+    week after the earliest finding's detection, linked to the 360 page's quality tab. Audited
+    (history rows). A constant number of queries per call; `copy` writes new tasks by COPY on
+    PostgreSQL (imports). Returns counts {"opened", "updated", "closed"}."""
     from django.urls import reverse
 
     from powerkam.core import workqueue
     from powerkam.core.models import Task
 
-    if not findings:
-        return 0
-    keys = {TASK_KEY.format(pk=pk) for pk, *_rest in findings}
-    existing = set(Task.objects.filter(key__in=keys).values_list("key", flat=True))
-    findings = [f for f in findings if TASK_KEY.format(pk=f[0]) not in existing]
-    if not findings:
-        return 0
-    assignees = task_assignees(facts[cid].c for cid in {f[1] for f in findings} if cid in facts)
-    link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"  # reverse() once, not per row
+    by_customer: dict[int, list[tuple]] = {}
+    for pk, cid, code, params, detected in open_findings:
+        by_customer.setdefault(cid, []).append((pk, code, params, detected))
+    open_tasks: dict[int, list[tuple]] = {}
+    for row in (Task.objects.filter(kind=Task.Kind.DATA_QUALITY, customer_id__in=customer_ids, status=Task.Status.OPEN)
+                .order_by("pk").values_list("pk", "customer_id", "key", "title_params", "detail_params")):
+        open_tasks.setdefault(row[1], []).append(row)
+    to_close, to_merge, to_update, need_task = [], [], [], []
+    for cid in customer_ids:
+        found, tasks = by_customer.get(cid), open_tasks.get(cid)
+        if tasks:
+            (pk, _cid, key, title_params, detail_params), *extra = tasks
+            to_merge += [t[2] for t in extra]  # per-finding tasks left from before: folded into the first
+            if not found:
+                to_close.append(key)
+                continue
+            title, detail = customer_task_phrases(facts[cid].c.name, [(f[0], f[1], f[2]) for f in found])
+            if title.stored_params() != title_params or detail.stored_params() != detail_params or extra:
+                to_update.append(Task(pk=pk, **workqueue.title_fields(title, detail)))
+        elif found:
+            need_task.append(cid)
+    covered: dict[int, int] = {}
+    if need_task:
+        for cid, key, detail_params in Task.objects.filter(
+                kind=Task.Kind.DATA_QUALITY, customer_id__in=need_task).exclude(status=Task.Status.OPEN).values_list(
+                "customer_id", "key", "detail_params"):
+            covered[cid] = max(covered.get(cid, 0), _covered(key, detail_params))
+        need_task = [cid for cid in need_task if max(f[0] for f in by_customer[cid]) > covered.get(cid, 0)]
     specs = []
-    for pk, cid, code, params, detected in findings:
-        if cid not in assignees:
-            continue  # nobody anywhere above the customer: the quality page still lists it
-        cust = facts[cid].c
-        specs.append({
-            "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(pk=pk), "assignee_id": assignees[cid],
-            "customer_id": cid, "org_unit_id": cust.org_unit_id,
-            "due_at": timezone.localdate(detected) + timedelta(days=TASK_DUE_DAYS),
-            "title": finding_task_title(code, cust.name), "detail": finding_task_detail(code, params),
-            "link": link.replace(str(LINK_PLACEHOLDER), str(cid), 1),
-        })
-    return workqueue.open_tasks_bulk(specs)
-
-
-def close_finding_tasks(finding_ids: Iterable[int]) -> int:
-    from powerkam.core import workqueue
-    from powerkam.core.models import Task
-
-    return workqueue.close_tasks_bulk([TASK_KEY.format(pk=pk) for pk in finding_ids], result="resolved",
-                                      status=Task.Status.DONE)
+    if need_task:
+        assignees = task_assignees(facts[cid].c for cid in need_task)
+        link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"  # reverse() once, not per row
+        head, tail = link.split(str(LINK_PLACEHOLDER), 1)
+        due_by_day: dict = {}  # detection day → due (end of the day a week later), computed once each
+        for cid in need_task:
+            if cid not in assignees:
+                continue  # nobody anywhere above the customer: the quality page still lists its findings
+            found, cust = by_customer[cid], facts[cid].c
+            day = timezone.localdate(min(f[3] for f in found))
+            if day not in due_by_day:
+                due_by_day[day] = workqueue._aware(day + timedelta(days=TASK_DUE_DAYS))
+            title, detail = customer_task_phrases(cust.name, [(f[0], f[1], f[2]) for f in found])
+            specs.append({
+                "kind": Task.Kind.DATA_QUALITY, "key": TASK_KEY.format(cid=cid, last=max(f[0] for f in found)),
+                "assignee_id": assignees[cid], "customer_id": cid, "org_unit_id": cust.org_unit_id,
+                "due_at": due_by_day[day], "title": title, "detail": detail, "link": f"{head}{cid}{tail}",
+            })
+    opened = (workqueue.open_tasks_copy if copy else workqueue.open_tasks_bulk)(specs) if specs else 0
+    if to_update:
+        now = timezone.now()
+        Task.objects.bulk_update(to_update, ["title", "title_msgid", "title_params", "detail", "detail_msgid",
+                                             "detail_params"], batch_size=1000)
+        workqueue.insert_history_rows(Task, [t.pk for t in to_update], history_type="~", when=now)
+    closed = workqueue.close_tasks_bulk(to_close, result="resolved", status=Task.Status.DONE) if to_close else 0
+    if to_merge:
+        workqueue.close_tasks_bulk(to_merge, result="merged", status=Task.Status.CANCELLED)
+    return {"opened": opened, "updated": len(to_update), "closed": closed}
 
 
 def evaluate_customer(customer_id: int, today: date | None = None) -> dict[str, int]:
