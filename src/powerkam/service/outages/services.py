@@ -29,7 +29,7 @@ from powerkam.core import notify, workqueue
 from powerkam.core.models import Task
 from powerkam.core.phrases import phrase
 from powerkam.customers import constants as cc
-from powerkam.customers.models import Contact, Customer, Substation, SupplyLine, SupplyPoint
+from powerkam.customers.models import Contact, Customer, Substation, SupplyLine, SupplyPoint, TimelineEvent
 from powerkam.customers.services import add_timeline_event
 from powerkam.org.models import Role
 
@@ -248,54 +248,81 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
     sms = notify.get_sms_gateway()
     start_local = timezone.localtime(outage.starts_at).strftime("%Y-%m-%d %H:%M")
     messages: list[_Message] = []
+    # Set-based (issue #11: 5.5 s for 150 contacts, one INSERT and history row per notice, call
+    # task and timeline event): the records of every customer are prepared in memory, then
+    # written with one bulk INSERT per table and their history rows with one INSERT … SELECT.
+    customers = list(customers)
+    ack_path = reverse("outages:ack", args=["TOKEN"])
+    call_specs, call_key = [], {}
+    due = max(outage.starts_at - timedelta(hours=1), now)
+    detail_link = reverse("outages:detail", args=[outage.pk])
+    for customer in customers:
+        if customer.is_key_account and customer.primary_manager_id:
+            key = call_key[customer.pk] = f"outage:{outage.pk}:call:{customer.pk}"
+            call_specs.append({
+                "kind": Task.Kind.OUTAGE_CALL, "assignee_id": customer.primary_manager_id, "customer_id": customer.pk,
+                "org_unit_id": customer.org_unit_id,
+                "title": phrase(gettext_noop("Call %(customer)s about outage %(number)s on %(start)s"),
+                                customer=customer.name, number=outage.number, start=start_local),
+                "due_at": due, "key": key, "link": detail_link, "detail": outage.reason,
+                "priority": Task.Priority.HIGH})
+    if call_specs:
+        workqueue.open_tasks_bulk(call_specs, created_by=actor)
+    task_ids = dict(Task.objects.filter(key__in=list(call_key.values())).values_list("key", "pk")) if call_key else {}
+    notices, per_customer = [], []
     for customer in customers:
         signed, token_hash = _new_token()
-        link = public_url(reverse("outages:ack", args=[signed]))
+        link = public_url(ack_path.replace("TOKEN", signed))
+        contacts = list(customer.contacts.all())
+        addresses = [(contact, channel, address) for contact in contacts
+                     for channel, address in ((c.Channel.EMAIL, contact.email), (c.Channel.SMS, contact.mobile))
+                     if address]
+        missed = c.MissedReason.NO_CONTACT if not contacts else (c.MissedReason.NO_ADDRESS if not addresses else "")
         notice = OutageNotice(outage=outage, customer=customer, is_key_account=customer.is_key_account,
                               supply_points="、".join(f"{p.name}({p.get_source_type_display()})"
                                                      for p in customer.supply_points.all())[:255],
-                              ack_token_hash=token_hash, created_at=now)
-        notice._history_user = actor
-        notice.save()
+                              ack_token_hash=token_hash, created_at=now, missed_reason=missed,
+                              call_task_id=task_ids.get(call_key.get(customer.pk)))
+        notices.append(notice)
+        per_customer.append((customer, link, addresses))
+    OutageNotice.objects.bulk_create(notices, batch_size=500)
+    if any(n.pk is None for n in notices):  # a database that returns no ids from bulk inserts
+        ids = dict(OutageNotice.objects.filter(outage=outage).values_list("customer_id", "pk"))
+        for n in notices:
+            n.pk = n.id = ids[n.customer_id]
+    workqueue.insert_history_rows(OutageNotice, [n.pk for n in notices], user_id=getattr(actor, "pk", None), when=now)
+    deliveries, events = [], []
+    kind_label = outage.get_kind_display()
+    for notice, (customer, link, addresses) in zip(notices, per_customer, strict=True):
         result.notices += 1
         result.links[customer.pk] = link
         subject, body = _notice_text(outage, customer, link, lines)
-        deliveries = []
-        contacts = list(customer.contacts.all())
-        for contact in contacts:
-            for channel, address in ((c.Channel.EMAIL, contact.email), (c.Channel.SMS, contact.mobile)):
-                if address:
-                    delivery = OutageDelivery(notice=notice, customer=customer, contact=contact,
-                                              contact_name=contact.name, channel=channel, address=address,
-                                              status=c.DeliveryStatus.QUEUED)
-                    deliveries.append(delivery)
-                    messages.append(_Message(delivery, subject, body))
-        OutageDelivery.objects.bulk_create(deliveries)
-        result.deliveries += len(deliveries)
-        if not contacts:
-            notice.missed_reason = c.MissedReason.NO_CONTACT
-        elif not deliveries:
-            notice.missed_reason = c.MissedReason.NO_ADDRESS
-        if customer.is_key_account and customer.primary_manager_id:
-            notice.call_task = workqueue.open_task(
-                kind=Task.Kind.OUTAGE_CALL, assignee=customer.primary_manager, customer=customer,
-                title=phrase(gettext_noop("Call %(customer)s about outage %(number)s on %(start)s"),
-                             customer=customer.name, number=outage.number, start=start_local),
-                due_at=max(outage.starts_at - timedelta(hours=1), now),
-                key=f"outage:{outage.pk}:call:{customer.pk}", link=reverse("outages:detail", args=[outage.pk]),
-                detail=outage.reason, priority=Task.Priority.HIGH, created_by=actor)
+        for contact, channel, address in addresses:
+            delivery = OutageDelivery(notice=notice, customer=customer, contact=contact, contact_name=contact.name,
+                                      channel=channel, address=address, status=c.DeliveryStatus.QUEUED)
+            deliveries.append(delivery)
+            messages.append(_Message(delivery, subject, body))
+        if notice.call_task_id:
             result.call_tasks += 1
-        if notice.missed_reason or notice.call_task_id:
-            notice.save(update_fields=["missed_reason", "call_task"])
         if notice.missed_reason:
             result.missed += 1
         else:
             result.reached += 1
-        add_timeline_event(customer, "outage.notified", _("Outage notice %(number)s: %(start)s (%(kind)s)") % {
-            "number": outage.number, "start": start_local, "kind": outage.get_kind_display()},
+        events.append(TimelineEvent(
+            customer=customer, kind="outage.notified",
+            title=(_("Outage notice %(number)s: %(start)s (%(kind)s)") % {
+                "number": outage.number, "start": start_local, "kind": kind_label})[:200],
             detail=(outage.reason if not notice.missed_reason else
                     f"{outage.reason}\n{_('Not reached')}: {notice.get_missed_reason_display()}"),
-            actor=actor, occurred_at=now)
+            actor=actor, occurred_at=now))
+    OutageDelivery.objects.bulk_create(deliveries, batch_size=500)
+    if any(d.pk is None for d in deliveries):
+        by_key = {(d.notice_id, d.channel, d.contact_id): d for d in deliveries}
+        for pk, notice_id, channel, contact_id in OutageDelivery.objects.filter(notice__outage=outage).values_list(
+                "pk", "notice_id", "channel", "contact_id"):
+            by_key[(notice_id, channel, contact_id)].pk = pk
+    result.deliveries = len(deliveries)
+    TimelineEvent.objects.bulk_create(events, batch_size=500)
     result.queued = len(messages)
     outage.status = c.OutageStatus.NOTIFIED
     outage.notified_at = now
