@@ -29,7 +29,14 @@ from powerkam.core import notify, workqueue
 from powerkam.core.models import Task
 from powerkam.core.phrases import phrase
 from powerkam.customers import constants as cc
-from powerkam.customers.models import Contact, Customer, Substation, SupplyLine, SupplyPoint, TimelineEvent
+from powerkam.customers.models import (
+    Contact,
+    Customer,
+    Substation,
+    SupplyLine,
+    SupplyPoint,
+    TimelineEvent,
+)
 from powerkam.customers.services import add_timeline_event
 from powerkam.org.models import Role
 
