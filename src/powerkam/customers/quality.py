@@ -313,7 +313,8 @@ def evaluate(customer_ids: Iterable[int], today: date | None = None) -> dict[str
     return {"opened": len(to_create), "resolved": len(resolved_ids)}
 
 
-def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk: int = 5000) -> dict[str, int]:
+def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk: int = 5000,
+                  progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """`evaluate` for many customers at once (imports): the same findings, tasks and history rows
     (the rules and the comparison with open findings are `_changes`, shared with `evaluate`), but
     new findings and their tasks go in by COPY on PostgreSQL (`workqueue.copy_rows`,
@@ -364,6 +365,8 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
         totals["resolved"] += len(resolved_ids)
         totals["customers"] += len(batch)
         del facts, open_findings, to_create, to_update
+        if progress is not None:
+            progress(totals["customers"])
     return totals
 
 

@@ -35,6 +35,7 @@ class CanImport(BasePermission):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
+    quality = serializers.SerializerMethodField()
     error_report_url = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     can_retry = serializers.BooleanField(read_only=True)
@@ -42,12 +43,20 @@ class ImportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportJob
         fields = ("id", "kind", "filename", "status", "dry_run", "background", "total_rows", "processed_rows",
-                  "progress", "summary", "message", "can_retry", "error_report_url", "created_by", "created_at", "finished_at")
+                  "progress", "quality", "summary", "message", "can_retry", "error_report_url", "created_by", "created_at", "finished_at")
         read_only_fields = fields
 
     def get_progress(self, job: ImportJob) -> dict:
         done, total = services.job_progress(job)
         return {"done": done, "total": total, "percent": min(100, done * 100 // total) if total else 0}
+
+    def get_quality(self, job: ImportJob) -> dict | None:
+        """The data-quality pass of a large import's customers (a job after the commit): customers
+        checked of total, and when it finished; null when the import ran the checks itself."""
+        if not job.quality_total:
+            return None
+        return {"done": job.quality_done, "total": job.quality_total, "percent": job.quality_percent,
+                "finished_at": job.quality_finished_at}
 
     def get_error_report_url(self, job: ImportJob) -> str | None:
         if not job.error_report:

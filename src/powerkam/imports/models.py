@@ -52,6 +52,11 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The data-quality pass of a large import's customers, run by a job right after the commit
+    # (services.quality_inline_rows): its progress, so the page and the API can say when it is done.
+    quality_total = models.PositiveIntegerField(_("customers to check"), default=0)
+    quality_done = models.PositiveIntegerField(_("customers checked"), default=0)
+    quality_finished_at = models.DateTimeField(_("data-quality checks finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -65,6 +70,14 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def quality_running(self) -> bool:
+        return bool(self.quality_total) and self.quality_finished_at is None
+
+    @property
+    def quality_percent(self) -> int:
+        return min(100, self.quality_done * 100 // self.quality_total) if self.quality_total else 0
 
     @property
     def error_count(self) -> int:

@@ -906,8 +906,9 @@ def _process(importer: Importer, source: RowSource, result: ImportResult, *, wri
 
 
 def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_run: bool,
-               progress: ProgressCallback | None = None) -> ImportResult:
-    """Validate (dry_run=True) or validate and write (dry_run=False) one file, all or nothing."""
+               progress: ProgressCallback | None = None, job_id: int | None = None) -> ImportResult:
+    """Validate (dry_run=True) or validate and write (dry_run=False) one file, all or nothing.
+    `job_id`: the ImportJob whose data-quality progress a deferred quality pass reports."""
     if not is_kind(kind):
         raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(kind_names())}.")
     result = ImportResult(kind=kind, dry_run=dry_run)
@@ -932,7 +933,10 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
                     else:
                         result.quality_deferred = True
                         result.quality_customer_ids = later
-                        transaction.on_commit(lambda: _enqueue_quality(later))
+                        if job_id:
+                            ImportJob.objects.filter(pk=job_id).update(quality_total=len(later), quality_done=0,
+                                                                       quality_finished_at=None)
+                        transaction.on_commit(lambda: _enqueue_quality(later, job_id))
                     result.committed = True
                 else:
                     transaction.set_rollback(True)
@@ -1089,11 +1093,11 @@ def quality_inline_rows() -> int:
     return int(getattr(settings, "POWERKAM_IMPORT_QUALITY_INLINE_ROWS", 10_000))
 
 
-def _enqueue_quality(customer_ids: list[int]) -> None:
+def _enqueue_quality(customer_ids: list[int], job_id: int | None = None) -> None:
     from .tasks import evaluate_imported_quality
 
     try:
-        evaluate_imported_quality.enqueue(customer_ids)
+        evaluate_imported_quality.enqueue(customer_ids, job_id)
     except Exception:  # noqa: BLE001 - the import is committed; the nightly run evaluates everybody
         logger.exception("could not enqueue the data-quality pass of %s imported customers", len(customer_ids))
 
@@ -1142,7 +1146,11 @@ def _save_result(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None
     job.finished_at = timezone.now()
     if result.errors:
         job.error_report.save("errors.xlsx", ContentFile(error_report_xlsx(result)), save=False)
-    job.save()
+    if job.pk is None:
+        job.save()
+    else:  # not the quality_* fields: the data-quality job, started at the commit, owns them
+        job.save(update_fields=["status", "dry_run", "summary", "total_rows", "processed_rows", "finished_at",
+                                "error_report", "updated_at"])
 
 
 def start_import(kind: str, upload, filename: str, *, actor: Staff, dry_run: bool = True) -> ImportJob:
@@ -1258,7 +1266,7 @@ def execute_job(job_id: int, *, dry_run: bool) -> None:
     try:
         with job.file.open("rb") as stored:
             result = run_import(job.kind, stored.file, job.filename, actor=job.created_by, dry_run=dry_run,
-                                progress=progress)
+                                progress=progress, job_id=job_id)
         _save_result(job, result, dry_run=dry_run)
     except Exception as exc:  # noqa: BLE001 - a crashed job must say so, not stay "running"
         logger.exception("import job %s failed", job_id)
