@@ -182,3 +182,16 @@ def test_a_finding_on_a_closed_per_finding_task_does_not_open_a_new_one(org_tree
     workqueue.close_task(task, by=people["m1"])
     quality.evaluate([customer.pk])
     assert Task.objects.count() == 1
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_task_texts_are_the_phrases_fields(lang):
+    """The fast path (TaskTexts: each rule translated once per call) stores exactly what the
+    Phrases store, in either language of the process that creates the tasks."""
+    findings = [(7, "operating_over_contract", {"operating_kva": "900", "contract_kva": "800"}),
+                (3, "identity_missing", {"missing": "统一社会信用代码"}), (9, "metering_missing", {})]
+    with translation.override(lang):
+        fast = quality.TaskTexts().fields("华新铝业", findings)
+        slow = workqueue.title_fields(*quality.customer_task_phrases("华新铝业", findings))
+    assert fast == slow
+    assert fast["detail_params"]["findings"] == [3, 7, 9]

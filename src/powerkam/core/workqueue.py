@@ -242,7 +242,9 @@ def _task_row(spec: dict, key: str, now: datetime, actor_id) -> list:
     the org unit defaults to the customer's)."""
     customer, org_unit = spec.get("customer"), spec.get("org_unit")
     org_unit_id = spec.get("org_unit_id") or getattr(org_unit, "pk", None) or getattr(customer, "org_unit_id", None)
-    title = title_fields(spec["title"], spec.get("detail", ""))
+    # A bulk caller may give the six title/detail fields already made (`title_fields`' result),
+    # e.g. from texts it translated once for many tasks.
+    title = spec.get("title_fields") or title_fields(spec["title"], spec.get("detail", ""))
     return [spec["kind"], title["title"], title["detail"], spec.get("assignee_id") or spec["assignee"].pk,
             spec.get("customer_id") or getattr(customer, "pk", None), org_unit_id, _aware(spec.get("due_at")),
             int(spec.get("priority", Task.Priority.NORMAL)), Task.Status.OPEN.value, key, spec.get("link", ""),
