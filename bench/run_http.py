@@ -132,7 +132,7 @@ def phase_setup(args) -> dict:
     call_command("collectstatic", interactive=False, verbosity=0)
     rng = random.Random(args.seed)
     supervisor = Staff.objects.get(username="supervisor1")
-    Staff.objects.filter(username__in=("supervisor1", "manager1")).update(two_step_due=None)
+    Staff.objects.filter(username__in=LOCUST_USERS).update(two_step_due=None)
     token = Token.objects.get_or_create(user=supervisor)[0].key
     total = Customer.objects.count()
     step = max(1, total // 5000)
@@ -196,9 +196,19 @@ def phase_setup(args) -> dict:
         n = Contact.objects.filter(customer__in=affected_customers([new_line.pk]).values("pk")).count()
         outage = {"substation": line["supply_line__substation"], "lines": [new_line.pk], "contacts": n,
                   "customers": affected_customers([new_line.pk]).count()}
+    # The list hides closed customers by default: its pages, and each user's visible ids (Locust).
+    from powerkam.core.scoping import visible_customers
+
+    listed = Customer.objects.exclude(lifecycle_status="closed").count()
+    per_user = {}
+    for staff in Staff.objects.filter(username__in=LOCUST_USERS):
+        mine = visible_customers(staff).exclude(lifecycle_status="closed")
+        n = mine.count()
+        per_user[staff.username] = {"ids": list(mine.order_by("pk").values_list("pk", flat=True)[::max(1, n // 200)]),
+                                    "pages": max(1, (n + 49) // 50)}
     return {"token": token, "customers": total, "terms": terms, "ids": ids, "station": station.pk,
-            "station_customers": station_count, "outage": outage,
-            "pages": (total + 49) // 50}
+            "station_customers": station_count, "outage": outage, "pages": max(1, (listed + 49) // 50),
+            "per_user": per_user}
 
 
 def phase_wait_jobs(args) -> dict:
@@ -236,6 +246,10 @@ def phase_import_file(args) -> dict:
         for row in foundation._import_rows(args.import_rows, args.seed + 7, 3700000000):
             writer.writerow([row.get(f, "") if f else "" for f in fields])
     return {"path": str(path), "bytes": path.stat().st_size}
+
+
+LOCUST_USERS = ("supervisor1", "manager1", "supervisor2", "manager2", "supervisor3", "manager3", "supervisor4",
+                "manager4")
 
 
 PHASES = {"setup": phase_setup, "wait_jobs": phase_wait_jobs, "import_file": phase_import_file}
@@ -503,6 +517,37 @@ def http_measures(args, info: dict, base: str) -> dict:
     return r
 
 
+def run_locust(args, info: dict, base: str) -> dict:
+    """bench/locustfile.py headless: --users concurrent users for --locust-time; per page p50/p95
+    and failures from Locust's CSV."""
+    import csv
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    info_path = OUT / "locust-info.json"
+    info_path.write_text(json.dumps({**info, "password": _demo_password(), "usernames": list(LOCUST_USERS)},
+                                    ensure_ascii=False))
+    prefix = OUT / f"locust-{args.database}-{args.customers}"
+    env = {**os.environ, "POWERKAM_LOCUST_INFO": str(info_path)}
+    before = loadavg()
+    cmd = [str(Path(PY).parent / "locust"), "-f", str(BENCH / "locustfile.py"), "--headless", "-u", str(args.users),
+           "-r", "1", "-t", args.locust_time, "--host", base, "--csv", str(prefix),
+           "--only-summary", "--stop-timeout", "10"]
+    print(f"… locust: {args.users} users for {args.locust_time}", flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    pages = {}
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            pages[row["Name"]] = {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                                  "p50": float(row["50%"]), "p95": float(row["95%"]), "p99": float(row["99%"]),
+                                  "max": float(row["Max Response Time"]), "rps": round(float(row["Requests/s"]), 2)}
+    failures = []
+    if Path(f"{prefix}_failures.csv").exists():
+        with open(f"{prefix}_failures.csv", newline="") as fh:
+            failures = list(csv.DictReader(fh))[:20]
+    return {"users": args.users, "duration": args.locust_time, "pages": pages, "failures": failures,
+            "returncode": proc.returncode, "load_before": before, "load_after": loadavg()}
+
+
 def http_import(args, env: dict, base: str, info: dict) -> dict:
     made = run_phase("import_file", args, env)
     if made.get("failed"):
@@ -552,6 +597,12 @@ def print_table(report: dict) -> None:
         flag = "" if target is None else ("met" if row["p95"] <= target * factor else "MISSED")
         print(f"{key:<24} {row['p50']:>9.1f} {row['p95']:>9.1f} {(target * factor if target else '–'):>8}  "
               f"{row.get('load_before', '')}  {flag}")
+    loc = report.get("locust")
+    if loc:
+        print(f"{'page (Locust)':<24} {'p50':>9} {'p95':>9} {'max':>9} {'requests':>9} {'failures':>9}")
+        for name, row in loc["pages"].items():
+            print(f"{name:<24} {row['p50']:>9.0f} {row['p95']:>9.0f} {row['max']:>9.0f} {row['requests']:>9} "
+                  f"{row['failures']:>9}")
     imp = report.get("import")
     if imp and "rows_s" in imp:
         print(f"import {imp['rows']:,} rows csv: {imp['rows_s']:,} rows/s ({imp['import_s']} s); "
@@ -574,6 +625,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the Makefile's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads (default: the Makefile's)")
     parser.add_argument("--port", type=int, default=8711)
+    parser.add_argument("--locust", action="store_true", help="run the Locust load test instead of the measures")
+    parser.add_argument("--users", type=int, default=16, help="Locust users")
+    parser.add_argument("--locust-time", default="2m")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--phase", choices=tuple(PHASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -605,15 +659,20 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     server.start()
     try:
-        report["measures"] = http_measures(args, info, base)
-        if not args.no_import:
+        if args.locust:
+            report["locust"] = run_locust(args, info, base)
+        else:
+            report["measures"] = http_measures(args, info, base)
+        if not args.no_import and not args.locust:
             print("… import (100,000-row csv through the API, until the data-quality pass is done)", flush=True)
             report["import"] = http_import(args, env, base, info)
     finally:
         server.stop()
     report["load_end"] = loadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"http-{args.database}-{args.customers}-{time.strftime('%Y%m%d-%H%M')}{'-quick' if args.quick else ''}.json"
+    kind = "locust" if args.locust else "http"
+    path = RESULTS / (f"{kind}-{args.database}-{args.customers}-{workers}x{threads}-{time.strftime('%Y%m%d-%H%M')}"
+                      f"{'-quick' if args.quick else ''}.json")
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     print_table(report)
     print(f"\nJSON: {path.relative_to(ROOT)}")
