@@ -1,7 +1,8 @@
 """Customer search and filters, shared by the UI list, the API and exports."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from powerkam.core.filters import RecordIdFilter
@@ -9,12 +10,45 @@ from powerkam.core.filters import RecordIdFilter
 from .models import Contact, Customer
 
 
+class NameHasBigram(Func):
+    """`<customer>.name_bigrams @> ARRAY[UPPER(term)]`: the customer's name contains the
+    two-character `term` (PostgreSQL only: the generated column and GIN index of migration
+    customers 0006). The column is not a model field, so it is named after the compiled `name`
+    column — with the query's alias for the customer table, also inside a subquery."""
+
+    output_field = BooleanField()
+
+    def __init__(self, term: str):
+        super().__init__(F("name"), Value(term))
+
+    def as_sql(self, compiler, connection, **extra):
+        name, term = self.get_source_expressions()
+        name_sql, name_params = compiler.compile(name)
+        term_sql, term_params = compiler.compile(term)
+        quoted = connection.ops.quote_name("name")
+        if not name_sql.endswith(quoted):  # pragma: no cover - a compiled column always ends so
+            raise ValueError(f"unexpected column SQL {name_sql!r}")
+        column = name_sql[: -len(quoted)] + connection.ops.quote_name("name_bigrams")
+        return f"{column} @> ARRAY[UPPER({term_sql})::text]", [*name_params, *term_params]
+
+
+def name_condition(queryset: QuerySet, term: str) -> Q:
+    """`name__icontains=term`; for a two-character term on PostgreSQL with the bigram index
+    (name_bigrams) as well, which gives the same rows from the index instead of a scan: pg_trgm
+    cannot serve a fragment shorter than three characters, and two-character words are the
+    commonest search in Chinese (issue #11)."""
+    q = Q(name__icontains=term)
+    if len(term) == 2 and connections[queryset.db].vendor == "postgresql":
+        q = Q(NameHasBigram(term)) & q
+    return q
+
+
 def search_customers(queryset: QuerySet, term: str) -> QuerySet:
     """Search by name fragment, customer number (prefix), credit code, or contact phone."""
     term = (term or "").strip()
     if not term:
         return queryset
-    q = Q(name__icontains=term) | Q(number__startswith=term)
+    q = name_condition(queryset, term) | Q(number__startswith=term)
     upper = term.upper()
     if len(upper) >= 6 and upper.isalnum():
         q |= Q(credit_code__startswith=upper)
