@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "powerkam.service.outages",
     "powerkam.service.surveys",
     "powerkam.analytics",
+    "powerkam.projects",
 ]
 
 MIDDLEWARE = [
