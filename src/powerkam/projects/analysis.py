@@ -131,3 +131,8 @@ def trend(by_month: dict[date, Histogram], months: list[date]) -> list[dict]:
         rows.append({"month": m, "count": s.count, "mean": s.mean, "median": s.median, "p90": s.p90,
                      "within_pct": s.within_pct})
     return rows
+
+
+def mean_of(total: int | Decimal, count: int) -> Decimal | None:
+    """`total` / `count` to 0.1 (half up), or None for no records."""
+    return _round1(Decimal(total) / count) if count else None
