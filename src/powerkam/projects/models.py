@@ -152,6 +152,9 @@ class Project(models.Model):
     is_paused = models.BooleanField(_("paused for the customer"), default=False)
     accepted_on = models.DateField(_("accepted on"))
     energised_on = models.DateField(_("energised on"), null=True, blank=True)
+    # The grid-side total commitment (TimingRule with no stage) when the project was accepted.
+    commitment_workdays = models.PositiveSmallIntegerField(_("grid-side commitment (working days)"), null=True,
+                                                           blank=True)
     # Both clocks over the whole project, in working days (refreshed at each stage end).
     grid_workdays = models.PositiveIntegerField(_("grid-side working days"), default=0)
     customer_workdays = models.PositiveIntegerField(_("customer-side working days"), default=0)
