@@ -21,7 +21,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -33,12 +32,11 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from powerkam.core import workdays
 from powerkam.core.scoping import customer_scope_q, subtree_unit_ids
 from powerkam.customers import constants as cc
 from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit
 
-from . import analysis
+from . import analysis, deadlines
 from . import constants as c
 from .models import Pause, Project, StageRecord, TimingRule
 
@@ -248,14 +246,11 @@ class StageClock:
 
 
 def _live_clock(record: StageRecord, pauses: list[Pause], today: date) -> tuple[int, int]:
-    """(grid-side, customer-side) working days of a stage still running: the stage's working days
-    up to today, less the working days paused (an open pause counts up to today)."""
-    total = workdays.workdays_between(record.started_on, today)
+    """(grid-side, customer-side) working days of a stage still running, up to today: the
+    closed pauses' working days and an open pause counted to today (deadlines.clocks)."""
     paused = sum(p.workdays or 0 for p in pauses if p.ended_on)
-    paused += sum(workdays.workdays_between(p.started_on, today) for p in pauses if not p.ended_on)
-    if record.side == c.Side.CUSTOMER:
-        return 0, total
-    return max(total - paused, 0), paused
+    paused += sum(deadlines.paused_workdays(p.started_on, today) for p in pauses if not p.ended_on)
+    return deadlines.clocks(record.started_on, today, side=record.side, paused=paused)
 
 
 def stage_clocks(project: Project, today: date | None = None) -> list[StageClock]:
@@ -280,13 +275,6 @@ def stage_clocks(project: Project, today: date | None = None) -> list[StageClock
                               used_pct=used, within=within, is_open=r.ended_on is None, overdue=overdue,
                               pauses=mine))
     return out
-
-
-def total_commitment(project: Project) -> int | None:
-    """The grid-side total commitment of the project's kind (the timing table's total row)."""
-    return (TimingRule.objects.filter(application_type=project.application_type, voltage_level=project.voltage_level,
-                                      supply_mode=project.supply_mode, green_channel=project.green_channel,
-                                      stage=c.TOTAL).values_list("workdays", flat=True).first())
 
 
 def stage_limits(project: Project) -> list[dict]:
@@ -348,17 +336,6 @@ def default_period(today: date) -> tuple[date, date]:
     return analysis.month_starts(today)[0], today
 
 
-def _commitment_case(rules: list[tuple]) -> Case:
-    """The grid-side total commitment of each project, from the timing table's total rows, as
-    one CASE with a WHEN per distinct limit (a handful) rather than one per rule."""
-    by_limit: dict[int, Q] = {}
-    for app_type, voltage, mode, green, days in rules:
-        cond = Q(application_type=app_type, voltage_level=voltage, supply_mode=mode, green_channel=green)
-        by_limit[days] = by_limit[days] | cond if days in by_limit else cond
-    whens = [When(cond, then=Value(days)) for days, cond in sorted(by_limit.items())]
-    return Case(*whens, default=Value(None), output_field=IntegerField())
-
-
 def report_base(user, p: ReportParams) -> QuerySet:
     qs = visible_projects(user)
     if p.unit_path:
@@ -384,16 +361,15 @@ def cycle_time_report(user, p: ReportParams) -> dict:
     """Cycle time of the projects energised in the period (whole project: grid-side working days
     against the grid-side total commitment, customer-side days beside them) by unit, voltage
     level, application type and month, and of the stages completed in the period, per stage;
-    the 12-month trend ends with the period's last month. Eight queries whatever the size."""
+    the 12-month trend ends with the period's last month. Six queries whatever the size."""
     base = report_base(user, p)
-    rules = list(TimingRule.objects.filter(stage=c.TOTAL, workdays__isnull=False).values_list(
-        "application_type", "voltage_level", "supply_mode", "green_channel", "workdays"))
-    commitment = _commitment_case(rules)
     months = analysis.month_starts(p.date_to)
     trend_from = min(months[0], p.date_from)
     energised = base.filter(status=c.Status.ENERGISED, energised_on__gte=trend_from, energised_on__lte=p.date_to)
-    energised = energised.annotate(commitment=commitment).annotate(within=Case(
-        When(commitment__isnull=True, then=Value(None)), When(grid_workdays__lte=F("commitment"), then=Value(True)),
+    # Within the grid-side total commitment the project was accepted with (None: no commitment).
+    energised = energised.annotate(within=Case(
+        When(commitment_workdays__isnull=True, then=Value(None)),
+        When(grid_workdays__lte=F("commitment_workdays"), then=Value(True)),
         default=Value(False), output_field=BooleanField()))
     in_period = energised.filter(energised_on__gte=p.date_from)
 
