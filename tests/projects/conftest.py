@@ -77,3 +77,40 @@ def walk(people):
 
 def d(text: str) -> date:
     return date.fromisoformat(text)
+
+
+FULL_FLOW_DATES = ["2024-03-05", "2024-03-06", "2024-03-20", "2024-03-28", "2024-04-15", "2024-04-18",
+                   "2024-04-23", "2024-04-26"]  # accepted … contract and metering ended (10 kV)
+
+
+@pytest.fixture
+def to_acceptance(accept, walk, people):
+    """A 10 kV new connection at completion acceptance (from 23 Apr 2024), with a class-4 builder."""
+
+    def make(**overrides):
+        p = accept(d("2024-03-04"), **overrides)
+        services.set_contractor(p, actor=people["specialist"], role=c.ContractorRole.BUILDER, name="某电力安装公司",
+                                licence_number="承装（修、试）4-1234", licence_class="4",
+                                licence_valid_from=d("2022-01-01"), licence_valid_to=d("2027-12-31"))
+        return walk(p, *[d(x) for x in FULL_FLOW_DATES[:6]])
+
+    return make
+
+
+@pytest.fixture
+def planned(people):
+    """The archive data of a new 10 kV connection: one supply point, two transformers, a
+    metering point 100/5 × 10000/100, a contract."""
+
+    def make(project):
+        a = people["specialist"]
+        sp = services.add_supply_point(project, actor=a, name="10kV 城北线 T 接", capacity_kva="1260")
+        services.add_transformer(project, actor=a, capacity_kva="630", quantity=2, model_no="SCB13-630/10",
+                                 supply_point=sp)
+        services.add_metering_point(project, actor=a, number="MP-0001", ct_ratio="100/5", pt_ratio="10000/100",
+                                    meter_no="M123", supply_point=sp)
+        services.set_contract(project, actor=a, number="HT-2024-0001", valid_from=d("2024-04-26"),
+                              valid_to=d("2029-04-25"), signed_on=d("2024-04-25"))
+        return sp
+
+    return make
