@@ -19,3 +19,7 @@ class ProjectsConfig(AppConfig):
         # administrator enters them (core.holidays, docs/decisions/0003).
         holidays.register_recompute("projects", lambda: services.open_provisional_stages().count(),
                                     services.recompute_provisional_deadlines)
+        # The customer 360 page's "Connection projects" tab (projects-web: views.customer_tab).
+        from powerkam.core.extensions import register_customer_tab
+
+        register_customer_tab("projects", _("Connection projects"), "bi-plug", "projects:customer_tab", order=55)
