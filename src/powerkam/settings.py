@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "powerkam.service.visits",
     "powerkam.service.outages",
     "powerkam.service.surveys",
+    "powerkam.pipeline",
     "powerkam.analytics",
     "powerkam.projects",
 ]

@@ -41,6 +41,7 @@ urlpatterns = [
     path("service/outages/", include("powerkam.service.outages.urls")),
     path("service/surveys/", include("powerkam.service.surveys.urls")),
     path("projects/", include("powerkam.projects.urls")),
+    path("pipeline/", include("powerkam.pipeline.urls")),
     path("analytics/", include("powerkam.analytics.urls")),
     path("api/v1/", include("powerkam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

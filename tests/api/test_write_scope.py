@@ -282,6 +282,7 @@ def attacks(s) -> dict[str, list[Attack]]:
         # body is one that would pass for a case in scope at that step.
         "receivables-stop-case-open": [Attack("clerk", "post", f"/api/v1/receivables/bills/{far.bill.pk}/stop-case/")],
     }
+    result.update(_pipeline_attacks(s))
     for action, who, body in _stop_steps(later):
         result[f"stop-supply-case-{action}"] = [
             Attack(who, "post", f"/api/v1/receivables/stop-cases/{far.case.pk}/{action.replace('_approval', '')}/",
@@ -314,6 +315,63 @@ def attacks(s) -> dict[str, list[Attack]]:
         if basename != "staff":  # accounts are deactivated, never deleted
             result[f"{basename}-destroy"] = [Attack("clerk", "delete", f"/api/v1/{prefix}/{pk}/")]
     return result
+
+
+def _pipeline_attacks(s) -> dict[str, list[Attack]]:
+    """Prospects (issue #13): a south government project, opportunity and quote, and north
+    records pointed at south units, managers, customers and projects."""
+    from powerkam.pipeline import services as pipeline
+    from powerkam.pipeline.models import OpportunityKind, OpportunityStage, ServiceItem
+
+    day = timezone.localdate()
+    project = {"name": "南区项目", "gov_status": "approved", "approval_doc_no": "南发改1号", "approval_date": day,
+               "org_unit": s.s3, "primary_manager": s.m2, "secondary_manager": s.m2}
+    far_project = pipeline.save_project(actor=s.sup_south, **{**project, "secondary_manager": None,
+                                                                "gov_status": "planned"})
+    own_project = pipeline.save_project(actor=s.clerk, name="北区项目", org_unit=s.s1)
+    kind = OpportunityKind.objects.get(code="energy_audit")
+    far_opp = pipeline.save_opportunity(actor=s.m2, title="南区机会", prospect_name="南区某厂", kind=kind,
+                                        close_on=day + timedelta(days=30))
+    own_opp = pipeline.save_opportunity(actor=s.m1, title="北区机会", prospect_name="北区某厂", kind=kind,
+                                        close_on=day + timedelta(days=30))
+    item = ServiceItem.objects.get(code="EA-01")
+    far_quote = pipeline.create_quote(far_opp, actor=s.m2, lines=[pipeline.LineInput(item, Decimal("1"),
+                                                                                      Decimal("50"))])
+    stage = OpportunityStage.objects.get(code="proposal").pk
+    gp = "/api/v1/government-projects/"
+    opps = "/api/v1/opportunities/"
+    new_project = {"name": "新项目", "gov_status": "planned", "org_unit": s.s1.pk}
+    new_opp = {"title": "新机会", "prospect_name": "某厂", "kind": kind.pk, "close_on": later_day(day)}
+    return {
+        "government-project-create": [Attack("clerk", "post", gp, {**new_project, "org_unit": s.s3.pk}),
+                                      Attack("clerk", "post", gp, {**new_project, "primary_manager": s.m2.pk})],
+        "government-project-update": [Attack("clerk", "put", f"{gp}{far_project.pk}/", new_project),
+                                      Attack("clerk", "put", f"{gp}{own_project.pk}/", {**new_project,
+                                                                                       "org_unit": s.s3.pk})],
+        "government-project-partial_update": [
+            Attack("clerk", "patch", f"{gp}{far_project.pk}/", {"name": "x"}),
+            Attack("clerk", "patch", f"{gp}{own_project.pk}/", {"secondary_manager": s.m2.pk})],
+        "government-project-report": [Attack("clerk", "post", f"{gp}{far_project.pk}/report/",
+                                             {"week": day.isoformat(), "next_steps": "x"})],
+        "opportunity-create": [Attack("m1", "post", opps, {**new_opp, "customer": s.far.customer.pk}),
+                               Attack("m1", "post", opps, {**new_opp, "owner": s.m2.pk}),
+                               Attack("m1", "post", opps, {**new_opp, "org_unit": s.s3.pk}),
+                               Attack("m1", "post", opps, {**new_opp, "government_project": far_project.pk})],
+        "opportunity-update": [Attack("m1", "put", f"{opps}{far_opp.pk}/", new_opp),
+                               Attack("m1", "put", f"{opps}{own_opp.pk}/", {**new_opp, "owner": s.m2.pk})],
+        "opportunity-partial_update": [Attack("m1", "patch", f"{opps}{far_opp.pk}/", {"title": "x"}),
+                                       Attack("m1", "patch", f"{opps}{own_opp.pk}/",
+                                              {"customer": s.far.customer.pk})],
+        "opportunity-move": [Attack("m1", "post", f"{opps}{far_opp.pk}/move/", {"stage": stage})],
+        "quote-create": [Attack("m1", "post", "/api/v1/quotes/", {"opportunity": far_opp.pk,
+                                                                  "lines": [{"item": item.pk, "quantity": "1"}]})],
+        "quote-decide": [Attack("supervisor", "post", f"/api/v1/quotes/{far_quote.pk}/decide/", {"approve": True})],
+        "quote-accept": [Attack("m1", "post", f"/api/v1/quotes/{far_quote.pk}/accept/")],
+    }
+
+
+def later_day(day) -> str:
+    return (day + timedelta(days=40)).isoformat()
 
 
 # Endpoints that accept no id of a scoped record, and why.

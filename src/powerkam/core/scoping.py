@@ -14,6 +14,14 @@ from django.http import Http404
 
 def customer_scope_q(user, prefix: str = "") -> Q | None:
     """The filter for customers `user` may see, or None for "everything"."""
+    return portfolio_scope_q(user, managers=(f"{prefix}primary_manager", f"{prefix}secondary_manager"),
+                             unit=f"{prefix}org_unit")
+
+
+def portfolio_scope_q(user, *, managers: tuple[str, ...], unit: str) -> Q | None:
+    """The same visibility for any record that has its own managers and org unit, like a customer
+    (a government key project with its 1+1 managers, an opportunity with its owner): portfolio
+    roles see the records they manage, subtree roles their unit's subtree, company roles all."""
     from powerkam.org.models import COMPANY_ROLES, PORTFOLIO_ROLES, SUBTREE_ROLES
 
     if not user or not user.is_authenticated or not user.is_active:
@@ -21,12 +29,15 @@ def customer_scope_q(user, prefix: str = "") -> Q | None:
     if user.is_superuser or user.role in COMPANY_ROLES:
         return None
     if user.role in PORTFOLIO_ROLES:
-        return Q(**{f"{prefix}primary_manager_id": user.pk}) | Q(**{f"{prefix}secondary_manager_id": user.pk})
+        q = Q()
+        for field in managers:
+            q |= Q(**{f"{field}_id": user.pk})
+        return q
     if user.role in SUBTREE_ROLES and user.org_unit_id:
         units = subtree_unit_ids(user)
         if units is None:  # the user's unit is the company's only root: everything, no filter
             return None
-        return Q(**{f"{prefix}org_unit_id__in": units})
+        return Q(**{f"{unit}_id__in": units})
     return Q(pk__in=[])
 
 

@@ -1,0 +1,193 @@
+"""Read side: every list, page, API and export reads through these scoped querysets
+(core.scoping.portfolio_scope_q: managers see what they manage, supervisors their subtree,
+the company everything)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from powerkam.core.scoping import portfolio_scope_q
+
+from . import constants as c
+from .models import (
+    GovernmentProject,
+    Milestone,
+    Opportunity,
+    OpportunityStage,
+    ProjectMilestone,
+    Quote,
+    WeeklyReport,
+)
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
+
+
+def _scoped(qs: QuerySet, user, *, managers: tuple[str, ...], unit: str = "org_unit") -> QuerySet:
+    q = portfolio_scope_q(user, managers=managers, unit=unit)
+    if q is None:
+        return qs
+    return qs.filter(q)
+
+
+def visible_projects(user) -> QuerySet:
+    return _scoped(GovernmentProject.objects.all(), user, managers=("primary_manager", "secondary_manager"))
+
+
+def visible_opportunities(user) -> QuerySet:
+    return _scoped(Opportunity.objects.all(), user, managers=("owner",))
+
+
+def visible_quotes(user) -> QuerySet:
+    return _scoped(Quote.objects.all(), user, managers=("opportunity__owner",), unit="opportunity__org_unit")
+
+
+def weighted_expr():
+    return ExpressionWrapper(F("expected_annual_revenue_yuan") * F("probability") / Value(Decimal("100")),
+                             output_field=DecimalField(max_digits=20, decimal_places=2))
+
+
+# --- Board -----------------------------------------------------------------------------------------
+
+@dataclass
+class BoardColumn:
+    stage: OpportunityStage
+    count: int = 0
+    revenue: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0")
+    cards: list = field(default_factory=list)
+
+
+def board(qs: QuerySet, per_stage: int = c.BOARD_CARDS_PER_STAGE) -> list[BoardColumn]:
+    """The kanban: one column per stage with its count and sums (one grouped query) and its
+    soonest-closing cards (one query per stage: a constant, the configured stages)."""
+    stages = list(OpportunityStage.objects.order_by("order", "pk"))
+    columns = {s.pk: BoardColumn(stage=s) for s in stages}
+    for row in (qs.order_by().values("stage_id")
+                .annotate(n=Count("id"), revenue=Coalesce(Sum("expected_annual_revenue_yuan"), ZERO),
+                          weighted=Coalesce(Sum(weighted_expr()), ZERO))):
+        col = columns.get(row["stage_id"])
+        if col:
+            col.count, col.revenue, col.weighted = row["n"], row["revenue"], row["weighted"]
+    cards = qs.select_related("customer", "owner", "kind").only(
+        "id", "number", "title", "prospect_name", "customer__name", "owner__full_name", "owner__username",
+        "kind__name", "expected_annual_revenue_yuan", "probability", "close_on", "stage_id", "converted_at")
+    for s in stages:
+        if columns[s.pk].count:
+            order = ("-closed_on", "-id") if s.outcome != c.StageOutcome.OPEN else ("close_on", "id")
+            columns[s.pk].cards = list(cards.filter(stage_id=s.pk).order_by(*order)[:per_stage])
+    return [columns[s.pk] for s in stages]
+
+
+# --- Forecast --------------------------------------------------------------------------------------
+
+def _month_key(value) -> str:
+    return value.strftime("%Y-%m") if value else ""
+
+
+def forecast(opps: QuerySet, projects: QuerySet) -> dict:
+    """The forecast page's figures (a constant number of grouped queries):
+    weighted pipeline (probability × expected annual revenue) of open opportunities by close
+    month, unit, owner and kind; expected new kVA and kWh by month from open opportunities (close
+    month) and followed government projects (expected energisation month) together; win rate and
+    average cycle by kind and owner; lost reasons; competitors."""
+    open_q = Q(stage__outcome=c.StageOutcome.OPEN)
+    open_opps = opps.filter(open_q).order_by()
+    sums = {"n": Count("id"), "revenue": Coalesce(Sum("expected_annual_revenue_yuan"), ZERO),
+            "weighted": Coalesce(Sum(weighted_expr()), ZERO)}
+
+    by_month = [{"month": _month_key(r["m"]), **{k: r[k] for k in sums}}
+                for r in open_opps.annotate(m=TruncMonth("close_on")).values("m").annotate(**sums).order_by("m")]
+    by_unit = list(open_opps.values("org_unit_id", "org_unit__name").annotate(**sums).order_by("-weighted"))
+    by_owner = list(open_opps.values("owner_id", "owner__full_name", "owner__username").annotate(**sums)
+                    .order_by("-weighted"))
+    by_kind = list(open_opps.values("kind_id", "kind__name").annotate(**sums).order_by("-weighted"))
+
+    capacity: dict[str, dict] = defaultdict(lambda: {"opp_kva": Decimal("0"), "opp_kwh": Decimal("0"),
+                                                     "gp_kva": Decimal("0"), "gp_kwh": Decimal("0")})
+    for r in (open_opps.annotate(m=TruncMonth("close_on")).values("m")
+              .annotate(kva=Coalesce(Sum("expected_kva"), ZERO), kwh=Coalesce(Sum("expected_annual_kwh"), ZERO))):
+        capacity[_month_key(r["m"])].update(opp_kva=r["kva"], opp_kwh=r["kwh"])
+    for r in (projects.filter(is_closed=False, converted_at__isnull=True, expected_energisation_on__isnull=False)
+              .order_by().annotate(m=TruncMonth("expected_energisation_on")).values("m")
+              .annotate(kva=Coalesce(Sum("expected_capacity_kva"), ZERO), kwh=Coalesce(Sum("expected_annual_kwh"), ZERO))):
+        capacity[_month_key(r["m"])].update(gp_kva=r["kva"], gp_kwh=r["kwh"])
+    capacity_rows = [{"month": m, **v, "kva": v["opp_kva"] + v["gp_kva"], "kwh": v["opp_kwh"] + v["gp_kwh"]}
+                     for m, v in sorted(capacity.items())]
+
+    closed = opps.exclude(open_q).order_by()
+    outcome = {"closed": Count("id"), "won": Count("id", filter=Q(stage__outcome=c.StageOutcome.WON)),
+               "cycle": Avg("cycle_days", filter=Q(stage__outcome=c.StageOutcome.WON))}
+
+    def rates(rows):
+        for r in rows:
+            r["win_rate"] = round(100 * r["won"] / r["closed"], 1) if r["closed"] else None
+            r["cycle"] = round(r["cycle"], 1) if r["cycle"] is not None else None
+        return rows
+
+    win_kind = rates(list(closed.values("kind_id", "kind__name").annotate(**outcome).order_by("kind__order")))
+    win_owner = rates(list(closed.values("owner_id", "owner__full_name", "owner__username").annotate(**outcome)
+                           .order_by("-won")))
+    lost = closed.filter(stage__outcome=c.StageOutcome.LOST)
+    labels = dict(c.LossReason.choices)
+    lost_reasons = [{"reason": r["loss_reason"], "label": str(labels.get(r["loss_reason"], r["loss_reason"])),
+                     "n": r["n"], "revenue": r["revenue"]}
+                    for r in lost.values("loss_reason").annotate(
+                        n=Count("id"), revenue=Coalesce(Sum("expected_annual_revenue_yuan"), ZERO)).order_by("-n")]
+    through = Opportunity.competitors.through
+    competitors = list(through.objects.filter(opportunity__in=opps.order_by().values("pk"))
+                       .values("competitor_id", "competitor__name")
+                       .annotate(n=Count("id"),
+                                 won=Count("id", filter=Q(opportunity__stage__outcome=c.StageOutcome.WON)),
+                                 lost=Count("id", filter=Q(opportunity__stage__outcome=c.StageOutcome.LOST)))
+                       .order_by("-n"))
+    totals = open_opps.aggregate(**sums)
+    return {"by_month": by_month, "by_unit": by_unit, "by_owner": by_owner, "by_kind": by_kind,
+            "capacity": capacity_rows, "win_kind": win_kind, "win_owner": win_owner, "lost_reasons": lost_reasons,
+            "competitors": competitors, "totals": totals}
+
+
+# --- Weekly meeting --------------------------------------------------------------------------------
+
+@dataclass
+class MeetingRow:
+    project: GovernmentProject
+    report: WeeklyReport | None
+    slipped: list[ProjectMilestone]
+
+
+def weekly_meeting(projects: QuerySet, monday: date, today: date, *, limit: int | None = None) -> dict:
+    """The weekly coordination meeting (seed 001): approved projects of a unit, this week's report,
+    milestones slipped (planned before today, not reached), and who has not reported. Five queries
+    whatever the number of projects."""
+    approved = (projects.filter(gov_status=c.GovStatus.APPROVED, is_closed=False)
+                .select_related("primary_manager", "secondary_manager", "org_unit").order_by("org_unit__path", "name"))
+    total = approved.count()
+    rows_qs = approved[:limit] if limit else approved
+    project_list = list(rows_qs)
+    ids = [p.pk for p in project_list]
+    reports = {r.project_id: r for r in WeeklyReport.objects.filter(week_start=monday, project_id__in=ids)
+               .select_related("by")}
+    slipped: dict[int, list] = defaultdict(list)
+    for ms in (ProjectMilestone.objects.filter(project_id__in=ids, actual_on__isnull=True, planned_on__lt=today)
+               .select_related("milestone")):
+        slipped[ms.project_id].append(ms)
+    rows = [MeetingRow(p, reports.get(p.pk), slipped.get(p.pk, [])) for p in project_list]
+    missing = approved.exclude(pk__in=WeeklyReport.objects.filter(week_start=monday).values("project_id")).count()
+    return {"rows": rows, "total": total, "missing": missing, "shown": len(rows),
+            "milestones": list(Milestone.objects.filter(is_active=True))}
