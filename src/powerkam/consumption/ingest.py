@@ -163,7 +163,7 @@ def open_csv(fileobj) -> Source:
 
     def rows() -> Iterator[tuple[int, list[Any] | Problem]]:
         number = 1
-        for raw in fileobj:
+        while raw := fileobj.readline():  # not `for raw in fileobj`: Django's File iterates from the start
             number += 1
             text = _decode_row(raw, encoding, headers, number)
             if isinstance(text, Problem):
