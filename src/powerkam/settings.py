@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "powerkam.billing",
     "powerkam.receivables",
     "powerkam.credit",
+    "powerkam.consumption",
     "powerkam.service.tickets",
     "powerkam.service.visits",
     "powerkam.service.outages",

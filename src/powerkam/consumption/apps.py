@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsumptionConfig(AppConfig):
+    name = "powerkam.consumption"
+    label = "consumption"
+    verbose_name = _("Consumption and load")
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401 - registers the periodic partition job
