@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 from statsmodels.robust.scale import mad
@@ -294,3 +295,263 @@ def scan(values: np.ndarray, cal: Calendar, rules: WatchRules | None = None) -> 
                 findings.append(Finding(int(row), kind, cal.day(_run_start(flags, judged, row, window)),
                                         int(run[row]), float(observed[row, last]), float(expected[row, last])))
     return findings
+
+
+# =================================================================================================
+# The database side: read the matrix from the daily aggregates, record findings, open tasks.
+# =================================================================================================
+
+TASK_KEY = "usage_anomaly:{pk}"
+TASK_DUE_WORKDAYS = 3  # the manager calls the customer within three working days (seed 003-篇6)
+
+
+def rules_from_settings() -> WatchRules:
+    from .models import WatchSettings
+
+    s = WatchSettings.current()
+    return WatchRules(drop_pct=float(s.drop_pct), drop_workdays=s.drop_workdays, rise_pct=float(s.rise_pct),
+                      rise_days=s.rise_days, flat_days=s.flat_days, noise_z=float(s.noise_z),
+                      min_level_kwh=float(s.min_level_kwh))
+
+
+def _runs(columns: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous runs of sorted column numbers, as (first, last)."""
+    if len(columns) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(columns) > 1)
+    starts = np.concatenate([[columns[0]], columns[breaks + 1]])
+    ends = np.concatenate([columns[breaks], [columns[-1]]])
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def load_matrix(cal: Calendar, columns: np.ndarray, customer_ids: list[int] | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(customer ids, customers × cal.length kWh matrix, NaN where no complete aggregate) from the
+    daily aggregates of the given columns only. PostgreSQL: one COPY … TO STDOUT read by pandas;
+    SQLite: one cursor. Incomplete days (gaps in the curve) are left out, not read as a drop."""
+    import io
+
+    import pandas as pd
+    from django.db import connection
+
+    from .models import DailyAggregate
+
+    table = connection.ops.quote_name(DailyAggregate._meta.db_table)
+    ranges = _runs(np.asarray(columns, dtype=np.int64))
+    if not ranges:
+        return np.array([], dtype=np.int64), np.zeros((0, cal.length))
+    where = " OR ".join("(day BETWEEN %s AND %s)" for _ in ranges)
+    params: list = [v for a, b in ranges for v in (cal.day(a), cal.day(b))]
+    sql_customers = ""
+    if customer_ids is not None:
+        sql_customers = " AND customer_id IN (" + ",".join(str(int(c)) for c in customer_ids) + ")" if customer_ids else " AND 1=0"
+    if connection.vendor == "postgresql":
+        query = (f"SELECT customer_id, day - %s::date, kwh_total FROM {table} "
+                 f"WHERE complete AND ({where}){sql_customers}")
+        with connection.cursor() as cursor:
+            buffer = io.BytesIO()
+            inner = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            with inner.copy(f"COPY ({query}) TO STDOUT", [cal.start, *params]) as copy:
+                for block in copy:
+                    buffer.write(block)
+        buffer.seek(0)
+        frame = pd.read_csv(buffer, sep="\t", header=None, names=["c", "d", "v"],
+                            dtype={"c": np.int64, "d": np.int64, "v": np.float64})
+        cids, offsets, kwh = frame["c"].to_numpy(), frame["d"].to_numpy(), frame["v"].to_numpy()
+    else:
+        query = f"SELECT customer_id, day, kwh_total FROM {table} WHERE complete AND ({where}){sql_customers}"
+        with connection.cursor() as cursor:
+            cursor.execute(query, [connection.ops.adapt_datefield_value(p) for p in params])
+            rows = cursor.fetchall()
+        cids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        start = cal.start
+        offsets = np.fromiter(((_as_date(r[1]) - start).days for r in rows), dtype=np.int64, count=len(rows))
+        kwh = np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=len(rows))
+    ids, rows_of = np.unique(cids, return_inverse=True)
+    matrix = np.full((len(ids), cal.length), np.nan)
+    matrix[rows_of, offsets] = kwh
+    return ids, matrix
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def watch_day(day: date) -> date:
+    """The last day the nightly scan judges: the day before the job's business day (the
+    collection system delivers a day's data overnight)."""
+    return day - timedelta(days=1)
+
+
+def run_watch(day: date, *, rules: WatchRules | None = None, customer_ids: list[int] | None = None) -> dict:
+    """The nightly anomaly scan (job `consumption_anomaly_watch`): every customer's daily kWh up to
+    the day before `day`, findings recorded as anomalies with a task for the manager each."""
+    import time
+
+    rules = rules or rules_from_settings()
+    end = watch_day(day)
+    started = time.perf_counter()
+    cal = build_calendar(end - timedelta(days=rules.days_needed + YEAR_LAG_DAYS + 60), end)
+    ids, matrix = load_matrix(cal, needed_columns(cal, rules), customer_ids)
+    loaded = time.perf_counter()
+    findings = scan(matrix, cal, rules)
+    scanned = time.perf_counter()
+    created = record_findings(findings, ids, day=end)
+    return {"customers": int(len(ids)), "findings": len(findings), "anomalies_opened": created,
+            "load_s": round(loaded - started, 2), "scan_s": round(scanned - loaded, 2),
+            "record_s": round(time.perf_counter() - scanned, 2)}
+
+
+def _kwh(value: float) -> Decimal:
+    return Decimal(str(round(value, 3))) if np.isfinite(value) else Decimal("0")
+
+
+def record_findings(findings: list[Finding], ids: np.ndarray, *, day: date) -> int:
+    """Anomalies for the findings: an open one of the same customer and kind is brought up to date;
+    a run that already has an anomaly (open or explained) is not opened again; the rest are
+    created — with history rows, a task for the manager and a timeline event each, set-based."""
+    from django.db import transaction
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from powerkam.core import workqueue
+    from powerkam.customers.models import TimelineEvent
+
+    from .models import UsageAnomaly
+
+    if not findings:
+        return 0
+    by_key = {(int(ids[f.row]), f.kind): f for f in findings}
+    customers = sorted({c for c, _ in by_key})
+    existing = UsageAnomaly.objects.filter(customer_id__in=customers).filter(
+        Q(status=UsageAnomaly.Status.OPEN) | Q(started_on__gte=day - timedelta(days=400)))
+    open_rows, seen_runs = {}, set()
+    for a in existing.only("id", "customer_id", "kind", "status", "started_on"):
+        if a.status == UsageAnomaly.Status.OPEN:
+            open_rows[(a.customer_id, a.kind)] = a
+        seen_runs.add((a.customer_id, a.kind, a.started_on))
+    updates, new = [], []
+    for (cid, kind), f in by_key.items():
+        current = open_rows.get((cid, kind))
+        if current is not None:
+            current.checked_on, current.days = day, f.days
+            current.last_kwh, current.expected_kwh = _kwh(f.last_kwh), _kwh(f.expected_kwh)
+            updates.append(current)
+        elif (cid, kind, f.started_on) not in seen_runs:
+            new.append(UsageAnomaly(customer_id=cid, kind=kind, started_on=f.started_on, detected_on=day,
+                                    checked_on=day, days=f.days, last_kwh=_kwh(f.last_kwh),
+                                    expected_kwh=_kwh(f.expected_kwh)))
+    with transaction.atomic():
+        if updates:
+            UsageAnomaly.objects.bulk_update(updates, ["checked_on", "days", "last_kwh", "expected_kwh"], batch_size=1000)
+        if not new:
+            return 0
+        created = UsageAnomaly.objects.bulk_create(new, batch_size=1000)
+        if any(a.pk is None for a in created):  # a backend without RETURNING: read the ids back
+            keys = {(a.customer_id, a.kind, a.started_on) for a in new}
+            created = [a for a in UsageAnomaly.objects.filter(customer_id__in={k[0] for k in keys}, detected_on=day)
+                       if (a.customer_id, a.kind, a.started_on) in keys]
+        workqueue.insert_history_rows(UsageAnomaly, [a.pk for a in created])
+        _open_tasks(created, day)
+        now = timezone.now()
+        TimelineEvent.objects.bulk_create([
+            TimelineEvent(customer_id=a.customer_id, kind=f"consumption.anomaly.{a.kind}", occurred_at=now,
+                          title=_timeline_title(a)) for a in created], batch_size=1000)
+    return len(created)
+
+
+def _timeline_title(anomaly) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Consumption anomaly: %(kind)s since %(since)s") % {
+        "kind": anomaly.get_kind_display(), "since": anomaly.started_on.isoformat()}
+
+
+def task_title(anomaly, customer_name: str):
+    from django.utils.translation import gettext_noop
+
+    from powerkam.core.phrases import phrase
+
+    return phrase(gettext_noop("Consumption anomaly · %(customer)s: %(kind)s"), customer=customer_name,
+                  kind=anomaly.Kind(anomaly.kind).label)
+
+
+def task_detail(anomaly):
+    from django.utils.translation import gettext_noop
+
+    from powerkam.core.phrases import phrase
+
+    return phrase(gettext_noop("Since %(since)s: last day %(last)s kWh, expected %(expected)s kWh. Call the "
+                               "customer, find out why and record the reason."),
+                  since=anomaly.started_on, last=anomaly.last_kwh, expected=anomaly.expected_kwh)
+
+
+def _open_tasks(anomalies: list, day: date) -> None:
+    from django.urls import reverse
+
+    from powerkam.core import workqueue
+    from powerkam.core.models import Task
+    from powerkam.customers.models import Customer
+    from powerkam.customers.quality import task_assignees
+
+    from .models import UsageAnomaly
+
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in={a.customer_id for a in anomalies}).only(
+        "id", "name", "org_unit_id", "primary_manager_id", "secondary_manager_id")}
+    assignees = task_assignees(customers.values())
+    due = workqueue.workday_due(day, TASK_DUE_WORKDAYS)
+    placeholder = 987654321987
+    head, tail = reverse("consumption:anomaly", args=[placeholder]).split(str(placeholder), 1)
+    specs = []
+    for a in anomalies:
+        if a.customer_id not in assignees:
+            continue  # nobody above the customer: the anomaly list still shows it
+        cust = customers[a.customer_id]
+        specs.append({"kind": Task.Kind.USAGE_ANOMALY, "key": TASK_KEY.format(pk=a.pk),
+                      "assignee_id": assignees[a.customer_id], "customer_id": a.customer_id,
+                      "org_unit_id": cust.org_unit_id, "title": task_title(a, cust.name), "detail": task_detail(a),
+                      "link": f"{head}{a.pk}{tail}", "priority": Task.Priority.HIGH if a.kind == "drop" else Task.Priority.NORMAL,
+                      **due})
+    workqueue.open_tasks_copy(specs)
+    keys = {TASK_KEY.format(pk=a.pk): a.pk for a in anomalies}
+    links = [UsageAnomaly(pk=keys[key], task_id=tid) for key, tid in
+             Task.objects.filter(key__in=list(keys)).values_list("key", "pk")]
+    UsageAnomaly.objects.bulk_update(links, ["task"], batch_size=1000)
+
+
+def record_reason(anomaly, *, reason, note: str = "", by=None):
+    """The manager's answer (issue #14 item 5): the reason from the configurable list, a note; the
+    anomaly is explained, its task closed, the 360 timeline told. Audited (simple-history).
+    Raises ValidationError (field-level) and writes nothing on bad input."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from powerkam.core import workqueue
+    from powerkam.customers.services import add_timeline_event
+
+    errors = {}
+    if anomaly.status != anomaly.Status.OPEN:
+        errors["reason"] = gettext("A reason is already recorded for this anomaly.")
+    elif reason is None or not reason.is_active:
+        errors["reason"] = gettext("Choose a reason from the list.")
+    elif reason.code == "other" and not note.strip():
+        errors["note"] = gettext("Say what the other reason is.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        anomaly.status = anomaly.Status.EXPLAINED
+        anomaly.reason = reason
+        anomaly.note = note.strip()
+        anomaly.explained_at = timezone.now()
+        anomaly.explained_by = by if getattr(by, "pk", None) else None
+        if by is not None and getattr(by, "pk", None):
+            anomaly._history_user = by
+        anomaly.save(update_fields=["status", "reason", "note", "explained_at", "explained_by"])
+        if anomaly.task_id:
+            workqueue.close_task(anomaly.task, by=by, result=f"{reason.label}: {anomaly.note}".rstrip(": "))
+        add_timeline_event(anomaly.customer, "consumption.anomaly.explained",
+                           gettext("Consumption anomaly explained: %(reason)s") % {"reason": reason.label},
+                           detail=anomaly.note, actor=by)
+    return anomaly
