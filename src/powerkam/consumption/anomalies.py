@@ -501,7 +501,7 @@ def _open_tasks(anomalies: list, day: date) -> None:
     assignees = task_assignees(customers.values())
     due = workqueue.workday_due(day, TASK_DUE_WORKDAYS)
     placeholder = 987654321987
-    head, tail = reverse("consumption:anomaly", args=[placeholder]).split(str(placeholder), 1)
+    head, tail = reverse("consumption_analysis:anomaly", args=[placeholder]).split(str(placeholder), 1)
     specs = []
     for a in anomalies:
         if a.customer_id not in assignees:

@@ -353,3 +353,11 @@ class ConsumptionForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id or self.org_unit_id} {self.computed_on}"
+
+    @property
+    def next_7d_kwh(self) -> float | None:
+        return round(sum(v for _d, v in self.daily), 1) if self.daily else None
+
+    @property
+    def next_12m_kwh(self) -> float | None:
+        return round(sum(v for _d, v in self.monthly), 1) if self.monthly else None
