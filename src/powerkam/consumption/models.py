@@ -124,10 +124,11 @@ class IntervalReading(models.Model):
 
     pk = models.CompositePrimaryKey("customer_id", "day", "metering_point_id", "slot")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.DO_NOTHING,
-                                 db_constraint=False, related_name="+")
+                                 db_constraint=False, db_index=False, related_name="+")
     day = models.DateField(_("day"))
     metering_point = models.ForeignKey("customers.MeteringPoint", verbose_name=_("metering point"),
-                                       on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+                                       on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                       related_name="+")
     slot = models.PositiveSmallIntegerField(_("interval"))
     kw = models.FloatField(_("active power (kW)"))
     kvar = models.FloatField(_("reactive power (kvar)"), null=True, blank=True)

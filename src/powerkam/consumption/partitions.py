@@ -89,4 +89,6 @@ CREATE TABLE "{TABLE}" (
     PRIMARY KEY ("customer_id", "day", "metering_point_id", "slot")
 ) PARTITION BY RANGE ("day")
 """
+# Elsewhere (SQLite): the same table, not partitioned.
+CREATE_PLAIN_SQL = CREATE_PARENT_SQL.replace(' PARTITION BY RANGE ("day")', "").replace("double precision", "real")
 DROP_PARENT_SQL = f'DROP TABLE IF EXISTS "{TABLE}" CASCADE'

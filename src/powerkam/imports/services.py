@@ -1098,15 +1098,16 @@ def _enqueue_quality(customer_ids: list[int]) -> None:
         logger.exception("could not enqueue the data-quality pass of %s imported customers", len(customer_ids))
 
 
-def _progress_path(job_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{job_id}.json"
+def _progress_path(job_id: int, namespace: str = "imports") -> Path:
+    return Path(settings.MEDIA_ROOT) / namespace / "progress" / f"{job_id}.json"
 
 
-def _write_progress(job_id: int, done: int, total: int) -> None:
+def _write_progress(job_id: int, done: int, total: int, namespace: str = "imports") -> None:
     """Progress goes to a small file beside the upload, not to the database: a commit runs in one
     transaction, so rows it writes (the job's too) are invisible to the polling page until the end.
-    MEDIA_ROOT is shared by web and worker processes anyway (the worker reads the upload there)."""
-    path = _progress_path(job_id)
+    MEDIA_ROOT is shared by web and worker processes anyway (the worker reads the upload there).
+    `namespace`: the app whose jobs these are (consumption ingests use the same files)."""
+    path = _progress_path(job_id, namespace)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"done": done, "total": total}))
@@ -1271,3 +1272,8 @@ def execute_job(job_id: int, *, dry_run: bool) -> None:
             _progress_path(job_id).unlink(missing_ok=True)
         except OSError:
             pass
+
+
+# Shared with other apps' long jobs (consumption ingests): the same progress files, by namespace.
+write_progress = _write_progress
+progress_path = _progress_path

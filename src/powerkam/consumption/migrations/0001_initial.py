@@ -18,7 +18,7 @@ def create_interval_table(apps, schema_editor):
 
         partitions.ensure_ahead(timezone.localdate(), schema_editor.connection)
     else:
-        schema_editor.create_model(apps.get_model("consumption", "IntervalReading"))
+        schema_editor.execute(partitions.CREATE_PLAIN_SQL)
 
 
 def drop_interval_table(apps, schema_editor):
@@ -27,7 +27,7 @@ def drop_interval_table(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(partitions.DROP_PARENT_SQL)
     else:
-        schema_editor.delete_model(apps.get_model("consumption", "IntervalReading"))
+        schema_editor.execute(partitions.DROP_PARENT_SQL.replace(" CASCADE", ""))
 
 
 class Migration(migrations.Migration):
@@ -176,8 +176,8 @@ class Migration(migrations.Migration):
                         ('slot', models.PositiveSmallIntegerField(verbose_name='interval')),
                         ('kw', models.FloatField(verbose_name='active power (kW)')),
                         ('kvar', models.FloatField(blank=True, null=True, verbose_name='reactive power (kvar)')),
-                        ('customer', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.customer', verbose_name='customer')),
-                        ('metering_point', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.meteringpoint', verbose_name='metering point')),
+                        ('customer', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.customer', verbose_name='customer')),
+                        ('metering_point', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.meteringpoint', verbose_name='metering point')),
                     ],
                     options={
                         'verbose_name': 'interval reading',

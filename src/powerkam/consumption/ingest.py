@@ -1,0 +1,813 @@
+"""Reading and validating metering exports (用电信息采集系统), then writing them (issue #14 item 1).
+
+Layouts (headers in Chinese or English, see the *_HEADERS tuples):
+- wide: one row per meter and day — meter (资产号) or customer number (户号), date (日期), optional
+  kind (类型: 有功/无功), then 96 columns 00:15 … 24:00;
+- long: one row per value — meter or customer, timestamp (时间, the END of the 15-minute interval;
+  00:00 is the previous day's 24:00), value (有功), optional reactive (无功);
+- daily: one row per meter and day — meter or customer, date, active/reactive register at the end of
+  the day (示数) and/or the day's kWh/kvarh.
+
+Values are raw meter values multiplied by the metering point's CT × PT multiplier, unless the batch
+says they already are (applied exactly once, where the row is read). Every problem is collected with
+its row and column; any error rejects the whole file and nothing is written (the caller runs this in
+one transaction and rolls it back). Gaps (blank cells, missing intervals) are not errors: they go in
+the file's data-quality report, and the day's aggregate is marked incomplete.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from powerkam.imports.readers import FileRefused, file_format, is_blank, open_xlsx
+
+from . import aggregates as agg
+from . import constants as c
+from . import partitions, storage
+
+MAX_ERRORS = 200
+MAX_EXAMPLES = 50
+FLUSH_KEYS = 4000  # meter-days per write (≈ 384,000 values)
+
+METER_HEADERS = ("meter_no", "meter", "电能表资产号", "电表资产号", "表计资产号", "资产编号", "资产号", "表号")
+CUSTOMER_HEADERS = ("customer_number", "customer", "户号", "用户编号", "客户编号")
+DATE_HEADERS = ("date", "day", "日期", "数据日期")
+KIND_HEADERS = ("kind", "类型", "数据类型")
+TIMESTAMP_HEADERS = ("timestamp", "time", "时间", "数据时间", "采集时间")
+VALUE_HEADERS = ("kw", "value", "kwh", "有功", "有功功率", "数值", "值")
+REACTIVE_HEADERS = ("kvar", "kvarh", "无功", "无功功率")
+ACTIVE_REGISTER_HEADERS = ("active_register", "正向有功总", "有功示数", "正向有功示值", "有功总示数")
+REACTIVE_REGISTER_HEADERS = ("reactive_register", "正向无功总", "无功示数", "无功总示数")
+DAILY_KWH_HEADERS = ("kwh", "日电量", "有功电量")
+DAILY_KVARH_HEADERS = ("kvarh", "无功电量")
+REACTIVE_KINDS = {"无功", "reactive", "q", "kvar", "正向无功"}
+ACTIVE_KINDS = {"", "有功", "active", "p", "kw", "正向有功"}
+
+TIME_HEADER_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
+TS_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d%H%M",
+              "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+
+
+class Rejected(Exception):
+    """The file has errors: roll back; the ingest records the errors."""
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Meter:
+    mp_id: int
+    customer_id: int
+    multiplier: float
+    label: str
+
+
+@dataclass
+class Outcome:
+    errors: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    rows: int = 0
+    values_written: int = 0
+    values_changed: int = 0
+    aggregates_written: int = 0
+    customers: set[int] = field(default_factory=set)
+    day_from: date | None = None
+    day_to: date | None = None
+    quality: dict = field(default_factory=dict)
+    encoding: str = ""
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(Problem(row, column, message))
+
+    def saw_day(self, day: date) -> None:
+        if self.day_from is None or day < self.day_from:
+            self.day_from = day
+        if self.day_to is None or day > self.day_to:
+            self.day_to = day
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+@dataclass
+class Source:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any] | Problem]]  # a Problem: a row that cannot be decoded
+    encoding: str = ""
+    close: Callable[[], None] = lambda: None
+
+
+def _decode_row(raw: bytes, encoding: str, headers: list[str], number: int) -> str | Problem:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        # The broken bytes are in one field: GBK/UTF-8 never use the comma byte inside a character.
+        for i, part in enumerate(raw.rstrip(b"\r\n").split(b",")):
+            try:
+                part.decode(encoding)
+            except UnicodeDecodeError:
+                column = headers[i] if i < len(headers) else str(i + 1)
+                return Problem(number, column, _("This row is not valid %(encoding)s text (broken characters): "
+                                                 "save the file again as UTF-8 or GBK.") % {"encoding": encoding.upper()})
+        return Problem(number, "", _("This row is not valid text."))
+
+
+def open_csv(fileobj) -> Source:
+    """CSV in UTF-8 (with or without BOM) or GBK/GB18030, decoded row by row so that a broken row is
+    reported with its row and column instead of refusing the file for its "encoding"."""
+    fileobj.seek(0)
+    head = fileobj.read(1 << 20)
+    if not head:
+        raise FileRefused(_("The file is empty."))
+    if b"\x00" in head[:4096]:
+        raise FileRefused(_("Wrong encoding: save the CSV file as UTF-8 (or GBK) text."))
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRefused(_("This file is an Excel workbook; give it the .xlsx extension."))
+    cut = head.rfind(b"\n") + 1 or len(head)
+    try:
+        head[:cut].decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "gb18030"
+    fileobj.seek(0)
+    if fileobj.read(3) != b"\xef\xbb\xbf":
+        fileobj.seek(0)
+    header_raw = fileobj.readline()
+    header_text = _decode_row(header_raw, encoding, [], 1)
+    if isinstance(header_text, Problem):
+        raise FileRefused(_("The header row is not valid text: save the file as UTF-8 or GBK."))
+    headers = [h.strip() for h in next(csv.reader([header_text]), [])]
+    if is_blank(headers):
+        raise FileRefused(_("The file is empty."))
+
+    def rows() -> Iterator[tuple[int, list[Any] | Problem]]:
+        number = 1
+        while raw := fileobj.readline():  # not `for raw in fileobj`: Django's File iterates from the start
+            number += 1
+            text = _decode_row(raw, encoding, headers, number)
+            if isinstance(text, Problem):
+                yield number, text
+                continue
+            values = next(csv.reader([text]), [])
+            if values and not is_blank(values):
+                yield number, values
+
+    return Source(headers=headers, rows=rows(), encoding=encoding)
+
+
+def open_file(fileobj, filename: str) -> Source:
+    if file_format(filename) == "xlsx":
+        src = open_xlsx(fileobj)
+        return Source(headers=src.headers, rows=src.rows, encoding="xlsx", close=src.close)
+    return open_csv(fileobj)
+
+
+def source_from_records(records: list[dict], columns: list[str]) -> Source:
+    """An API batch as rows: the record keys are the (English) headers; a wide record's `values`
+    list is spread over the 96 time columns."""
+    headers = list(columns)
+    wide = "values" in columns
+    if wide:
+        headers = [h for h in columns if h != "values"] + [_slot_label(s) for s in range(1, c.SLOTS_PER_DAY + 1)]
+
+    def rows():
+        for i, rec in enumerate(records, start=1):
+            if not isinstance(rec, dict):
+                yield i, Problem(i, "", _("Each row must be an object."))
+                continue
+            cells = [rec.get(h) for h in columns if h != "values"]
+            if wide:
+                values = rec.get("values")
+                if not isinstance(values, list):
+                    yield i, Problem(i, "values", _("Give the 96 values as a list."))
+                    continue
+                cells += values
+            yield i, cells
+
+    return Source(headers=headers, rows=rows(), encoding="json")
+
+
+def _slot_label(slot: int) -> str:
+    minutes = slot * c.INTERVAL_MINUTES
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _find(headers: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in headers]
+    for name in names:
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+    return None
+
+
+def parse_day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if timezone.is_naive(value) else timezone.localtime(value).replace(tzinfo=None)
+    text = str(value or "").strip()
+    for fmt in TS_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def day_slot(ts: datetime) -> tuple[date, int] | None:
+    """(day, slot) of an interval END time; None when not on a 15-minute boundary."""
+    if ts.second or ts.microsecond or ts.minute % c.INTERVAL_MINUTES:
+        return None
+    minutes = ts.hour * 60 + ts.minute
+    if minutes == 0:
+        return ts.date() - timedelta(days=1), c.SLOTS_PER_DAY
+    return ts.date(), minutes // c.INTERVAL_MINUTES
+
+
+def _number(value: Any) -> float | None:
+    """A cell as float; None when blank. Raises ValueError when not a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    v = float(text.replace(",", ""))
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ValueError
+    return v
+
+
+# --- The archive side: meters, capacities, tariffs --------------------------------------------
+
+class Archive:
+    """The metering points the actor may load data for, by meter number and by customer number
+    (a customer number names its only metering point), with each customer's capacity and tariff."""
+
+    def __init__(self, actor, capacity_factor: Decimal):
+        from powerkam.core.scoping import scope_to_user
+        from powerkam.customers.models import MeteringPoint
+
+        qs = MeteringPoint.objects.all()
+        if actor is not None:
+            qs = scope_to_user(qs, actor)
+        self.by_meter: dict[str, Meter] = {}
+        self.by_customer: dict[str, list[Meter]] = defaultdict(list)
+        self.meters_of: dict[int, int] = defaultdict(int)
+        self.capacity_kw: dict[int, float] = {}
+        self.tariff: dict[int, str] = {}
+        self.customer_number: dict[int, str] = {}
+        factor = float(capacity_factor)
+        for mp_id, number, meter_no, cust_id, mult, cnum, contract, operating, tariff in qs.values_list(
+                "id", "number", "meter_no", "customer_id", "multiplier", "customer__number",
+                "customer__contract_capacity_kva", "customer__operating_capacity_kva", "customer__tariff_code"):
+            m = Meter(mp_id, cust_id, float(mult or 1) or 1.0, meter_no or number)
+            if meter_no:
+                self.by_meter[meter_no.strip()] = m
+            self.by_customer[cnum].append(m)
+            self.meters_of[cust_id] += 1
+            cap = float(contract or 0) or float(operating or 0)
+            self.capacity_kw[cust_id] = cap * factor if cap else 0.0
+            self.tariff[cust_id] = tariff or ""
+            self.customer_number[cust_id] = cnum
+
+
+# --- The ingest -------------------------------------------------------------------------------
+
+class Ingest:
+    """One file or API batch through validation and (when clean so far) writing."""
+
+    def __init__(self, *, layout: str, quantity: str = c.Quantity.POWER_KW, already_multiplied: bool = False,
+                 actor=None, batch_id: int | None = None, capacity_factor: Decimal | None = None,
+                 progress: Callable[[int], None] | None = None):
+        from .models import ConsumptionSettings
+
+        self.layout = layout
+        self.to_kw = 4.0 if quantity == c.Quantity.ENERGY_KWH else 1.0
+        self.already_multiplied = already_multiplied
+        self.batch_id = batch_id
+        self.progress = progress
+        factor = capacity_factor if capacity_factor is not None else ConsumptionSettings.current().capacity_factor
+        self.archive = Archive(actor, factor)
+        self.out = Outcome()
+        self.buffer: dict[tuple[int, int], list] = {}  # (mp, day) → [customer, kw[96], kvar[96], first row]
+        self.flushed: dict[tuple[int, int], list] = {}  # (mp, day) → [customer, active mask, reactive mask, row]
+        self.months: set[tuple[int, int]] = set()
+        self.calendar = agg.TouCalendar(set(self.archive.tariff.values()))
+        self.gaps = 0
+        self.gap_examples: list[dict] = []
+        self.implausible = 0
+
+    # -- entry point
+    def run(self, source: Source) -> Outcome:
+        self.out.encoding = source.encoding
+        try:
+            if self.layout == c.Layout.DAILY:
+                self._daily(source)
+            else:
+                self._curves(source)
+        finally:
+            source.close()
+        if self.out.error_count:
+            raise Rejected
+        return self.out
+
+    # -- header checks (structural: the whole file is refused)
+    def _id_columns(self, headers: list[str]) -> tuple[int | None, int | None]:
+        meter, customer = _find(headers, METER_HEADERS), _find(headers, CUSTOMER_HEADERS)
+        if meter is None and customer is None:
+            raise FileRefused(_("The file needs a meter number column (资产号 / meter_no) or a customer number "
+                                "column (户号 / customer_number)."))
+        return meter, customer
+
+    def _meter(self, number: int, cells: list, meter_col: int | None, customer_col: int | None,
+               headers: list[str]) -> Meter | None:
+        if meter_col is not None and meter_col < len(cells) and str(cells[meter_col] or "").strip():
+            key = str(cells[meter_col]).strip()
+            m = self.archive.by_meter.get(key)
+            if m is None:
+                self.out.error(number, headers[meter_col],
+                               _("Unknown meter “%(meter)s”: no metering point of a customer you may load data for "
+                                 "has this meter number.") % {"meter": key})
+            return m
+        if customer_col is not None and customer_col < len(cells) and str(cells[customer_col] or "").strip():
+            key = str(cells[customer_col]).strip()
+            meters = self.archive.by_customer.get(key, [])
+            if not meters:
+                self.out.error(number, headers[customer_col],
+                               _("Unknown customer number “%(number)s”, or the customer has no metering point.")
+                               % {"number": key})
+                return None
+            if len(meters) > 1:
+                self.out.error(number, headers[customer_col],
+                               _("Customer “%(number)s” has %(n)s metering points: give the meter number.")
+                               % {"number": key, "n": len(meters)})
+                return None
+            return meters[0]
+        column = headers[meter_col] if meter_col is not None else headers[customer_col]
+        self.out.error(number, column, _("The meter or customer number is missing."))
+        return None
+
+    # -- 15-minute curves (wide and long)
+    def _curves(self, source: Source) -> None:
+        headers = source.headers
+        meter_col, customer_col = self._id_columns(headers)
+        if self.layout == c.Layout.WIDE:
+            self._wide(source, headers, meter_col, customer_col)
+        else:
+            self._long(source, headers, meter_col, customer_col)
+        self._flush()
+        self.out.quality.update({
+            "meter_days": len(self.flushed), "values": self.out.values_written,
+            "gaps": self.gaps, "gap_examples": self.gap_examples,
+            "customers": len(self.out.customers),
+        })
+
+    def _time_columns(self, headers: list[str]) -> int:
+        """Index of the first of the 96 time columns; refuses any other number of them."""
+        cols = []
+        for i, h in enumerate(headers):
+            m = TIME_HEADER_RE.match(str(h).strip())
+            if m:
+                cols.append((i, int(m.group(1)) * 60 + int(m.group(2))))
+        if not cols:
+            raise FileRefused(_("No time columns: a wide file has 96 columns 00:15, 00:30 … 24:00 after the meter "
+                                "and date columns."))
+        expected = [s * c.INTERVAL_MINUTES for s in range(1, c.SLOTS_PER_DAY + 1)]
+        minutes = [m for _, m in cols]
+        if len(cols) != c.SLOTS_PER_DAY:
+            raise FileRefused(_("The file has %(n)s time columns; a wide file has exactly 96 (00:15 … 24:00).")
+                              % {"n": len(cols)})
+        if minutes != expected or cols[-1][0] - cols[0][0] != c.SLOTS_PER_DAY - 1:
+            bad = next((headers[i] for (i, m), e in zip(cols, expected, strict=True) if m != e), headers[cols[0][0]])
+            raise FileRefused(_("The time columns must be 00:15, 00:30 … 24:00 in order, side by side; column "
+                                "“%(column)s” is out of place.") % {"column": bad})
+        return cols[0][0]
+
+    def _wide(self, source, headers, meter_col, customer_col) -> None:
+        date_col = _find(headers, DATE_HEADERS)
+        if date_col is None:
+            raise FileRefused(_("The file needs a date column (日期 / date)."))
+        kind_col = _find(headers, KIND_HEADERS)
+        first = self._time_columns(headers)
+        width = len(headers)
+        slot_headers = headers[first:first + c.SLOTS_PER_DAY]
+        for number, cells in source.rows:
+            self.out.rows += 1
+            if isinstance(cells, Problem):
+                self.out.error(cells.row, cells.column, cells.message)
+                continue
+            if len(cells) > width and not is_blank(cells[width:]):
+                self.out.error(number, str(width + 1),
+                               _("The row has %(n)s columns, the header %(width)s: a wide row has 96 values "
+                                 "(00:15 … 24:00), no more.") % {"n": len(cells), "width": width})
+                continue
+            meter = self._meter(number, cells, meter_col, customer_col, headers)
+            day = parse_day(cells[date_col] if date_col < len(cells) else None)
+            if day is None:
+                self.out.error(number, headers[date_col], _("Not a date (use YYYY-MM-DD)."))
+            reactive = False
+            if kind_col is not None and kind_col < len(cells):
+                kind = str(cells[kind_col] or "").strip().lower()
+                if kind in REACTIVE_KINDS:
+                    reactive = True
+                elif kind not in ACTIVE_KINDS:
+                    self.out.error(number, headers[kind_col], _("Unknown kind: use 有功 (active) or 无功 (reactive)."))
+                    continue
+            if meter is None or day is None:
+                continue
+            raw = list(cells[first:first + c.SLOTS_PER_DAY])
+            if len(raw) < c.SLOTS_PER_DAY:
+                raw += [None] * (c.SLOTS_PER_DAY - len(raw))
+            values = self._values(number, raw, slot_headers)
+            if values is None:
+                continue
+            self._put(number, meter, day, values, reactive, slot_headers)
+            if len(self.buffer) >= FLUSH_KEYS:
+                self._flush()
+
+    def _values(self, number: int, raw: list, slot_headers: list[str]) -> np.ndarray | None:
+        """96 floats (NaN = blank), or None after recording the cells that are not numbers."""
+        try:
+            if "" in raw:
+                raise ValueError
+            arr = np.array(raw, dtype=np.float64)
+            if np.isinf(arr).any():
+                raise ValueError
+            return arr
+        except (ValueError, TypeError):
+            pass
+        arr = np.full(c.SLOTS_PER_DAY, np.nan)
+        ok = True
+        for i, v in enumerate(raw):
+            try:
+                x = _number(v)
+            except (ValueError, TypeError):
+                self.out.error(number, slot_headers[i], _("Not a number: “%(value)s”.") % {"value": str(v)[:40]})
+                ok = False
+                continue
+            if x is not None:
+                arr[i] = x
+        return arr if ok else None
+
+    def _put(self, number: int, meter: Meter, day: date, values: np.ndarray, reactive: bool,
+             slot_headers: list[str] | None, slot: int | None = None) -> None:
+        """Validate one meter-day's values (all 96, or one slot) and add them to the buffer."""
+        neg = values < 0
+        if neg.any():
+            for i in np.flatnonzero(neg)[:10]:
+                col = slot_headers[i] if slot_headers else _("value")
+                self.out.error(number, col, _("Negative value %(value)s: metering values cannot be negative.")
+                               % {"value": f"{values[i]:g}"})
+            return
+        if not self.already_multiplied:
+            values = values * meter.multiplier
+        if not reactive:
+            values = values * self.to_kw
+            cap = self.archive.capacity_kw.get(meter.customer_id) or 0.0
+            if cap:
+                over = values > cap
+                if over.any():
+                    for i in np.flatnonzero(over)[:10]:
+                        col = slot_headers[i] if slot_headers else _("value")
+                        self.out.error(number, col, _("%(value)s kW is beyond the customer's capacity × the configured "
+                                                      "factor (%(limit)s kW): check the value and the multiplier.")
+                                       % {"value": f"{values[i]:.2f}", "limit": f"{cap:.0f}"})
+                    return
+        else:
+            values = values * self.to_kw
+        key = (meter.mp_id, day.toordinal())
+        entry = self.buffer.get(key)
+        done = self.flushed.get(key)
+        idx = 1 if reactive else 0
+        present = ~np.isnan(values)
+        if slot is not None:
+            bit = 1 << (slot - 1)
+            dup = (done is not None and done[1 + idx] & bit) or (entry is not None and not np.isnan(entry[1 + idx][slot - 1]))
+        else:
+            dup = (done is not None and done[1 + idx]) or (entry is not None and (~np.isnan(entry[1 + idx])).any())
+        if dup:
+            first_row = (entry or done)[3]
+            if slot is not None:
+                self.out.error(number, _("timestamp"), _("Duplicate timestamp: meter %(meter)s, %(day)s interval "
+                                                         "%(slot)s is also in row %(row)s.")
+                               % {"meter": meter.label, "day": day, "slot": _slot_label(slot), "row": first_row})
+            else:
+                self.out.error(number, _("date"), _("Duplicate: meter %(meter)s on %(day)s is also in row %(row)s.")
+                               % {"meter": meter.label, "day": day, "row": first_row})
+            return
+        if entry is None:
+            entry = self.buffer[key] = [meter.customer_id, np.full(c.SLOTS_PER_DAY, np.nan),
+                                        np.full(c.SLOTS_PER_DAY, np.nan), number]
+        if slot is not None:
+            entry[1 + idx][slot - 1] = values[0]
+        else:
+            entry[1 + idx][present] = values[present]
+        self.out.customers.add(meter.customer_id)
+        self.out.saw_day(day)
+
+    def _long(self, source, headers, meter_col, customer_col) -> None:
+        ts_col = _find(headers, TIMESTAMP_HEADERS)
+        value_col = _find(headers, VALUE_HEADERS)
+        q_col = _find(headers, REACTIVE_HEADERS)
+        if ts_col is None or value_col is None:
+            raise FileRefused(_("A long file needs a timestamp column (时间 / timestamp) and a value column "
+                                "(有功 / kw)."))
+        for number, cells in source.rows:
+            self.out.rows += 1
+            if isinstance(cells, Problem):
+                self.out.error(cells.row, cells.column, cells.message)
+                continue
+            meter = self._meter(number, cells, meter_col, customer_col, headers)
+            raw_ts = cells[ts_col] if ts_col < len(cells) else None
+            ts = parse_timestamp(raw_ts)
+            where = None
+            if ts is None:
+                self.out.error(number, headers[ts_col], _("Not a timestamp (use YYYY-MM-DD HH:MM)."))
+            else:
+                where = day_slot(ts)
+                if where is None:
+                    self.out.error(number, headers[ts_col], _("%(ts)s is not on a 15-minute boundary (:00, :15, :30, "
+                                                              ":45).") % {"ts": f"{ts:%Y-%m-%d %H:%M:%S}"})
+            try:
+                p = _number(cells[value_col] if value_col < len(cells) else None)
+            except (ValueError, TypeError):
+                self.out.error(number, headers[value_col], _("Not a number: “%(value)s”.")
+                               % {"value": str(cells[value_col])[:40]})
+                continue
+            q = None
+            if q_col is not None and q_col < len(cells):
+                try:
+                    q = _number(cells[q_col])
+                except (ValueError, TypeError):
+                    self.out.error(number, headers[q_col], _("Not a number: “%(value)s”.") % {"value": str(cells[q_col])[:40]})
+                    continue
+            if meter is None or where is None:
+                continue
+            day, slot = where
+            if p is not None:
+                self._put(number, meter, day, np.array([p]), False, [headers[value_col]], slot)
+            if q is not None:
+                self._put(number, meter, day, np.array([q]), True, [headers[q_col]], slot)
+            if len(self.buffer) >= FLUSH_KEYS:
+                self._flush()
+
+    # -- writing one buffer
+    def _flush(self) -> None:
+        buffer, self.buffer = self.buffer, {}
+        if not buffer:
+            return
+        keys = list(buffer)
+        self._note_gaps(buffer)
+        revisited = [k for k in keys if k in self.flushed]
+        for key in keys:
+            cust, kw, kvar, row = buffer[key]
+            p_mask = _mask(kw)
+            q_mask = _mask(kvar)
+            old = self.flushed.get(key)
+            if old is None:
+                self.flushed[key] = [cust, p_mask, q_mask, row]
+            else:
+                old[1] |= p_mask
+                old[2] |= q_mask
+        if self.progress is not None:
+            self.progress(self.out.rows)
+        if self.out.error_count:
+            return  # the file is rejected; keep validating, write nothing more
+        n = len(keys)
+        mp = np.fromiter((k[0] for k in keys), dtype=np.int64, count=n)
+        day = np.fromiter((k[1] for k in keys), dtype=np.int64, count=n)
+        cust = np.fromiter((buffer[k][0] for k in keys), dtype=np.int64, count=n)
+        kw = np.stack([buffer[k][1] for k in keys])
+        kvar = np.stack([buffer[k][2] for k in keys])
+        first, last = date.fromordinal(int(day.min())), date.fromordinal(int(day.max()))
+        for month in _months(first, last):
+            if month not in self.months:
+                partitions.ensure_partitions(date(*month, 1), date(*month, 1))
+                self.months.add(month)
+        fresh = not revisited and not storage.any_stored(set(cust.tolist()), first, last)
+        rows = storage.Rows(
+            customer=np.repeat(cust, c.SLOTS_PER_DAY), day=np.repeat(day, c.SLOTS_PER_DAY),
+            mp=np.repeat(mp, c.SLOTS_PER_DAY), slot=np.tile(np.arange(1, c.SLOTS_PER_DAY + 1, dtype=np.int16), n),
+            kw=kw.ravel(), kvar=kvar.ravel())
+        keep = ~(np.isnan(rows.kw) & np.isnan(rows.kvar))
+        rows = rows.take(keep)
+        self.out.values_written += int((~np.isnan(rows.kw)).sum())
+        self.out.values_changed += storage.write_intervals(rows, fresh=fresh)
+        self._aggregate(buffer, fresh)
+
+    def _note_gaps(self, buffer) -> None:
+        for (mp, day), (_cust, kw, _kvar, row) in buffer.items():
+            missing = np.isnan(kw)
+            if missing.any() and not missing.all():
+                self.gaps += int(missing.sum())
+                if len(self.gap_examples) < MAX_EXAMPLES:
+                    self.gap_examples.append({"row": row, "metering_point": mp, "day": date.fromordinal(day).isoformat(),
+                                              "intervals": [_slot_label(int(i) + 1) for i in np.flatnonzero(missing)][:12],
+                                              "missing": int(missing.sum())})
+
+    def _aggregate(self, buffer, fresh: bool) -> None:
+        by_customer_day: dict[tuple[int, int], list] = defaultdict(list)
+        for (_mp, day), (cust, kw, kvar, _row) in buffer.items():
+            by_customer_day[(cust, day)].append((kw, kvar))
+        in_memory, from_db = {}, set()
+        for key, curves in by_customer_day.items():
+            if fresh and len(curves) == self.archive.meters_of.get(key[0], 1):
+                kw = np.sum([cv[0] for cv in curves], axis=0) if len(curves) > 1 else curves[0][0]
+                kvar = np.sum([cv[1] for cv in curves], axis=0) if len(curves) > 1 else curves[0][1]
+                complete = all(not np.isnan(cv[0]).any() for cv in curves)
+                in_memory[key] = (kw, kvar, complete)
+            else:
+                from_db.add(key)
+        for key, (kw, kvar, count) in storage.stored_curves(from_db).items():
+            in_memory[key] = (kw, kvar, bool((count >= self.archive.meters_of.get(key[0], 1)).all()))
+        now = timezone.now()
+        rows = []
+        for (cust, day_ord), (kw, kvar, complete) in in_memory.items():
+            day = date.fromordinal(day_ord)
+            fig = agg.day_figures(day, kw, kvar, self.calendar.weights(self.archive.tariff.get(cust, ""), day))
+            rows.append((cust, day, fig.kwh_total, fig.kwh_sharp, fig.kwh_peak, fig.kwh_flat, fig.kwh_valley, fig.kvarh,
+                         fig.max_demand_kw, fig.max_demand_at, fig.load_factor, fig.avg_power_factor, fig.slots,
+                         c.AggregateSource.INTERVAL, complete, self.batch_id, now))
+        self.out.aggregates_written += storage.upsert_aggregates(rows)
+
+    # -- daily readings
+    def _daily(self, source: Source) -> None:
+        from .models import DailyAggregate, DailyReading
+
+        headers = source.headers
+        meter_col, customer_col = self._id_columns(headers)
+        date_col = _find(headers, DATE_HEADERS)
+        if date_col is None:
+            raise FileRefused(_("The file needs a date column (日期 / date)."))
+        cols = {"active_register": _find(headers, ACTIVE_REGISTER_HEADERS),
+                "reactive_register": _find(headers, REACTIVE_REGISTER_HEADERS),
+                "kwh": _find(headers, DAILY_KWH_HEADERS), "kvarh": _find(headers, DAILY_KVARH_HEADERS)}
+        if cols["active_register"] is None and cols["kwh"] is None:
+            raise FileRefused(_("A daily file needs the active register (正向有功总 / active_register) or the "
+                                "day's energy (日电量 / kwh)."))
+        readings: dict[tuple[int, date], dict] = {}
+        meters: dict[int, Meter] = {}
+        for number, cells in source.rows:
+            self.out.rows += 1
+            if isinstance(cells, Problem):
+                self.out.error(cells.row, cells.column, cells.message)
+                continue
+            meter = self._meter(number, cells, meter_col, customer_col, headers)
+            day = parse_day(cells[date_col] if date_col < len(cells) else None)
+            if day is None:
+                self.out.error(number, headers[date_col], _("Not a date (use YYYY-MM-DD)."))
+            values = {}
+            bad = False
+            for name, col in cols.items():
+                if col is None or col >= len(cells):
+                    values[name] = None
+                    continue
+                try:
+                    v = _number(cells[col])
+                except (ValueError, TypeError):
+                    self.out.error(number, headers[col], _("Not a number: “%(value)s”.") % {"value": str(cells[col])[:40]})
+                    bad = True
+                    continue
+                if v is not None and v < 0:
+                    self.out.error(number, headers[col], _("Negative value %(value)s: metering values cannot be "
+                                                           "negative.") % {"value": f"{v:g}"})
+                    bad = True
+                values[name] = v
+            if bad or meter is None or day is None:
+                continue
+            key = (meter.mp_id, day)
+            if key in readings:
+                self.out.error(number, headers[date_col], _("Duplicate: meter %(meter)s on %(day)s is also in row "
+                                                            "%(row)s.") % {"meter": meter.label, "day": day,
+                                                                           "row": readings[key]["row"]})
+                continue
+            values["row"] = number
+            readings[key] = values
+            meters[meter.mp_id] = meter
+            self.out.customers.add(meter.customer_id)
+            self.out.saw_day(day)
+        if not readings:
+            return
+        # Registers never go backwards: against the previous reading in the file, or the last stored one.
+        previous = {}
+        first_day = min(d for _, d in readings)
+        for mp_id, day, reg, qreg in (DailyReading.objects.filter(metering_point_id__in=list(meters), day__lt=first_day)
+                                      .order_by("metering_point_id", "day")
+                                      .values_list("metering_point_id", "day", "active_register", "reactive_register")):
+            previous[mp_id] = (day, reg, qreg)
+        daily_rows = []
+        per_customer_day: dict[tuple[int, date], list] = defaultdict(list)
+        reg_col = headers[cols["active_register"]] if cols["active_register"] is not None else ""
+        for (mp_id, day), v in sorted(readings.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            meter = meters[mp_id]
+            mult = 1.0 if self.already_multiplied else meter.multiplier
+            prev = previous.get(mp_id)
+            kwh = v["kwh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kwh"] is not None else None
+            kvarh = v["kvarh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kvarh"] is not None else None
+            reg, qreg = v["active_register"], v["reactive_register"]
+            if reg is not None and prev is not None and prev[1] is not None:
+                if reg < float(prev[1]):
+                    self.out.error(v["row"], reg_col, _("The register went backwards: %(now)s on %(day)s after "
+                                                        "%(before)s on %(prev)s.")
+                                   % {"now": f"{reg:g}", "day": day, "before": f"{float(prev[1]):g}", "prev": prev[0]})
+                elif kwh is None and prev[0] == day - timedelta(days=1):
+                    kwh = (reg - float(prev[1])) * mult
+            if qreg is not None and prev is not None and prev[2] is not None and kvarh is None \
+                    and prev[0] == day - timedelta(days=1) and qreg >= float(prev[2]):
+                kvarh = (qreg - float(prev[2])) * mult
+            cap = self.archive.capacity_kw.get(meter.customer_id) or 0.0
+            if kwh is not None and cap and kwh > cap * 24:
+                self.out.error(v["row"], reg_col or headers[cols["kwh"]],
+                               _("%(value)s kWh in a day is beyond the customer's capacity × the configured factor × "
+                                 "24 h (%(limit)s kWh).") % {"value": f"{kwh:.0f}", "limit": f"{cap * 24:.0f}"})
+            previous[mp_id] = (day, reg if reg is not None else (prev[1] if prev else None),
+                               qreg if qreg is not None else (prev[2] if prev else None))
+            daily_rows.append(DailyReading(
+                customer_id=meter.customer_id, day=day, metering_point_id=mp_id,
+                active_register=None if reg is None else Decimal(repr(reg)),
+                reactive_register=None if qreg is None else Decimal(repr(qreg)),
+                kwh=None if kwh is None else agg.dec(kwh), kvarh=None if kvarh is None else agg.dec(kvarh),
+                batch_id=self.batch_id))
+            per_customer_day[(meter.customer_id, day)].append((kwh, kvarh))
+        if self.out.error_count:
+            return
+        DailyReading.objects.bulk_create(
+            daily_rows, batch_size=2000, update_conflicts=True, unique_fields=["customer", "day", "metering_point"],
+            update_fields=["active_register", "reactive_register", "kwh", "kvarh", "batch"])
+        self.out.values_written = len(daily_rows)
+        # Daily aggregates where no 15-minute curve gave a richer one.
+        with_curve = set(DailyAggregate.objects.filter(
+            customer_id__in={k[0] for k in per_customer_day}, day__gte=first_day, day__lte=self.out.day_to,
+            source=c.AggregateSource.INTERVAL).values_list("customer_id", "day"))
+        now = timezone.now()
+        rows = []
+        for (cust, day), parts in per_customer_day.items():
+            if (cust, day) in with_curve:
+                continue
+            kwhs = [p for p, _q in parts if p is not None]
+            if not kwhs:
+                continue
+            total = sum(kwhs)
+            qs = [q for _p, q in parts if q is not None]
+            kvarh = sum(qs) if qs else None
+            complete = len(kwhs) >= self.archive.meters_of.get(cust, 1)
+            zero = Decimal("0.000")  # a daily reading has no time-of-use split
+            rows.append((cust, day, agg.dec(total), zero, zero, zero, zero, None if kvarh is None else agg.dec(kvarh), None, None, None,
+                         None if kvarh is None else agg.power_factor(total, kvarh), 0, c.AggregateSource.DAILY,
+                         complete, self.batch_id, now))
+        self.out.aggregates_written = storage.upsert_aggregates(rows)
+        self.out.quality.update({"readings": len(daily_rows), "customers": len(self.out.customers),
+                                 "without_kwh": sum(1 for r in daily_rows if r.kwh is None)})
+
+
+def _mask(values: np.ndarray) -> int:
+    present = ~np.isnan(values)
+    if present.all():
+        return (1 << c.SLOTS_PER_DAY) - 1
+    return sum(1 << int(i) for i in np.flatnonzero(present))
+
+
+def _months(first: date, last: date) -> list[tuple[int, int]]:
+    out = []
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
