@@ -177,9 +177,9 @@ def load_charts(customer, year: int, day: date) -> dict[str, Any]:
 
 def _declared_demand(customer, year: int) -> float | None:
     """The latest declared demand (kW) the billing readings hold for the year, if any."""
-    from powerkam.billing.models import BillingReading
+    from powerkam.billing.models import MeterReading
 
-    value = (BillingReading.objects.filter(customer=customer, period__year=year, declared_demand_kw__isnull=False)
+    value = (MeterReading.objects.filter(customer=customer, period__year=year, declared_demand_kw__isnull=False)
              .order_by("-period").values_list("declared_demand_kw", flat=True).first())
     return _f(value)
 
