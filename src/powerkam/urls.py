@@ -43,6 +43,7 @@ urlpatterns = [
     path("projects/", include("powerkam.projects.urls")),
     path("pipeline/", include("powerkam.pipeline.urls")),
     path("analytics/", include("powerkam.analytics.urls")),
+    path("consumption/", include("powerkam.consumption.urls_analysis")),
     path("api/v1/", include("powerkam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split Swagger view serves its start-up code as a script file (no inline script under the

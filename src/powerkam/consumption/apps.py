@@ -8,4 +8,4 @@ class ConsumptionConfig(AppConfig):
     verbose_name = _("Consumption and load")
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401 - registers the periodic partition job
+        from . import analysis_hooks, jobs  # noqa: F401 - registers the periodic jobs, 360 tab

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from . import constants as c
@@ -212,3 +213,152 @@ class DailyAggregate(models.Model):
     @property
     def valley_share(self) -> Decimal | None:
         return self.kwh_valley / self.kwh_total if self.kwh_total else None
+
+
+# --- Anomaly watch and forecasts (issue #14 items 5 and 6; branch consumption-analysis) ----------
+
+class WatchSettings(models.Model):
+    """One row: the thresholds of the anomaly watch (consumption.anomalies.WatchRules)."""
+
+    drop_pct = models.DecimalField(_("drop threshold (%)"), max_digits=5, decimal_places=1, default=Decimal("20"),
+                                   help_text=_("A working day this far below the customer's own baseline is a drop day."))
+    drop_workdays = models.PositiveSmallIntegerField(_("drop working days"), default=5,
+                                                     help_text=_("Consecutive working days of drop before a task opens."))
+    rise_pct = models.DecimalField(_("rise threshold (%)"), max_digits=6, decimal_places=1, default=Decimal("60"))
+    rise_days = models.PositiveSmallIntegerField(_("rise working days"), default=2)
+    flat_days = models.PositiveSmallIntegerField(_("zero or flat working days"), default=3)
+    noise_z = models.DecimalField(_("noise multiple"), max_digits=4, decimal_places=1, default=Decimal("2.5"),
+                                  help_text=_("A day must also lie this many robust deviations (MAD) from the baseline."))
+    min_level_kwh = models.DecimalField(_("minimum daily kWh watched"), max_digits=12, decimal_places=1,
+                                        default=Decimal("10"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("anomaly watch settings")
+        verbose_name_plural = _("anomaly watch settings")
+
+    def __str__(self) -> str:
+        return str(_("anomaly watch settings"))
+
+    @classmethod
+    def current(cls) -> "WatchSettings":
+        obj = cls.objects.order_by("pk").first()
+        return obj if obj is not None else cls()
+
+
+class AnomalyReason(models.Model):
+    """The configurable list of reasons a manager records on an anomaly (seeded: production cut,
+    relocation, self-generation or storage, incremental distribution network, meter fault, closure,
+    other). `churn` marks the reasons that mean the customer's kWh is leaving us."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    churn = models.BooleanField(_("churn risk"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("anomaly reason")
+        verbose_name_plural = _("anomaly reasons")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.name)  # the seeded names are msgids; names typed by an admin pass through
+
+
+class UsageAnomaly(models.Model):
+    """One finding of the anomaly watch for one customer: open until the manager records a reason.
+    At most one open anomaly per customer and kind; a run of abnormal days gives one anomaly
+    whatever the number of nightly scans (unique on customer, kind, start)."""
+
+    class Kind(models.TextChoices):
+        DROP = "drop", _("Drop below baseline")
+        RISE = "rise", _("Sudden rise")
+        ZERO = "zero", _("Zero readings")
+        FLAT = "flat", _("Flat readings")
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("anomaly status", "Open")
+        EXPLAINED = "explained", _("Reason recorded")
+
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="usage_anomalies")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    started_on = models.DateField(_("since"))
+    detected_on = models.DateField(_("detected on"))
+    checked_on = models.DateField(_("last checked on"))
+    days = models.PositiveSmallIntegerField(_("days"), default=0)
+    last_kwh = models.DecimalField(_("last day kWh"), **KWH)
+    expected_kwh = models.DecimalField(_("expected kWh"), **KWH)
+    reason = models.ForeignKey(AnomalyReason, verbose_name=_("reason"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    explained_at = models.DateTimeField(_("reason recorded at"), null=True, blank=True)
+    explained_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reason recorded by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    task = models.ForeignKey("core.Task", verbose_name=_("task"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-detected_on", "-id"]
+        indexes = [models.Index(fields=["customer", "-detected_on"], name="cons_anom_cust_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "kind"], condition=models.Q(status="open"),
+                                    name="cons_one_open_anomaly_per_kind"),
+            models.UniqueConstraint(fields=["customer", "kind", "started_on"], name="cons_anomaly_run"),
+        ]
+        verbose_name = _("consumption anomaly")
+        verbose_name_plural = _("consumption anomalies")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.get_kind_display()} {self.started_on}"
+
+    @property
+    def ratio(self) -> Decimal | None:
+        return self.last_kwh / self.expected_kwh if self.expected_kwh else None
+
+
+class ConsumptionForecast(models.Model):
+    """The latest forecast of one customer or one org unit (recomputed nightly): the next 7 days
+    and the next 12 months of kWh, and a rolling-origin backtest (MAPE of the model and of the
+    seasonal-naive forecast). Series are JSON lists of [ISO date, kWh]."""
+
+    customer = models.OneToOneField("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="consumption_forecast")
+    org_unit = models.OneToOneField("org.OrgUnit", verbose_name=_("org unit"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="consumption_forecast")
+    computed_on = models.DateField(_("computed on"))
+    method = models.CharField(_("method"), max_length=60)
+    daily = models.JSONField(_("next 7 days"), default=list)
+    monthly = models.JSONField(_("next 12 months"), default=list)
+    daily_mape = models.FloatField(_("daily MAPE (model)"), null=True, blank=True)
+    daily_naive_mape = models.FloatField(_("daily MAPE (seasonal naive)"), null=True, blank=True)
+    monthly_mape = models.FloatField(_("monthly MAPE (model)"), null=True, blank=True)
+    monthly_naive_mape = models.FloatField(_("monthly MAPE (seasonal naive)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consumption forecast")
+        verbose_name_plural = _("consumption forecasts")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(customer__isnull=False, org_unit__isnull=True) | models.Q(customer__isnull=True, org_unit__isnull=False),
+            name="cons_forecast_one_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id or self.org_unit_id} {self.computed_on}"
+
+    @property
+    def next_7d_kwh(self) -> float | None:
+        return round(sum(v for _d, v in self.daily), 1) if self.daily else None
+
+    @property
+    def next_12m_kwh(self) -> float | None:
+        return round(sum(v for _d, v in self.monthly), 1) if self.monthly else None

@@ -26,6 +26,7 @@ class Task(models.Model):
         FOLLOW_UP = "follow_up", _("Follow-up")
         APPROVAL = "approval", _("Approval")
         PROJECT_STEP = "project_step", _("Connection project stage")
+        USAGE_ANOMALY = "usage_anomaly", _("Consumption anomaly")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
