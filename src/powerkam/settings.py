@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "powerkam.service.outages",
     "powerkam.service.surveys",
     "powerkam.analytics",
+    "powerkam.scoring",
+    "powerkam.kpis",
 ]
 
 MIDDLEWARE = [

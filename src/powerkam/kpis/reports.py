@@ -1,0 +1,2 @@
+def monthly_report_job(day):
+    return {}
