@@ -41,6 +41,8 @@ urlpatterns = [
     path("service/outages/", include("powerkam.service.outages.urls")),
     path("service/surveys/", include("powerkam.service.surveys.urls")),
     path("analytics/", include("powerkam.analytics.urls")),
+    path("scoring/", include("powerkam.scoring.urls")),
+    path("kpis/", include("powerkam.kpis.urls")),
     path("api/v1/", include("powerkam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split Swagger view serves its start-up code as a script file (no inline script under the

@@ -148,6 +148,9 @@ class CustomerScore(models.Model):
     current_tier = models.CharField(_("tier at the run"), max_length=16, choices=TIER_CHOICES, blank=True)
     # {code: [value, points]}: each criterion's value (None: no data) and the points it gave.
     reasons = models.JSONField(_("reasons"), default=dict)
+    # Kept whatever the model's weights, for the potential key accounts list.
+    kwh = models.DecimalField(_("kWh (12 months)"), max_digits=16, decimal_places=2, null=True)
+    growth_pct = models.DecimalField(_("kWh growth (%)"), max_digits=9, decimal_places=1, null=True)
 
     class Meta:
         ordering = ["-run_id", "-score"]

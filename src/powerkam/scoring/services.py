@@ -31,7 +31,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import DecimalField, ExpressionWrapper, Q, Sum
+from django.db.models import DecimalField, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -333,7 +333,7 @@ def collect_values(period: date, customer_ids: list[int] | None = None) -> Colle
         vals = out.values.get(pk)
         if vals is None:
             continue
-        kwh12 = _decimal(kwh12)
+        kwh12 = _decimal(kwh12).quantize(Decimal("0.01"), ROUND_HALF_UP)
         kwh_prev = _decimal(kwh_prev)
         rev = _decimal(rev12)
         vals["kwh"] = kwh12
@@ -376,6 +376,8 @@ class Scored:
     tier: str
     current: str
     reasons: dict[str, list]
+    kwh: Decimal | None = None
+    growth: Decimal | None = None
 
 
 def _points_thresholds(value: Decimal, pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
@@ -417,7 +419,8 @@ def score_customers(model: ScoringModel, collected: Collected) -> dict[int, Scor
             weighted += cr.weight * points
             reasons[cr.code] = [None if value is None else str(value), str(_q(points))]
         score = _q(weighted / total_weight) if total_weight else ZERO
-        out[pk] = Scored(score=score, tier=model.tier_for(score), current=collected.tiers[pk], reasons=reasons)
+        out[pk] = Scored(score=score, tier=model.tier_for(score), current=collected.tiers[pk], reasons=reasons,
+                         kwh=vals.get("kwh"), growth=vals.get("growth"))
     return out
 
 
@@ -450,8 +453,8 @@ def run_scoring(model: ScoringModel, period: date, *, actor=None, customer_ids: 
     scored = score_customers(model, collected)
     run = ScoringRun.objects.create(model=model, period=period, created_by=actor if getattr(actor, "pk", None) else None)
     workqueue.copy_rows(
-        CustomerScore, ("run_id", "customer_id", "score", "tier", "current_tier", "reasons"),
-        ((run.pk, pk, s.score, s.tier, s.current, json.dumps(s.reasons, cls=DjangoJSONEncoder))
+        CustomerScore, ("run_id", "customer_id", "score", "tier", "current_tier", "reasons", "kwh", "growth_pct"),
+        ((run.pk, pk, s.score, s.tier, s.current, json.dumps(s.reasons, cls=DjangoJSONEncoder), s.kwh, s.growth)
          for pk, s in scored.items()))
     pending = TierProposal.objects.filter(status=c.ProposalStatus.PENDING)
     if customer_ids is not None:
