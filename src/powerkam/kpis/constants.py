@@ -20,7 +20,7 @@ class Metric(models.TextChoices):
     COMPLAINTS = "complaints", _("Complaints against the person")
     REVENUE = "revenue", _("Portfolio billed (yuan)")
     KWH = "kwh", _("Portfolio kWh")
-    COLLECTION_RATE = "collection_rate", _("Collection rate 回款率 (%)")
+    COLLECTION_RATE = "collection_rate", _("Collection rate (%)")
     SERVICE_COST = "service_cost", _("Service cost (yuan)")
     TASK_COMPLETION = "task_completion", _("Tasks completed (%)")
     TIMELINESS = "timeliness", _("Tasks on time (%)")
@@ -47,7 +47,7 @@ class DashboardMetric(models.TextChoices):
 
     REVENUE = "revenue", _("Billed (yuan)")
     KWH = "kwh", _("kWh")
-    COLLECTION_RATE = "collection_rate", _("Collection rate 回款率 (%)")
+    COLLECTION_RATE = "collection_rate", _("Collection rate (%)")
     COMPLAINTS = "complaints", _("Complaints")
     SLA = "sla", _("SLA compliance (%)")
     SATISFACTION = "satisfaction", _("Satisfaction (1–5)")

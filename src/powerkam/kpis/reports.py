@@ -73,7 +73,7 @@ def dashboard_labels() -> list[tuple[str, str]]:
     """The dashboard's figures with their labels in the active language."""
     return [
         ("revenue", _("Billed (yuan)")), ("kwh", _("kWh")), ("unit_price", _("Unit price (yuan/kWh)")),
-        ("arrears", _("Arrears (yuan)")), ("collection_rate", _("Collection rate 回款率 (%)")),
+        ("arrears", _("Arrears (yuan)")), ("collection_rate", _("Collection rate (%)")),
         ("complaints", _("Complaints")), ("sla", _("Complaint-stage SLA compliance (%)")),
         ("satisfaction", _("Satisfaction (1–5)")), ("key_accounts", _("Key accounts")),
     ]

@@ -37,7 +37,7 @@ class CriterionDef:
 
 
 CRITERIA: tuple[CriterionDef, ...] = (
-    CriterionDef("annual_revenue", _("Annual revenue (电费收入, yuan, last 12 months)"), Source.DATA, "yuan"),
+    CriterionDef("annual_revenue", _("Annual revenue (yuan, last 12 months)"), Source.DATA, "yuan"),
     CriterionDef("profit", _("Profit contribution (yuan, last 12 months)"), Source.DATA, "yuan"),
     CriterionDef("kwh", _("Consumption (kWh, last 12 months)"), Source.DATA, "kWh"),
     CriterionDef("growth", _("Growth of kWh over 12 months (%)"), Source.DATA, "%"),
