@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "powerkam.pipeline",
     "powerkam.analytics",
     "powerkam.projects",
+    "powerkam.scoring",
+    "powerkam.kpis",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,8 @@ urlpatterns = [
     path("pipeline/", include("powerkam.pipeline.urls")),
     path("analytics/", include("powerkam.analytics.urls")),
     path("consumption/", include("powerkam.consumption.urls_analysis")),
+    path("scoring/", include("powerkam.scoring.urls")),
+    path("kpis/", include("powerkam.kpis.urls")),
     path("api/v1/", include("powerkam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split Swagger view serves its start-up code as a script file (no inline script under the

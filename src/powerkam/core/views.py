@@ -15,6 +15,15 @@ from rest_framework.exceptions import NotFound
 
 @login_required
 def home(request):
+    """Where a login lands: read-only executives on the executive dashboard (issue #15), when the
+    dashboard module is installed; everyone else on the customer list."""
+    from django.urls import NoReverseMatch, reverse
+
+    if request.user.is_read_only:
+        try:
+            return redirect(reverse("kpis:dashboard"))
+        except NoReverseMatch:
+            pass
     return redirect("customers:list")
 
 

@@ -74,6 +74,8 @@ class CustomerFilter(django_filters.FilterSet):
             "usage_category": ["exact"],
             "voltage_level": ["exact"],
             "importance_level": ["exact"],
+            "scope": ["exact"],
+            "cooperation_depth": ["exact"],
             "customer_type": ["exact"],
             "contract_capacity_kva": ["gte", "lte"],
         }

@@ -97,6 +97,8 @@ class Customer(models.Model):
             models.Index(fields=["org_unit", "is_key_account"], name="cust_org_ka_idx"),
             models.Index(fields=["primary_manager"], name="cust_pm_idx"),
             models.Index(fields=["secondary_manager"], name="cust_sm_idx"),
+            # Segmentation counts and filters (seed 002: scope, cooperation depth; issue #15).
+            models.Index(fields=["scope", "cooperation_depth"], name="cust_segment_idx"),
         ]
 
     def __str__(self) -> str:

@@ -85,7 +85,8 @@ DEFAULT_SORT = "number"
 
 # The list page's filter form fields.
 FILTER_PARAMS = ("q", "lifecycle_status", "is_key_account", "ka_tier", "industry", "usage_category",
-                 "voltage_level", "org_unit", "manager", "has_open_findings", "show_closed")
+                 "voltage_level", "scope", "cooperation_depth", "org_unit", "manager", "has_open_findings",
+                 "show_closed")
 # Parameters of the list page and its export that are not CustomerFilter filters.
 LIST_NOT_FILTERS = frozenset({"page", "sort", "show_closed", "fmt"})
 
@@ -138,6 +139,8 @@ def customer_list(request):
                 "industry": c.Industry.choices,
                 "usage_category": c.UsageCategory.choices,
                 "voltage_level": c.VoltageLevel.choices,
+                "scope": c.Scope.choices,
+                "cooperation_depth": c.CooperationDepth.choices,
             },
             # Every filter's value ("" if absent) in a plain dict: the form's option loops compare
             # each option with it, and a missing key of request.GET is an exception per lookup.

@@ -549,6 +549,30 @@ def escalate_overdue(day: date, *, actor=None) -> dict:
     return counts
 
 
+def replan_customers(customer_ids: Iterable[int], *, day: date, actor=None) -> dict:
+    """The visit plan follows a change of tier or key-account status (issue #15: an approved tier
+    proposal): each customer's open regular visit, planned on the old interval, is cancelled (its
+    task too, audited), and `generate_plans` plans the next one on the new interval — none when
+    the customer is no longer a key account. Visits already done and manual or occasion visits
+    stay."""
+    ids = list(customer_ids)
+    cancelled = 0
+    with transaction.atomic():
+        for visit in Visit.objects.select_for_update().filter(customer_id__in=ids, status=c.VisitStatus.PLANNED,
+                                                                source=c.VisitSource.CYCLE):
+            visit.status = c.VisitStatus.CANCELLED
+            _audit(visit, actor)
+            visit._change_reason = "replanned after a tier change"
+            visit.save(update_fields=["status"])
+            workqueue.close_by_key(visit.task_key, by=actor, result=_("Replanned after a tier change"),
+                                   status=Task.Status.CANCELLED)
+            workqueue.close_by_key(visit.escalation_key, by=actor, result=_("Replanned after a tier change"),
+                                   status=Task.Status.CANCELLED)
+            cancelled += 1
+        counts = generate_plans(day, customer_ids=ids, actor=actor)
+    return {"cancelled": cancelled, **counts}
+
+
 def nightly(day: date) -> dict:
     """The nightly job: regular plans, occasions still open (new key accounts they concern), escalation."""
     result = {"plans": generate_plans(day)}

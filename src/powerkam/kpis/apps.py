@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KpisConfig(AppConfig):
+    name = "powerkam.kpis"
+    label = "kpis"
+    verbose_name = _("KPIs, work quality and dashboard")
+
+    def ready(self) -> None:
+        from powerkam.core import jobs
+
+        from .reports import monthly_report_job
+
+        jobs.register("kpis_monthly_report", monthly_report_job,
+                      "Monthly management report (xlsx and PDF) on POWERKAM_REPORT_DAY, e-mailed to its subscribers")

@@ -1,0 +1,38 @@
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+# Where each dashboard figure drills down to (the page with the records behind it).
+DRILL = {
+    "revenue": "analytics:sales_volume", "kwh": "analytics:sales_volume", "unit_price": "analytics:price",
+    "arrears": "analytics:arrears", "collection_rate": "analytics:collection", "complaints": "tickets:analysis",
+    "sla": "kpis:work_quality", "satisfaction": "surveys:analysis", "key_accounts": "scoring:key_accounts",
+}
+
+
+@register.simple_tag
+def drill_url(figure: str, unit=None, month=None) -> str:
+    url = reverse(DRILL[figure])
+    params = []
+    if unit is not None and figure not in ("complaints", "satisfaction", "sla"):
+        params.append(f"org_unit={unit.pk}")
+    if month is not None and figure == "sla":
+        params.append(f"month={month:%Y-%m}")
+    return url + ("?" + "&".join(params) if params else "")
+
+
+@register.filter
+def figure(figures: dict, key: str):
+    return figures.get(key, {})
+
+
+@register.filter
+def delta_pct(cell: dict):
+    """This month against last year, in % (None when there is no base)."""
+    v, ly = cell.get("value"), cell.get("last_year")
+    if v is None or not ly:
+        return None
+    from powerkam.analytics.selectors import change_pct
+
+    return change_pct(v, ly)
