@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_firstrun_task_title_backfill'),
+        ('core', '0008_projects_core_task_kind'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_list_scope_index'),
+        ('customers', '0006_speed_http_name_bigrams'),
         ('org', '0002_auth_two_step_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

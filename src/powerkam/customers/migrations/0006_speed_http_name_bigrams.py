@@ -53,7 +53,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0005_list_scope_index"),
+        ("customers", "0006_speed_import_one_dq_task_per_customer"),
     ]
 
     operations = [
