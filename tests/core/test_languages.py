@@ -161,7 +161,7 @@ def _detail_pages(user) -> list[str]:
         pk = customer.pk
         urls += [reverse(n, args=[pk]) for n in (
             "customers:detail", "billing:customer_bills", "credit:customer", "credit:customer_tab",
-            "visits:customer_tab", "surveys:customer_tab", "analytics:customer_money")]
+            "visits:customer_tab", "surveys:customer_tab", "analytics:customer_money", "projects:customer_tab")]
         if not user.is_read_only:
             urls.append(reverse("customers:edit", args=[pk]))
     for name, model in (("billing:bill_detail", Bill), ("receivables:bill", Bill), ("receivables:payment", Payment),
@@ -170,6 +170,11 @@ def _detail_pages(user) -> list[str]:
         obj = model.objects.filter(customer__in=customers).order_by("-pk").first()
         if obj is not None:
             urls.append(reverse(name, args=[obj.pk]))
+    from powerkam.projects.scoping import visible_projects
+
+    project = visible_projects(user).order_by("pk").first()
+    if project is not None:
+        urls += [reverse("projects:detail", args=[project.pk]), reverse("projects:notice", args=[project.pk])]
     outage = visible_outages(user).order_by("pk").first()
     if outage is not None and user.role in ("clerk", "supervisor", "admin"):
         urls.append(reverse("outages:detail", args=[outage.pk]))

@@ -1,11 +1,8 @@
 """Read side of connection projects: who sees which project, the list and board queries, the
 project page's data and the cycle-time report (issue #12 items 7 and 8).
 
-Visibility goes through the one scope (core.scoping): a project is visible to everyone who may
-see its customer; a new applicant's project (no customer yet) to the supervisors and clerks of
-its supply station's subtree; and always to its tracker (专人全程跟踪) and its first-contact
-owner (首问负责制), as a ticket is to the clerk who took it. Company roles see every project.
-Every page here runs a fixed number of queries whatever the number of projects (the tests
+Visibility goes through the one project scope (projects.scoping over core.scoping), which the
+API uses too. Every page here runs a fixed number of queries whatever the number of projects (the tests
 assert it).
 """
 
@@ -32,37 +29,16 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from powerkam.core.scoping import customer_scope_q, subtree_unit_ids
 from powerkam.customers import constants as cc
-from powerkam.org.models import PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit
+from powerkam.org.models import OrgUnit
 
-from . import analysis, deadlines
+from . import analysis, deadlines, scoping
 from . import constants as c
 from .models import Pause, Project, StageRecord, TimingRule
 
-# --- visibility -----------------------------------------------------------------------------------
+# --- visibility: the one project scope (scoping.py, over core.scoping) ---------------------------------
 
-
-def project_scope_q(user) -> Q | None:
-    """The filter for projects `user` may see, or None for every project."""
-    if not user or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if customer_scope_q(user) is None:
-        return None
-    q = Q(tracker_id=user.pk) | Q(first_contact_owner_id=user.pk)
-    if user.role in PORTFOLIO_ROLES:
-        q |= Q(customer__primary_manager_id=user.pk) | Q(customer__secondary_manager_id=user.pk)
-    elif user.role in SUBTREE_ROLES and user.org_unit_id:
-        units = subtree_unit_ids(user)
-        # The project's station, or its customer's unit (a customer moved to another station).
-        q |= Q(org_unit_id__in=units) | Q(customer__org_unit_id__in=units)
-    return q
-
-
-def visible_projects(user, queryset: QuerySet | None = None) -> QuerySet:
-    qs = Project.objects.all() if queryset is None else queryset
-    q = project_scope_q(user)
-    return qs if q is None else qs.filter(q)
+visible_projects = scoping.visible_projects
 
 
 def row_queryset(qs: QuerySet) -> QuerySet:
