@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "powerkam.service.surveys",
     "powerkam.pipeline",
     "powerkam.analytics",
+    "powerkam.projects",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,12 @@ SPECTACULAR_SETTINGS = {
         "SurveyStatusEnum": "powerkam.service.surveys.constants.Status",
         "OutageChannelEnum": "powerkam.service.outages.constants.Channel",
         "SurveyChannelEnum": "powerkam.service.surveys.constants.Channel",
+        "ProjectStageEnum": "powerkam.projects.constants.Stage",
+        "ProjectStatusEnum": "powerkam.projects.constants.Status",
+        "ProjectSideEnum": "powerkam.projects.constants.Side",
+        "ContractorRoleEnum": "powerkam.projects.constants.ContractorRole",
+        "TransformerActionEnum": "powerkam.projects.constants.TransformerAction",
+        "ProjectEventKindEnum": "powerkam.projects.constants.EventKind",
     },
 }
 

@@ -104,6 +104,7 @@ def scopes(world, make_staff):
                                      org_unit=station),
             job=ImportJob.objects.create(kind="contacts", filename=f"{tag}.csv", created_by=writer),
         )
+        s.project = _project(customer, writer, manager)
         s.notice = OutageNotice.objects.create(outage=s.outage, customer=customer, ack_token_hash=f"{side:x<64}")
         # Two overdue bills with their written notice: one free to open a stop-supply case on,
         # one whose case is open (at its first step).
@@ -112,6 +113,15 @@ def scopes(world, make_staff):
         s.blacklisted = stop_supply.add_to_blacklist(customer, reason=f"{tag}方欠费", actor=writer)
         sides[side] = s
     return SimpleNamespace(**vars(w), sup_south=sup_south, own=sides["own"], far=sides["far"])
+
+
+def _project(customer, writer, tracker):
+    """A capacity-increase project of the side's customer at its first stage, with a document."""
+    from powerkam.projects import services as projects
+
+    return projects.accept_application(projects.Application(
+        application_type="increase", applicant_type="existing", customer=customer, requested_capacity_kva="400",
+        voltage_level="10kV", site_address="厂区"), actor=writer, tracker=tracker)
 
 
 def _overdue_bill(Bill, CollectionNotice, customer, number: str):
@@ -131,7 +141,7 @@ def foreign_words(s) -> list[str]:
             f.transformer.model_no, f.meter.number, f.contract.number, f.ticket.number, f.ticket.subject,
             f.outage.number, f.payment.number, f.bill.number, f.case_bill.number, f.case.notice.number,
             f.blacklisted.reason, s.south.name, s.s3.name, s.m2.full_name, s.m2.username,
-            s.sup_south.full_name]
+            s.sup_south.full_name, f.project.number]
 
 
 def leaked(words: list[str], body: str, sent) -> list[str]:
@@ -281,6 +291,7 @@ def attacks(s) -> dict[str, list[Attack]]:
         # Stopping supply: a south bill cannot get a case, and a south case takes no step. Each
         # body is one that would pass for a case in scope at that step.
         "receivables-stop-case-open": [Attack("clerk", "post", f"/api/v1/receivables/bills/{far.bill.pk}/stop-case/")],
+        **_project_attacks(s, own, far, today),
     }
     result.update(_pipeline_attacks(s))
     for action, who, body in _stop_steps(later):
@@ -400,6 +411,44 @@ def _stop_steps(day: str) -> list[tuple[str, str, dict]]:
             ("stop", "clerk", {"stopped_at": at}),
             ("restore", "clerk", {"restored_at": at}),
             ("cancel", "clerk", {"reason": "x"})]
+
+
+def _project_attacks(s, own, far, today: str) -> dict[str, list[Attack]]:
+    """Connection projects: a south project takes no action; a north project accepts no south
+    document, defect, substation, line or transformer; no application names a south customer."""
+    base, mine = f"/api/v1/projects/{far.project.pk}", f"/api/v1/projects/{own.project.pk}"
+    far_doc = far.project.documents.first().pk
+    application = {"application_type": "increase", "applicant_type": "existing", "requested_capacity_kva": "400",
+                   "voltage_level": "10kV", "site_address": "厂区", "tracker": s.m1.pk}
+    return {
+        "project-create": [Attack("clerk", "post", "/api/v1/projects/", {**application, "customer": far.customer.pk})],
+        "project-advance": [Attack("clerk", "post", f"{base}/advance/", {"stage": "accepted", "ended_on": today})],
+        "project-pause": [Attack("clerk", "post", f"{base}/pause/", {"reason": "documents"})],
+        "project-resume": [Attack("clerk", "post", f"{base}/resume/", {})],
+        "project-receive_document": [
+            Attack("clerk", "post", f"{base}/receive-document/", {"document": far_doc}),
+            Attack("clerk", "post", f"{mine}/receive-document/", {"document": far_doc}),
+        ],
+        "project-contractor": [Attack("clerk", "post", f"{base}/contractor/", {"role": "designer", "name": "x"})],
+        "project-licence_override": [Attack("supervisor", "post", f"{base}/licence-override/", {"reason": "x"})],
+        "project-defect": [Attack("clerk", "post", f"{base}/defect/", {"item": "x"})],
+        "project-clear_defect": [Attack("clerk", "post", f"{base}/clear-defect/", {"defect": 1})],
+        "project-energise": [Attack("clerk", "post", f"{base}/energise/", {})],
+        "project-tracker": [Attack("clerk", "post", f"{base}/tracker/", {"tracker": s.m1.pk})],
+        "project-cancel": [Attack("clerk", "post", f"{base}/cancel/", {"reason": "x"})],
+        "project-supply_point": [
+            Attack("clerk", "post", f"{base}/supply-point/", {"name": "x"}),
+            Attack("clerk", "post", f"{mine}/supply-point/", {"name": "x", "substation": far.sub.pk}),
+            Attack("clerk", "post", f"{mine}/supply-point/", {"name": "x", "supply_line": far.line.pk}),
+        ],
+        "project-transformer": [
+            Attack("clerk", "post", f"{base}/transformer/", {"capacity_kva": "400"}),
+            Attack("clerk", "post", f"{mine}/transformer/", {"action": "remove", "existing": far.transformer.pk}),
+        ],
+        "project-metering_point": [Attack("clerk", "post", f"{base}/metering-point/", {"number": "MP-X"})],
+        "project-contract": [Attack("clerk", "post", f"{base}/contract/",
+                                    {"number": "HT-X", "valid_from": today, "valid_to": today})],
+    }
 
 
 def _ticket(**changes) -> dict:

@@ -25,6 +25,7 @@ class Task(models.Model):
         OUTAGE_CALL = "outage_call", _("Outage call")
         FOLLOW_UP = "follow_up", _("Follow-up")
         APPROVAL = "approval", _("Approval")
+        PROJECT_STEP = "project_step", _("Connection project stage")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
