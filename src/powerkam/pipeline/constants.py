@@ -7,11 +7,12 @@ first rows are seeded by migration 0002 from the defaults below.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class GovStatus(models.TextChoices):
     PLANNED = "planned", _("Planned (not yet approved)")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("government status", "Approved")
 
 
 class Reliability(models.TextChoices):

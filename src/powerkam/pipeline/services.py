@@ -55,6 +55,7 @@ OPPORTUNITY_FIELDS = (
     "org_unit", "next_step", "next_step_on", "loss_reason", "loss_note",
 )
 APPROVER_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+NEXT_STEP_TITLE = gettext_noop("Next step: %(step)s (%(opportunity)s)")
 
 
 def policy() -> PipelinePolicy:
@@ -369,8 +370,7 @@ def _next_step_task(opp: Opportunity, actor) -> None:
     if key:
         workqueue.open_task(kind=Task.Kind.FOLLOW_UP, assignee=opp.owner, customer=opp.customer,
                             org_unit=opp.org_unit, key=key, due_at=opp.next_step_on, created_by=actor,
-                            title=phrase(gettext_noop("Next step: %(step)s (%(opportunity)s)"), step=opp.next_step,
-                                         opportunity=opp.title),
+                            title=phrase(NEXT_STEP_TITLE, step=opp.next_step, opportunity=opp.title),
                             link=reverse("pipeline:opportunity", args=[opp.pk]))
 
 
