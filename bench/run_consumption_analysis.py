@@ -44,8 +44,8 @@ from run_foundation import (  # noqa: E402
 )
 from run_foundation import fresh_database as _fresh_database  # noqa: E402
 
-PG_URL = "postgres://postgres@127.0.0.1:5432/powerkam_bench_consumption_analysis"
-TODAY = date(2026, 3, 10)  # the job's business day: the scan judges up to 2026-03-09 (festival season)
+PG_URL = "postgres://postgres@127.0.0.1:5432/pk_consumption_analysis_bench"
+TODAY = date(2026, 6, 24)  # the job's business day: the scan judges up to 2026-06-23 (after the Dragon Boat holiday)
 TARGET_WATCH_S = 60
 TARGET_FORECAST_S = 300
 TARGET_PAGE_MS = 150
