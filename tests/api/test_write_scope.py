@@ -276,6 +276,13 @@ def attacks(s) -> dict[str, list[Attack]]:
         "outage-notify": [Attack("clerk", "post", f"/api/v1/outages/{far.outage.pk}/notify/", {})],
         "outage-notice-acknowledge": [Attack("clerk", "post",
                                              f"/api/v1/outage-notices/{far.notice.pk}/acknowledge/", {})],
+        # Consumption: a batch naming a south meter (by meter or customer number) is rejected whole.
+        "consumption-batch-create": [
+            Attack("clerk", "post", "/api/v1/consumption/batches/", {"layout": "long", "rows": [
+                {"meter_no": far.meter.meter_no, "timestamp": f"{today} 00:15", "kw": 1}]}),
+            Attack("clerk", "post", "/api/v1/consumption/batches/", {"layout": "daily", "rows": [
+                {"customer_number": far.customer.number, "date": today, "kwh": 1}]}),
+        ],
         # Imports: a job is its uploader's alone; a stranger's job cannot be run again.
         "import-retry": [Attack("clerk", "post", f"/api/v1/imports/{far.job.pk}/retry/")],
         # Stopping supply: a south bill cannot get a case, and a south case takes no step. Each
@@ -410,6 +417,9 @@ def test_ids_from_another_scope_are_refused_and_change_nothing(scopes, api, endp
         if endpoint == "import-create":
             before.pop("imports.ImportJob"), after.pop("imports.ImportJob")
             before.pop("imports.HistoricalImportJob", None), after.pop("imports.HistoricalImportJob", None)
+        if endpoint == "consumption-batch-create":  # the rejected batch is its audit record; it writes nothing else
+            for label in ("consumption.IngestBatch", "consumption.HistoricalIngestBatch"):
+                before.pop(label), after.pop(label)
         assert after == before, attack
 
 

@@ -8,7 +8,8 @@ Rules:
 - energy charge: kWh per time-of-use period × that period's price (or total kWh × the non-TOU
   price);
 - basic charge (two-part tariffs only): capacity (kVA) × yuan/kVA·month, or by maximum demand per
-  发改办价格〔2016〕1583号 (see `demand_basic_charge`);
+  发改办价格〔2016〕1583号 (see `demand_basic_charge`), at 90 % of the demand price in a month whose
+  kWh per kVA of capacity reaches 260 (发改价格〔2023〕526号, `demand_price_for`);
 - power-factor adjustment per 《功率因数调整电费办法》(1983): cosφ = kWh / √(kWh² + kvarh²),
   rounded half-up to 2 places, looked up in the official table of the customer's standard;
   the percentage applies to basic charge + energy charge (not to government funds and
@@ -197,6 +198,18 @@ def billed_demand(max_demand_kw: Decimal, declared_kw: Decimal, capacity_kva: De
     return approved, threshold, max_demand_kw - threshold
 
 
+def high_use(total_kwh: Decimal, capacity_kva: Decimal | None) -> bool:
+    """发改价格〔2023〕526号: the month's kWh per kVA of capacity reaches 260 (260 itself counts)."""
+    return bool(capacity_kva) and total_kwh >= c.DEMAND_HIGH_USE_KWH_PER_KVA * capacity_kva
+
+
+def demand_price_for(price: Decimal, total_kwh: Decimal, capacity_kva: Decimal | None) -> Decimal:
+    """The demand price of the month: 90 % of the tariff's in a high-use month (526号), else the tariff's."""
+    if high_use(total_kwh, capacity_kva):
+        return price * c.DEMAND_HIGH_USE_PRICE_SHARE
+    return price
+
+
 def demand_basic_charge(price: Decimal, max_demand_kw: Decimal, declared_kw: Decimal,
                         capacity_kva: Decimal | None, *, label: dict[str, str] | None = None
                         ) -> tuple[Decimal, list[Line]]:
@@ -317,7 +330,8 @@ def calculate(tariff: TariffSpec, load: Load, *, label: dict[str, str] | None = 
                                                                      label=label)
         if tariff.demand_price is not None and load.max_demand_kw is not None:
             declared = load.declared_demand_kw if load.declared_demand_kw is not None else load.max_demand_kw
-            demand_amount, demand_lines = demand_basic_charge(tariff.demand_price, load.max_demand_kw, declared,
+            demand_price = demand_price_for(tariff.demand_price, total_kwh, load.capacity_kva)
+            demand_amount, demand_lines = demand_basic_charge(demand_price, load.max_demand_kw, declared,
                                                               load.capacity_kva, label=label)
         if method == c.BasicMethod.CAPACITY:
             basic_charge, chosen = capacity_amount, capacity_lines

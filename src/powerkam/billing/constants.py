@@ -50,6 +50,12 @@ DEMAND_TOLERANCE = Decimal("1.05")
 DEMAND_EXCESS_MULTIPLIER = Decimal("2")
 DEMAND_MIN_SHARE_OF_CAPACITY = Decimal("0.40")
 
+# 发改价格〔2023〕526号 (第三监管周期省级电网输配电价) 四: "执行需量电价的用户，每月每千伏安用电量达到
+# 260千瓦时及以上的，当月需量电价按本通知核定标准90%执行" — a demand-billed user whose month's kWh per
+# kVA of capacity reaches 260 pays 90 % of the demand price that month.
+DEMAND_HIGH_USE_KWH_PER_KVA = Decimal("260")
+DEMAND_HIGH_USE_PRICE_SHARE = Decimal("0.9")
+
 
 # --- Power-factor adjustment tables (功率因数调整电费办法, 附表 1–3) ----------------------------
 # Percent of (basic charge + energy charge); negative = reduction (减收), positive = increase.

@@ -621,16 +621,24 @@ class Ingest:
             if month not in self.months:
                 partitions.ensure_partitions(date(*month, 1), date(*month, 1))
                 self.months.add(month)
-        fresh = not revisited and not storage.any_stored(set(cust.tolist()), first, last)
+        # A meter-day is "fresh" when nothing of its customer is stored on that day yet (nor written by
+        # this batch): those are copied straight in; the others are merged (upsert).
+        ranges = storage.stored_day_ranges(set(cust.tolist()), first, last)
+        revisited_set = set(revisited)
+        fresh_key = np.fromiter(
+            (k not in revisited_set and not (buffer[k][0] in ranges and ranges[buffer[k][0]][0] <= k[1] <= ranges[buffer[k][0]][1])
+             for k in keys), dtype=bool, count=n)
         rows = storage.Rows(
             customer=np.repeat(cust, c.SLOTS_PER_DAY), day=np.repeat(day, c.SLOTS_PER_DAY),
             mp=np.repeat(mp, c.SLOTS_PER_DAY), slot=np.tile(np.arange(1, c.SLOTS_PER_DAY + 1, dtype=np.int16), n),
             kw=kw.ravel(), kvar=kvar.ravel())
         keep = ~(np.isnan(rows.kw) & np.isnan(rows.kvar))
+        fresh_row = np.repeat(fresh_key, c.SLOTS_PER_DAY)[keep]
         rows = rows.take(keep)
         self.out.values_written += int((~np.isnan(rows.kw)).sum())
-        self.out.values_changed += storage.write_intervals(rows, fresh=fresh)
-        self._aggregate(buffer, fresh)
+        self.out.values_changed += storage.write_intervals(rows.take(fresh_row), fresh=True)
+        self.out.values_changed += storage.write_intervals(rows.take(~fresh_row), fresh=False)
+        self._aggregate(buffer, {k for k, f in zip(keys, fresh_key.tolist(), strict=True) if f})
 
     def _note_gaps(self, buffer) -> None:
         for (mp, day), (_cust, kw, _kvar, row) in buffer.items():
@@ -642,13 +650,17 @@ class Ingest:
                                               "intervals": [_slot_label(int(i) + 1) for i in np.flatnonzero(missing)][:12],
                                               "missing": int(missing.sum())})
 
-    def _aggregate(self, buffer, fresh: bool) -> None:
+    def _aggregate(self, buffer, fresh_keys: set[tuple[int, int]]) -> None:
         by_customer_day: dict[tuple[int, int], list] = defaultdict(list)
-        for (_mp, day), (cust, kw, kvar, _row) in buffer.items():
+        stale: set[tuple[int, int]] = set()
+        for (mp, day), (cust, kw, kvar, _row) in buffer.items():
             by_customer_day[(cust, day)].append((kw, kvar))
+            if (mp, day) not in fresh_keys:
+                stale.add((cust, day))
         in_memory, from_db = {}, set()
         for key, curves in by_customer_day.items():
-            if fresh and len(curves) == self.archive.meters_of.get(key[0], 1):
+            # From memory when every meter of the customer is in this buffer and nothing was stored before.
+            if key not in stale and len(curves) == self.archive.meters_of.get(key[0], 1):
                 kw = np.sum([cv[0] for cv in curves], axis=0) if len(curves) > 1 else curves[0][0]
                 kvar = np.sum([cv[1] for cv in curves], axis=0) if len(curves) > 1 else curves[0][1]
                 complete = all(not np.isnan(cv[0]).any() for cv in curves)

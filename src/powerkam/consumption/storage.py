@@ -88,20 +88,22 @@ def _pg_tmp(cur) -> None:
     cur.execute(f'TRUNCATE "{_TMP}"')
 
 
-def any_stored(customers: Iterable[int], first: date, last: date) -> bool:
-    """Has any of these customers intervals between first and last? (one index probe)"""
+def stored_day_ranges(customers: Iterable[int], first: date, last: date) -> dict[int, tuple[int, int]]:
+    """{customer: (first, last day ordinal)} of the intervals stored between first and last, for the
+    customers that have any: a day outside its customer's range is certainly not stored yet."""
     ids = sorted(set(int(c) for c in customers))
-    if not ids:
-        return False
+    out: dict[int, tuple[int, int]] = {}
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f'SELECT EXISTS (SELECT 1 FROM "{TABLE}" WHERE customer_id = ANY(%s) AND day BETWEEN %s AND %s)',
-                        [ids, first, last])
-        else:
-            marks = ",".join(["%s"] * len(ids))
-            cur.execute(f'SELECT EXISTS (SELECT 1 FROM "{TABLE}" WHERE customer_id IN ({marks}) AND day BETWEEN %s AND %s)',
-                        [*ids, first, last])
-        return bool(cur.fetchone()[0])
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join(["%s"] * len(part))
+            cur.execute(f'SELECT customer_id, MIN(day), MAX(day) FROM "{TABLE}" WHERE customer_id IN ({marks}) '
+                        f"AND day BETWEEN %s AND %s GROUP BY customer_id", [*part, first, last])
+            for cust, lo, hi in cur.fetchall():
+                lo = date.fromisoformat(lo) if isinstance(lo, str) else lo
+                hi = date.fromisoformat(hi) if isinstance(hi, str) else hi
+                out[cust] = (lo.toordinal(), hi.toordinal())
+    return out
 
 
 def write_intervals(rows: Rows, *, fresh: bool) -> int:
