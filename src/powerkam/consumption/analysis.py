@@ -51,22 +51,25 @@ def curves(customer_id: int, days: list[date]) -> dict[date, list[float | None]]
 def heatmap(customer_id: int, first: date, last: date) -> dict[str, Any]:
     """The year heatmap (day × 15-minute slot, kW) of one customer: one grouped query on that
     customer's readings only (its key leads with customer_id, so the scan is one range)."""
+    import numpy as np
+
     table = connection.ops.quote_name(IntervalReading._meta.db_table)
+    adapt = connection.ops.adapt_datefield_value
+    offset = "day - %s::date" if connection.vendor == "postgresql" else "CAST(julianday(day) - julianday(%s) AS INTEGER)"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT day, slot, SUM(kw) FROM {table} WHERE customer_id = %s AND day BETWEEN %s AND %s "
-                       f"GROUP BY day, slot", [customer_id, connection.ops.adapt_datefield_value(first),
-                                               connection.ops.adapt_datefield_value(last)])
+        cursor.execute(f"SELECT {offset}, slot, SUM(kw) FROM {table} WHERE customer_id = %s AND day BETWEEN %s AND %s "
+                       f"GROUP BY day, slot", [adapt(first), customer_id, adapt(first), adapt(last)])
         rows = cursor.fetchall()
     n = (last - first).days + 1
-    grid: list[list[float | None]] = [[None] * SLOTS for _ in range(n)]
-    top = 0.0
-    for day, slot, kw in rows:
-        day = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
-        if 1 <= slot <= SLOTS:
-            grid[(day - first).days][slot - 1] = round(kw, 1)
-            top = max(top, kw)
+    grid = np.full((n, SLOTS), np.nan)
+    if rows:
+        data = np.array(rows, dtype=float)
+        ok = (data[:, 1] >= 1) & (data[:, 1] <= SLOTS)
+        grid[data[ok, 0].astype(int), data[ok, 1].astype(int) - 1] = np.round(data[ok, 2], 1)
+    top = float(np.nanmax(grid)) if rows else 0.0
+    values = [[None if v != v else v for v in row] for row in grid.tolist()]  # NaN → null
     return {"days": [(first + timedelta(days=i)).isoformat() for i in range(n)], "slots": slot_labels(),
-            "values": grid, "max": round(top, 1), "points": len(rows)}
+            "values": values, "max": round(top, 1), "points": len(rows)}
 
 
 def _f(value) -> float | None:

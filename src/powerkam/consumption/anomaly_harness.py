@@ -50,15 +50,19 @@ def package_calendar(start: date, end: date) -> Calendar:
     return build_calendar(start, end, is_workday=chinese_calendar.is_workday, anchors=package_anchors(start, end))
 
 
-def _festival_factor(offsets: np.ndarray, depth: float, down: int, up: int) -> np.ndarray:
-    """The dip of an industrial customer around its festival anchor (offset 0)."""
-    f = np.ones_like(offsets, dtype=float)
+def _festival_factor(offsets: np.ndarray, depth, down, up) -> np.ndarray:
+    """The dip of an industrial customer around its festival anchor (offset 0); arrays broadcast
+    (customers × days offsets, per-customer depth / ramp lengths as column vectors)."""
+    offsets = np.asarray(offsets, dtype=float)
+    f = np.ones(np.broadcast_shapes(offsets.shape, np.shape(depth), np.shape(down), np.shape(up)))
+    offsets = np.broadcast_to(offsets, f.shape)
+    depth, down, up = (np.broadcast_to(np.asarray(v, dtype=float), f.shape) for v in (depth, down, up))
     ramp_down = (offsets >= -down) & (offsets < 0)
-    f[ramp_down] = 1 - (1 - depth) * (offsets[ramp_down] + down) / down
+    f[ramp_down] = (1 - (1 - depth) * (offsets + down) / down)[ramp_down]
     hold = (offsets >= 0) & (offsets < 8)
-    f[hold] = depth
+    f[hold] = depth[hold]
     ramp_up = (offsets >= 8) & (offsets < 8 + up)
-    f[ramp_up] = depth + (1 - depth) * (offsets[ramp_up] - 8) / up
+    f[ramp_up] = (depth + (1 - depth) * (offsets - 8) / up)[ramp_up]
     return f
 
 
@@ -79,15 +83,16 @@ def synthetic_matrix(cal: Calendar, n: int, rng: np.random.Generator, anchors: d
     depth = rng.uniform(0.1, 0.4, size=n)
     down = rng.integers(5, 12, size=n)
     up = rng.integers(10, 25, size=n)
+    rows = np.flatnonzero(industrial)
     for anchor in anchors.values():
         offsets = np.array([(d - anchor).days for d in days])
         near = np.abs(offsets) < 60
-        if not near.any():
+        if not near.any() or not len(rows):
             continue
-        for row in np.flatnonzero(industrial):
-            jitter = rng.integers(-1, 2)
-            values[row, near] *= _festival_factor(offsets[near] - jitter, depth[row] * rng.uniform(0.9, 1.1),
-                                                  int(down[row]), int(up[row]))
+        jitter = rng.integers(-1, 2, size=len(rows))[:, None]
+        year_depth = (depth[rows] * rng.uniform(0.9, 1.1, size=len(rows)))[:, None]
+        factor = _festival_factor(offsets[near][None, :] - jitter, year_depth, down[rows][:, None], up[rows][:, None])
+        values[np.ix_(rows, np.flatnonzero(near))] *= factor
     values *= rng.lognormal(0.0, sigma[:, None], size=values.shape)
     return np.round(values, 1)
 

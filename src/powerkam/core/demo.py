@@ -23,6 +23,8 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("visits", "powerkam.service.visits.demo.load_demo"),
     ("outages", "powerkam.service.outages.demo.load_demo"),
     ("surveys", "powerkam.service.surveys.demo.load_demo"),
+    # after the consumption demo (its ingest): one key account falls away for the anomaly watch
+    ("consumption_watch", "powerkam.consumption.analysis_demo.load_demo"),
 ]
 
 
