@@ -244,6 +244,9 @@ SPECTACULAR_SETTINGS = {
         "SurveyStatusEnum": "powerkam.service.surveys.constants.Status",
         "OutageChannelEnum": "powerkam.service.outages.constants.Channel",
         "SurveyChannelEnum": "powerkam.service.surveys.constants.Channel",
+        "ScoringTierEnum": "powerkam.scoring.models.TIER_CHOICES",
+        "ProposalStatusEnum": "powerkam.scoring.constants.ProposalStatus",
+        "ScoringModelStatusEnum": "powerkam.scoring.models.ScoringModel.Status",
     },
 }
 
