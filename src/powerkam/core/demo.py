@@ -23,6 +23,8 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("visits", "powerkam.service.visits.demo.load_demo"),
     ("outages", "powerkam.service.outages.demo.load_demo"),
     ("surveys", "powerkam.service.surveys.demo.load_demo"),
+    ("scoring", "powerkam.scoring.demo.load_demo"),
+    ("kpis", "powerkam.kpis.demo.load_demo"),
 ]
 
 
