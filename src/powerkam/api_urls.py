@@ -10,10 +10,12 @@ from powerkam.core import api as core_api
 from powerkam.credit import api as credit_api
 from powerkam.customers import api as customers_api
 from powerkam.imports import api as imports_api
+from powerkam.kpis import api as kpis_api
 from powerkam.org import api as org_api
 from powerkam.pipeline import api as pipeline_api
 from powerkam.projects import api as projects_api
 from powerkam.receivables import api as receivables_api
+from powerkam.scoring import api as scoring_api
 from powerkam.service.outages import api as outages_api
 from powerkam.service.surveys import api as surveys_api
 from powerkam.service.tickets import api as tickets_api
@@ -48,7 +50,8 @@ analytics_api.register(router)
 projects_api.register(router)
 
 APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivables_api, credit_api, tickets_api,
-            visits_api, outages_api, surveys_api, pipeline_api, analytics_api, projects_api, consumption_api]
+            visits_api, outages_api, surveys_api, pipeline_api, analytics_api, projects_api, consumption_api,
+            kpis_api, scoring_api]
 
 urlpatterns = [
     path("auth/token/", org_api.ObtainTokenView.as_view(), name="api-token"),

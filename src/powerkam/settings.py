@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "ContractorRoleEnum": "powerkam.projects.constants.ContractorRole",
         "TransformerActionEnum": "powerkam.projects.constants.TransformerAction",
         "ProjectEventKindEnum": "powerkam.projects.constants.EventKind",
+        "ScoringTierEnum": "powerkam.scoring.models.TIER_CHOICES",
+        "ProposalStatusEnum": "powerkam.scoring.constants.ProposalStatus",
+        "ScoringModelStatusEnum": "powerkam.scoring.models.ScoringModel.Status",
     },
 }
 

@@ -332,6 +332,18 @@ def attacks(s) -> dict[str, list[Attack]]:
         result[f"{basename}-partial_update"] = [Attack("clerk", "patch", f"/api/v1/{prefix}/{pk}/", {"name": "x"})]
         if basename != "staff":  # accounts are deactivated, never deleted
             result[f"{basename}-destroy"] = [Attack("clerk", "delete", f"/api/v1/{prefix}/{pk}/")]
+    # Key-account scoring and KPI targets (issue #15)
+    far_proposal = _tier_proposal(far.customer)
+    result["tier-proposal-approve"] = [Attack("supervisor", "post", f"/api/v1/scoring/proposals/{far_proposal.pk}/approve/",
+                                              {"reason": "x"})]
+    result["tier-proposal-reject"] = [Attack("supervisor", "post", f"/api/v1/scoring/proposals/{far_proposal.pk}/reject/",
+                                             {"reason": "x"})]
+    result["kpi-target-create"] = [
+        Attack("supervisor", "post", "/api/v1/kpis/targets/",
+               {"month": today, "metric": "revenue", "value": "1", "staff": s.m2.pk}),
+        Attack("supervisor", "post", "/api/v1/kpis/targets/",
+               {"month": today, "metric": "revenue", "value": "1", "org_unit": s.south.pk}),
+    ]
     return result
 
 
@@ -392,11 +404,25 @@ def later_day(day) -> str:
     return (day + timedelta(days=40)).isoformat()
 
 
+def _tier_proposal(customer):
+    """A pending tier proposal for `customer` (made once per test)."""
+    from powerkam.scoring.models import ScoringModel, ScoringRun, TierProposal
+
+    model = ScoringModel.objects.filter(version=99).first() or ScoringModel.objects.create(
+        name="attack", version=99, key_account_cutoff=50, medium_cutoff=70, premium_cutoff=90)
+    run = ScoringRun.objects.filter(model=model).first() or ScoringRun.objects.create(
+        model=model, period=timezone.localdate().replace(day=1))
+    return TierProposal.objects.get_or_create(run=run, customer=customer, defaults={
+        "kind": "new", "from_tier": "", "to_tier": "general", "score": Decimal("60")})[0]
+
+
 # Endpoints that accept no id of a scoped record, and why.
 NO_SCOPED_IDS = {
     "api-token": "username and password only",
     "billing-calculate": "a load and a tariff code from the company-wide catalogue; reads nothing of a customer",
     "survey-answer": "public; the signed one-time token is the key, and the answer names its own invitation only",
+    "scoring-model-try_out": "administrators only; a company-wide scoring model, no customer id",
+    "scoring-model-publish": "administrators only; a company-wide scoring model, no customer id",
 }
 
 ADMIN_ONLY = {"org-unit", "staff", "substation", "supply-line"}

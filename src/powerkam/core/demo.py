@@ -25,6 +25,8 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("surveys", "powerkam.service.surveys.demo.load_demo"),
     # after the consumption demo (its ingest): one key account falls away for the anomaly watch
     ("consumption_watch", "powerkam.consumption.analysis_demo.load_demo"),
+    ("scoring", "powerkam.scoring.demo.load_demo"),
+    ("kpis", "powerkam.kpis.demo.load_demo"),
 ]
 
 

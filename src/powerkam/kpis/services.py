@@ -46,13 +46,12 @@ def set_target(*, actor: Staff, month: date, metric: str, value, staff: Staff | 
         if metric not in c.Metric.values:
             errors["metric"] = _("Choose one of the KPIs.")
         if not visible_portfolio_staff(actor).filter(pk=staff.pk).exists():
-            errors["staff"] = _("%(name)s is not in your unit: you can set targets only for your own team.") % {
-                "name": staff.display_name}
+            errors["staff"] = _("This person is not in your unit: you can set targets only for your own team.")
     if org_unit is not None:
         if metric not in c.DashboardMetric.values:
             errors["metric"] = _("Choose one of the dashboard figures.")
         if not visible_org_units(actor).filter(pk=org_unit.pk).exists():
-            errors["org_unit"] = _("%(name)s is not in your unit.") % {"name": org_unit.name}
+            errors["org_unit"] = _("This org unit is not in your unit.")
     try:
         value = _value(value)
     except ValidationError as exc:
