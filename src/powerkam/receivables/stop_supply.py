@@ -320,9 +320,17 @@ def record_stop(case: StopSupplyCase, *, stopped_at: datetime, actor) -> StopSup
 def bill_settled(bill: Bill, on: date, actor) -> None:
     """Called when a bill becomes fully paid: a stopped case gets its restore task (第六十九条:
     within 3 days); a case not yet stopped is cancelled."""
+    bills_settled([bill], on, actor)
+
+
+def bills_settled(bills: list[Bill], on: date, actor) -> None:
+    """`bill_settled` for the bills one payment settles: one query finds their open cases."""
+    by_pk = {b.pk: b for b in bills}
     for case in (StopSupplyCase.objects.select_for_update(of=("self",)).select_related("customer", "opened_by",
                  "customer__primary_manager")
-                 .filter(bill=bill).exclude(status__in=[S.REJECTED, S.RESTORED, S.CANCELLED])):
+                 .filter(bill__in=list(by_pk)).exclude(status__in=[S.REJECTED, S.RESTORED, S.CANCELLED])
+                 .order_by("pk")):
+        bill = by_pk[case.bill_id]
         case.paid_on = on
         if case.status == S.STOPPED:
             _save(case, actor, ["paid_on"])
