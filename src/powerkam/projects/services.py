@@ -299,16 +299,21 @@ class Application:
     legacy_number: str = ""
 
 
-def validate_application(app: Application, *, actor, tracker, accepted_on, errors: dict | None = None) -> dict:
-    """Field errors of an application (empty: it can be accepted); fills parsed values in `app`."""
+def validate_application(app: Application, *, actor, tracker, accepted_on, errors: dict | None = None,
+                         customer_in_scope: bool = False, missing=None) -> dict:
+    """Field errors of an application (empty: it can be accepted); fills parsed values in `app`.
+    An import passes `customer_in_scope=True` (it looked the customers up by number within the
+    actor's scope, one query per batch) and a memoised `missing` (timing rows per kind)."""
     errors = {} if errors is None else errors
+    missing = missing or missing_timing
     if app.application_type not in c.ApplicationType.values:
         errors["application_type"] = _("Choose the application type.")
     if app.applicant_type not in c.ApplicantType.values:
         errors["applicant_type"] = _("Say whether the applicant is an existing customer or a new applicant.")
     customer = app.customer
     if customer is not None:
-        if not isinstance(customer, Customer) or not visible_customers(actor).filter(pk=customer.pk).exists():
+        if not isinstance(customer, Customer) or not (
+                customer_in_scope or visible_customers(actor).filter(pk=customer.pk).exists()):
             errors["customer"] = _("Unknown customer: choose a customer you can see.")
         elif customer.is_closed:
             errors["customer"] = _("This customer is closed; reopen it before accepting an application.")
@@ -356,8 +361,7 @@ def validate_application(app: Application, *, actor, tracker, accepted_on, error
     else:
         _check_worker(tracker, "tracker", errors)
     if not {"application_type", "voltage_level", "supply_mode"} & set(errors):
-        missing = missing_timing(app.application_type, app.voltage_level, app.supply_mode, app.green_channel)
-        if missing:
+        if missing(app.application_type, app.voltage_level, app.supply_mode, app.green_channel):
             errors["voltage_level"] = _(
                 "The timing table has no rules for %(voltage)s %(type)s projects (%(mode)s%(green)s); ask an "
                 "administrator to add them.") % {
@@ -372,6 +376,30 @@ def notice_documents(application_type: str, applicant_type: str, voltage_level: 
     """The one-time notice's documents for this kind of application, in order."""
     return [r for r in DocumentRequirement.objects.filter(is_active=True)
             if r.applies_to(application_type, applicant_type, voltage_level)]
+
+
+def _create_project(app: Application, *, actor, receiver, tracker, accepted_on: date, unit) -> Project:
+    """The project row (numbered) and its one-time notice checklist, from a validated application."""
+    total = timing_rules(app.application_type, app.voltage_level, app.supply_mode, app.green_channel).get(c.TOTAL)
+    project = Project(
+        number=f"TMP-{uuid.uuid4().hex[:20]}", application_type=app.application_type,
+        applicant_type=app.applicant_type, customer=app.customer, applicant_name=app.applicant_name,
+        applicant_credit_code=app.applicant_credit_code.upper(), applicant_contact=app.applicant_contact,
+        applicant_phone=app.applicant_phone, site_address=app.site_address,
+        requested_capacity_kva=app.requested_capacity_kva, voltage_level=app.voltage_level,
+        supply_mode=app.supply_mode, industry=app.industry or (app.customer.industry if app.customer else ""),
+        usage_category=app.usage_category, expected_energisation_on=app.expected_energisation_on,
+        is_key_project=bool(app.is_key_project), green_channel=bool(app.green_channel), org_unit=unit,
+        first_contact_owner=receiver, tracker=tracker, accepted_on=accepted_on,
+        commitment_workdays=total.workdays if total is not None else None, notes=app.notes or "",
+        legacy_number=app.legacy_number, created_by=actor)
+    _save(project, actor)
+    project.number = f"YK{accepted_on:%Y%m%d}-{project.pk:06d}"
+    ProjectDocument.objects.bulk_create([
+        ProjectDocument(project=project, requirement=r, name=r.name, position=i)
+        for i, r in enumerate(notice_documents(project.application_type, project.applicant_type,
+                                               project.voltage_level))])
+    return project
 
 
 @transaction.atomic
@@ -393,25 +421,7 @@ def accept_application(app: Application, *, actor: Staff, tracker: Staff, accept
     if errors:
         raise ValidationError(errors)
 
-    total = timing_rules(app.application_type, app.voltage_level, app.supply_mode, app.green_channel).get(c.TOTAL)
-    project = Project(
-        number=f"TMP-{uuid.uuid4().hex[:20]}", application_type=app.application_type,
-        applicant_type=app.applicant_type, customer=app.customer, applicant_name=app.applicant_name,
-        applicant_credit_code=app.applicant_credit_code.upper(), applicant_contact=app.applicant_contact,
-        applicant_phone=app.applicant_phone, site_address=app.site_address,
-        requested_capacity_kva=app.requested_capacity_kva, voltage_level=app.voltage_level,
-        supply_mode=app.supply_mode, industry=app.industry or (app.customer.industry if app.customer else ""),
-        usage_category=app.usage_category, expected_energisation_on=app.expected_energisation_on,
-        is_key_project=bool(app.is_key_project), green_channel=bool(app.green_channel), org_unit=unit,
-        first_contact_owner=actor, tracker=tracker, accepted_on=accepted_on,
-        commitment_workdays=total.workdays if total is not None else None, notes=app.notes or "",
-        legacy_number=app.legacy_number, created_by=actor)
-    _save(project, actor)
-    project.number = f"YK{accepted_on:%Y%m%d}-{project.pk:06d}"
-    ProjectDocument.objects.bulk_create([
-        ProjectDocument(project=project, requirement=r, name=r.name, position=i)
-        for i, r in enumerate(notice_documents(project.application_type, project.applicant_type,
-                                               project.voltage_level))])
+    project = _create_project(app, actor=actor, receiver=actor, tracker=tracker, accepted_on=accepted_on, unit=unit)
     _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on))
     _start_stage(project, c.Stage.ACCEPTED, actor, actor=actor, started_on=accepted_on)
     _save(project, actor)
@@ -420,6 +430,24 @@ def accept_application(app: Application, *, actor: Staff, tracker: Staff, accept
         "kva": f"{project.requested_capacity_kva:,}"},
         detail=_("First-contact owner: %(owner)s. Tracker: %(tracker)s.") % {
             "owner": actor.display_name, "tracker": tracker.display_name}, actor=actor, when=_day_start(accepted_on))
+    return project
+
+
+def import_open_project(app: Application, *, actor: Staff, receiver: Staff, tracker: Staff, accepted_on: date,
+                        stage: str, stage_started_on: date, unit) -> Project:
+    """An open project from a legacy system (projects.imports, already validated row by row):
+    the receiver stays its first-contact owner; it starts at its current stage on the day that
+    stage started (earlier stages are not in the legacy file and are not invented)."""
+    _require_writer(actor)
+    project = _create_project(app, actor=actor, receiver=receiver, tracker=tracker, accepted_on=accepted_on,
+                              unit=unit)
+    _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on),
+           note=_("Imported from the legacy system: %(number)s") % {"number": app.legacy_number})
+    owner = receiver if stage == c.Stage.ACCEPTED else tracker
+    _start_stage(project, stage, owner, actor=actor, started_on=stage_started_on)
+    _save(project, actor)
+    _timeline(project, _("Connection project %(number)s imported at stage %(stage)s") % {
+        "number": project.number, "stage": _stage_label(stage)}, actor=actor)
     return project
 
 
