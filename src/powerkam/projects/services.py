@@ -119,7 +119,14 @@ def _event(project: Project, kind: str, *, actor=None, stage=None, target=None, 
                                        level=level, note=note, occurred_at=when or timezone.now())
 
 
-def _timeline(project: Project, title: str, *, detail: str = "", actor=None, when=None) -> None:
+def accepted_phrase(project: Project):
+    """The timeline title of an accepted application, in the reader's language (core/phrases.py)."""
+    return phrase(gettext_noop("Connection application %(number)s accepted: %(type)s, %(kva)s kVA"),
+                  number=project.number, type=c.ApplicationType(project.application_type).label,
+                  kva=f"{project.requested_capacity_kva:,}")
+
+
+def _timeline(project: Project, title, *, detail: str = "", actor=None, when=None) -> None:
     """A milestone on the customer's 360 timeline (a new applicant has none until energisation,
     which writes the earlier milestones then)."""
     if project.customer_id:
@@ -425,9 +432,7 @@ def accept_application(app: Application, *, actor: Staff, tracker: Staff, accept
     _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on))
     _start_stage(project, c.Stage.ACCEPTED, actor, actor=actor, started_on=accepted_on)
     _save(project, actor)
-    _timeline(project, _("Connection application %(number)s accepted: %(type)s, %(kva)s kVA") % {
-        "number": project.number, "type": project.get_application_type_display(),
-        "kva": f"{project.requested_capacity_kva:,}"},
+    _timeline(project, accepted_phrase(project),
         detail=_("First-contact owner: %(owner)s. Tracker: %(tracker)s.") % {
             "owner": actor.display_name, "tracker": tracker.display_name}, actor=actor, when=_day_start(accepted_on))
     return project
@@ -446,8 +451,8 @@ def import_open_project(app: Application, *, actor: Staff, receiver: Staff, trac
     owner = receiver if stage == c.Stage.ACCEPTED else tracker
     _start_stage(project, stage, owner, actor=actor, started_on=stage_started_on)
     _save(project, actor)
-    _timeline(project, _("Connection project %(number)s imported at stage %(stage)s") % {
-        "number": project.number, "stage": _stage_label(stage)}, actor=actor)
+    _timeline(project, phrase(gettext_noop("Connection project %(number)s imported at stage %(stage)s"),
+                              number=project.number, stage=_stage_term(stage)), actor=actor)
     return project
 
 
@@ -494,9 +499,9 @@ def advance(project: Project, *, actor: Staff, stage: str, ended_on=None, note: 
     _finish_stage(project, st, actor=actor, ended_on=ended_on, note=note)
     _start_stage(project, following, next_owner or st.owner, actor=actor, started_on=ended_on)
     _save(project, actor)
-    _timeline(project, _("%(number)s: %(done)s done, now %(next)s") % {
-        "number": project.number, "done": _stage_label(st.stage), "next": _stage_label(following)},
-        detail=note, actor=actor, when=_day_start(ended_on))
+    _timeline(project, phrase(gettext_noop("%(number)s: %(done)s done, now %(next)s"), number=project.number,
+                              done=_stage_term(st.stage), next=_stage_term(following)),
+              detail=note, actor=actor, when=_day_start(ended_on))
     return project
 
 
@@ -655,8 +660,8 @@ def cancel(project: Project, *, actor: Staff, reason: str, cancelled_on=None) ->
     project.due_on, project.due_provisional, project.escalation_level = None, False, 0
     _save(project, actor)
     _event(project, c.EventKind.CANCELLED, actor=actor, note=reason)
-    _timeline(project, _("Connection project %(number)s withdrawn") % {"number": project.number}, detail=reason,
-              actor=actor)
+    _timeline(project, phrase(gettext_noop("Connection project %(number)s withdrawn"), number=project.number),
+              detail=reason, actor=actor)
     return project
 
 
@@ -844,12 +849,11 @@ def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "
     _save(project, actor)
     _event(project, c.EventKind.ENERGISED, actor=actor, note=note, when=_day_start(energised_on))
     if created:  # the new customer's timeline starts with the project's acceptance
-        add_timeline_event(project.customer, TIMELINE_KIND, _(
-            "Connection application %(number)s accepted: %(type)s, %(kva)s kVA") % {
-            "number": project.number, "type": project.get_application_type_display(),
-            "kva": f"{project.requested_capacity_kva:,}"}, actor=None, occurred_at=_day_start(project.accepted_on))
-    _timeline(project, _("%(number)s energised: %(grid)s grid-side and %(customer)s customer-side working days") % {
-        "number": project.number, "grid": project.grid_workdays, "customer": project.customer_workdays},
+        add_timeline_event(project.customer, TIMELINE_KIND, accepted_phrase(project), actor=None,
+                           occurred_at=_day_start(project.accepted_on))
+    _timeline(project, phrase(gettext_noop(
+        "%(number)s energised: %(grid)s grid-side and %(customer)s customer-side working days"),
+        number=project.number, grid=project.grid_workdays, customer=project.customer_workdays),
         detail=note, actor=actor, when=_day_start(energised_on))
     return project
 
