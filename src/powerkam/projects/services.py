@@ -596,7 +596,7 @@ def receive_document(document: ProjectDocument, *, actor: Staff, received_on=Non
     """Tick a document of the one-time notice off as received."""
     _require_writer(actor)
     errors: dict[str, str] = {}
-    document = ProjectDocument.objects.select_for_update().select_related("project").get(pk=document.pk)
+    document = ProjectDocument.objects.select_for_update(of=("self",)).select_related("project").get(pk=document.pk)
     if document.received_on is not None:
         raise ValidationError({"received_on": _("This document was already received on %(date)s.") % {
             "date": document.received_on.isoformat()}})
@@ -789,7 +789,7 @@ def record_defect(project: Project, *, actor: Staff, item: str, severity: str = 
 def clear_defect(defect: Defect, *, actor: Staff, note: str = "", cleared_at=None) -> Defect:
     """Re-inspection clears one defect. Clearing a cleared defect is an error."""
     _require_writer(actor)
-    defect = Defect.objects.select_for_update().select_related("project", "cleared_by").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("project", "cleared_by").get(pk=defect.pk)
     if defect.cleared_at is not None:
         raise ValidationError({"defect": _("This defect was already cleared on %(date)s by %(who)s.") % {
             "date": timezone.localtime(defect.cleared_at).strftime("%Y-%m-%d"),
@@ -983,7 +983,7 @@ def recompute_provisional_deadlines(*, actor=None) -> int:
     done = 0
     for pk in list(open_provisional_stages().order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():
-            st = open_provisional_stages().select_for_update().select_related("project").filter(pk=pk).first()
+            st = open_provisional_stages().select_for_update(of=("self",)).select_related("project").filter(pk=pk).first()
             if st is None:
                 continue
             old = st.deadline
