@@ -94,13 +94,15 @@ def _check_worker(staff, field: str, errors: dict) -> None:
         errors[field] = _("Choose an active staff member who is not read-only.")
 
 
-def _link(project: Project) -> str:
+def _link(project: Project | int) -> str:
+    """Where a project's task is worked on: its page (once the pages are installed), else its API."""
     from django.urls import NoReverseMatch, reverse
 
+    pk = project.pk if isinstance(project, Project) else project
     try:
-        return reverse("projects:detail", args=[project.pk])
-    except NoReverseMatch:  # the pages are another app's concern; the API link always exists
-        return f"/api/v1/projects/{project.pk}/"
+        return reverse("projects:detail", args=[pk])
+    except NoReverseMatch:
+        return f"/api/v1/projects/{pk}/"
 
 
 def _stage_label(stage: str) -> str:
@@ -890,7 +892,7 @@ def _warn_specs(rows, today: date) -> list[dict]:
                             stage=_stage_term(r["stage"]), number=r["project__number"],
                             applicant=r["project__applicant_name"], date=r["deadline"].isoformat()),
             "due_at": r["deadline"], "due_provisional": r["deadline_provisional"],
-            "key": f"project:stage:{r['pk']}:warn", "link": f"/projects/{r['project_id']}/",
+            "key": f"project:stage:{r['pk']}:warn", "link": _link(r["project_id"]),
             "priority": Task.Priority.HIGH})
     return specs
 
@@ -913,7 +915,7 @@ def _escalation_specs(rows, level: int, supervisors: dict, today: date) -> list[
             "detail": phrase(gettext_noop("%(reason)s (%(date)s). Stage owner: %(owner)s"),
                              reason=LEVEL_REASONS[level], date=r["deadline"].isoformat(),
                              owner=r["owner__full_name"] or r["owner__username"]),
-            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": f"/projects/{r['project_id']}/",
+            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": _link(r["project_id"]),
             "priority": Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH})
     return specs
 
