@@ -19,10 +19,13 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("billing", "powerkam.billing.demo.load_demo"),
     ("receivables", "powerkam.receivables.demo.load_demo"),
     ("credit", "powerkam.credit.demo.load_demo"),
+    ("consumption", "powerkam.consumption.demo.load_demo"),
     ("tickets", "powerkam.service.tickets.demo.load_demo"),
     ("visits", "powerkam.service.visits.demo.load_demo"),
     ("outages", "powerkam.service.outages.demo.load_demo"),
     ("surveys", "powerkam.service.surveys.demo.load_demo"),
+    ("projects", "powerkam.projects.demo.load_demo"),
+    ("pipeline", "powerkam.pipeline.demo.load_demo"),
     # after the consumption demo (its ingest): one key account falls away for the anomaly watch
     ("consumption_watch", "powerkam.consumption.analysis_demo.load_demo"),
     ("scoring", "powerkam.scoring.demo.load_demo"),
