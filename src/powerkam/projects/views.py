@@ -131,7 +131,8 @@ def project_board(request):
     params = selectors.parse_params(request.GET)
     today = timezone.localdate()
     context = {"nav": "projects", "columns": selectors.board(user, params, today=today), "params": params,
-               "today": today, "can_edit": not user.is_read_only}
+               "today": today, "can_edit": not user.is_read_only,
+               "labels": {"green": _("Green channel"), "paused": _("Paused for the customer"), "overdue": _("Overdue")}}
     if _htmx(request):
         response = render(request, "projects/_board.html", context)
     else:
