@@ -204,17 +204,21 @@ def prepare_rows(rows, today: date) -> list:
 
 def board(user, p: ListParams, *, today: date | None = None, per_column: int = BOARD_CARDS) -> list[dict]:
     """Open projects by stage: one column per stage with its count, overdue count and first
-    cards (green channel first, then the soonest deadline). Two queries whatever the size."""
+    cards (green channel first, then the soonest deadline). Three queries whatever the size."""
     today = today or timezone.localdate()
     qs = filter_projects(visible_projects(user), p, today=today, board=True)
     counts = {r["stage"]: r for r in qs.order_by().values("stage").annotate(
         n=Count("id"), overdue=Count("id", filter=Q(is_paused=False, due_on__lt=today)))}
-    ranked = row_queryset(qs).annotate(rank=Window(
+    # The first cards of every column: their ids ranked in one window query over the bare
+    # project rows (no joins), then those rows with what a card shows.
+    ranked = list(qs.annotate(rank=Window(
         RowNumber(), partition_by=[F("stage")],
-        order_by=[F("green_channel").desc(), F("due_on").asc(nulls_last=True), F("id").asc()]))
+        order_by=[F("green_channel").desc(), F("due_on").asc(nulls_last=True), F("id").asc()])).filter(
+        rank__lte=per_column).order_by("stage", "rank").values_list("pk", flat=True))
+    rows = {p.pk: p for p in prepare_rows(row_queryset(Project.objects.filter(pk__in=ranked)), today)}
     cards: dict[str, list] = defaultdict(list)
-    for project in prepare_rows(ranked.filter(rank__lte=per_column).order_by("stage", "rank"), today):
-        cards[project.stage].append(project)
+    for pk in ranked:
+        cards[rows[pk].stage].append(rows[pk])
     columns = []
     for stage, label in c.Stage.choices:
         r = counts.get(stage, {"n": 0, "overdue": 0})
