@@ -882,7 +882,14 @@ SCAN_FIELDS = ("pk", "stage", "deadline", "deadline_provisional", "project_id", 
                "project__green_channel", "escalation_level", "owner__full_name", "owner__username")
 
 
+def _links(rows) -> dict[int, str]:
+    """Each row's project link, resolving the URL pattern once (not a reverse() per row)."""
+    sample = _link(999999999)
+    return {r["project_id"]: sample.replace("999999999", str(r["project_id"])) for r in rows}
+
+
 def _warn_specs(rows, today: date) -> list[dict]:
+    links = _links(rows)
     specs = []
     for r in rows:
         specs.append({
@@ -892,7 +899,7 @@ def _warn_specs(rows, today: date) -> list[dict]:
                             stage=_stage_term(r["stage"]), number=r["project__number"],
                             applicant=r["project__applicant_name"], date=r["deadline"].isoformat()),
             "due_at": r["deadline"], "due_provisional": r["deadline_provisional"],
-            "key": f"project:stage:{r['pk']}:warn", "link": _link(r["project_id"]),
+            "key": f"project:stage:{r['pk']}:warn", "link": links[r["project_id"]],
             "priority": Task.Priority.HIGH})
     return specs
 
@@ -901,6 +908,7 @@ LEVEL_REASONS = {1: gettext_lazy("Stage past its deadline"), 2: gettext_lazy("St
 
 
 def _escalation_specs(rows, level: int, supervisors: dict, today: date) -> list[dict]:
+    links = _links(rows)
     specs = []
     for r in rows:
         target = supervisors.get(r["project__org_unit_id"])
@@ -915,7 +923,7 @@ def _escalation_specs(rows, level: int, supervisors: dict, today: date) -> list[
             "detail": phrase(gettext_noop("%(reason)s (%(date)s). Stage owner: %(owner)s"),
                              reason=LEVEL_REASONS[level], date=r["deadline"].isoformat(),
                              owner=r["owner__full_name"] or r["owner__username"]),
-            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": _link(r["project_id"]),
+            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": links[r["project_id"]],
             "priority": Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH})
     return specs
 
