@@ -174,22 +174,51 @@ def list_queryset(user, p: ListParams) -> QuerySet:
 
 # --- board ---------------------------------------------------------------------------------------
 
-BOARD_CARDS = 25  # cards per column; the column's count shows how many more the list holds
+BOARD_CARDS = 15  # cards per column; the column's count shows how many more the list holds
+
+
+def prepare_rows(rows, today: date) -> list:
+    """The projects with what a board card or list row shows, computed once per row with one
+    {code: label} map per choice field (the template engine resolving get_FOO_display and
+    includes per card was most of the board's cost): `url`, `type_label`, `voltage_label`,
+    `mode_label`, `stage_label`, `tracker_name`, `overdue`."""
+    from django.urls import reverse
+
+    marker = 987654321
+    prefix, suffix = reverse("projects:detail", args=[marker]).split(str(marker))
+    types = {k: str(v) for k, v in c.ApplicationType.choices}
+    voltages = {k: str(v) for k, v in cc.VoltageLevel.choices}
+    modes = {k: str(v) for k, v in c.SupplyMode.choices}
+    stages = {k: str(v) for k, v in c.Stage.choices}
+    rows = list(rows)
+    for p in rows:
+        p.url = f"{prefix}{p.pk}{suffix}"
+        p.type_label = types.get(p.application_type, p.application_type)
+        p.voltage_label = voltages.get(p.voltage_level, p.voltage_level)
+        p.mode_label = modes.get(p.supply_mode, p.supply_mode)
+        p.stage_label = stages.get(p.stage, p.stage)
+        p.tracker_name = p.tracker.display_name
+        p.overdue = p.status == c.Status.OPEN and not p.is_paused and p.due_on is not None and p.due_on < today
+    return rows
 
 
 def board(user, p: ListParams, *, today: date | None = None, per_column: int = BOARD_CARDS) -> list[dict]:
     """Open projects by stage: one column per stage with its count, overdue count and first
-    cards (green channel first, then the soonest deadline). Two queries whatever the size."""
+    cards (green channel first, then the soonest deadline). Three queries whatever the size."""
     today = today or timezone.localdate()
     qs = filter_projects(visible_projects(user), p, today=today, board=True)
     counts = {r["stage"]: r for r in qs.order_by().values("stage").annotate(
         n=Count("id"), overdue=Count("id", filter=Q(is_paused=False, due_on__lt=today)))}
-    ranked = row_queryset(qs).annotate(rank=Window(
+    # The first cards of every column: their ids ranked in one window query over the bare
+    # project rows (no joins), then those rows with what a card shows.
+    ranked = list(qs.annotate(rank=Window(
         RowNumber(), partition_by=[F("stage")],
-        order_by=[F("green_channel").desc(), F("due_on").asc(nulls_last=True), F("id").asc()]))
+        order_by=[F("green_channel").desc(), F("due_on").asc(nulls_last=True), F("id").asc()])).filter(
+        rank__lte=per_column).order_by("stage", "rank").values_list("pk", flat=True))
+    rows = {p.pk: p for p in prepare_rows(row_queryset(Project.objects.filter(pk__in=ranked)), today)}
     cards: dict[str, list] = defaultdict(list)
-    for project in ranked.filter(rank__lte=per_column).order_by("stage", "rank"):
-        cards[project.stage].append(project)
+    for pk in ranked:
+        cards[rows[pk].stage].append(rows[pk])
     columns = []
     for stage, label in c.Stage.choices:
         r = counts.get(stage, {"n": 0, "overdue": 0})
@@ -380,8 +409,10 @@ def cycle_time_report(user, p: ReportParams) -> dict:
         total_c += by_unit_c[k]
 
     # Stages completed in the period.
-    stages = StageRecord.objects.filter(project__in=base.values("pk"), ended_on__gte=p.date_from,
-                                        ended_on__lte=p.date_to, grid_workdays__isnull=False)
+    stages = StageRecord.objects.filter(ended_on__gte=p.date_from, ended_on__lte=p.date_to,
+                                        grid_workdays__isnull=False)
+    if base.query.where:  # a scope or a filter: only their projects' stages
+        stages = stages.filter(project__in=base.values("pk"))
     stage_rows = list(stages.values("stage", "grid_workdays", "within_commitment").annotate(
         n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by())
     stage_h: dict = {}

@@ -109,9 +109,11 @@ def project_list(request):
             raise Http404
         return export_response(qs.iterator(chunk_size=2000), exports.project_columns(), fmt=fmt,
                                filename=_("connection-projects"))
+    today = timezone.localdate()
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.prepare_rows(page.object_list, today)
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    context = {"nav": "projects", "page": page, "params": params, "today": timezone.localdate(),
+    context = {"nav": "projects", "page": page, "params": params, "today": today,
                "export_formats": FORMATS, "sort_columns": SORT_LABELS, "sort": params.sort,
                "can_edit": not user.is_read_only}
     if _htmx(request):
@@ -131,7 +133,8 @@ def project_board(request):
     params = selectors.parse_params(request.GET)
     today = timezone.localdate()
     context = {"nav": "projects", "columns": selectors.board(user, params, today=today), "params": params,
-               "today": today, "can_edit": not user.is_read_only}
+               "today": today, "can_edit": not user.is_read_only,
+               "labels": {"green": _("Green channel"), "paused": _("Paused for the customer"), "overdue": _("Overdue")}}
     if _htmx(request):
         response = render(request, "projects/_board.html", context)
     else:

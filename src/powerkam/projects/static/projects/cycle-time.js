@@ -10,7 +10,7 @@
     var c = echarts.init(el); c.setOption(option); window.addEventListener("resize", function () { c.resize(); });
   }
   chart("chart-trend", {
-    tooltip: {trigger: "axis"}, legend: {}, grid: {left: 45, right: 50, bottom: 30},
+    tooltip: {trigger: "axis"}, legend: {top: 0}, grid: {left: 45, right: 50, top: 50, bottom: 30},
     xAxis: {type: "category", data: d.trend.labels},
     yAxis: [{type: "value", name: d.labels.days}, {type: "value", name: "%", max: 100}],
     series: [
@@ -21,7 +21,7 @@
     ]
   });
   chart("chart-stages", {
-    tooltip: {trigger: "axis"}, legend: {}, grid: {left: 45, right: 20, bottom: 60},
+    tooltip: {trigger: "axis"}, legend: {top: 0}, grid: {left: 45, right: 20, top: 50, bottom: 90},
     xAxis: {type: "category", data: d.stages.labels, axisLabel: {interval: 0, rotate: 30}},
     yAxis: {type: "value", name: d.labels.days},
     series: [

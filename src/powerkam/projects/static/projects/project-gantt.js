@@ -27,8 +27,8 @@
   chart.setOption({
     animation: false,
     tooltip: {formatter: function (p) { return p.seriesType === "custom" ? p.value[3] : p.data.label; }},
-    grid: {left: 130, right: 30, top: 20, bottom: 40},
-    xAxis: {type: "time", axisLabel: {formatter: "{yyyy}-{MM}-{dd}"}},
+    grid: {left: 150, right: 40, top: 20, bottom: 40},
+    xAxis: {type: "time", axisLabel: {formatter: "{MM}-{dd}", hideOverlap: true}},
     yAxis: {type: "category", data: d.rows, inverse: true},
     series: [
       {type: "custom", renderItem: renderItem, encode: {x: [1, 2], y: 0}, data: bars},
