@@ -141,7 +141,7 @@ class OpportunityForm(forms.ModelForm):
 
     class Meta:
         model = Opportunity
-        fields = ["title", "customer", "prospect_name", "contact_name", "contact_mobile", "government_project",
+        fields = ["title", "customer", "prospect_name", "site_address", "contact_name", "contact_mobile", "government_project",
                   "kind", "stage", "probability", "expected_kva", "expected_annual_kwh",
                   "expected_annual_revenue_yuan", "close_on", "owner", "org_unit", "next_step", "next_step_on",
                   "competitors", "loss_reason", "loss_note"]

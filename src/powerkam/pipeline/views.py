@@ -325,8 +325,7 @@ def project_convert(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("pipeline:project", pk)
     messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    if connection is None:
-        messages.warning(request, _("No connection project was opened: the connection projects module is not installed."))
+    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
@@ -606,8 +605,7 @@ def opportunity_convert(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("pipeline:opportunity", pk)
     messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    if connection is None:
-        messages.warning(request, _("No connection project was opened: the connection projects module is not installed."))
+    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
