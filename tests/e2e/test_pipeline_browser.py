@@ -13,7 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from powerkam.pipeline import services
-from powerkam.pipeline.models import GovernmentProject, Opportunity, OpportunityKind, OpportunityStage
+from powerkam.pipeline.models import (
+    GovernmentProject,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStage,
+)
 from powerkam.projects.models import Project
 from tests.factories import StaffFactory
 

@@ -18,7 +18,6 @@ from powerkam.core import workqueue
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Contact, Customer, TimelineEvent
 from powerkam.customers.services import add_timeline_event, create_customer
-
 from powerkam.org.models import PORTFOLIO_ROLES
 
 from . import constants as c

@@ -9,7 +9,14 @@ from powerkam.customers.models import Customer
 from powerkam.org.models import OrgUnit, Staff
 
 from . import constants as c
-from .models import Competitor, GovernmentProject, Opportunity, OpportunityKind, OpportunityStage, ServiceItem
+from .models import (
+    Competitor,
+    GovernmentProject,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStage,
+    ServiceItem,
+)
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 QUOTE_LINES = 5

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
-from powerkam.core.scoping import get_visible_or_404, visible_customers
+from powerkam.core.scoping import visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.selectors import (
     assignable_org_units,
@@ -54,7 +54,6 @@ from .models import (
     Opportunity,
     OpportunityKind,
     OpportunityStage,
-    ProjectMilestone,
     Quote,
 )
 
