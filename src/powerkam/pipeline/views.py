@@ -206,6 +206,7 @@ def project_edit(request, pk: int):
 
 def _project_context(request, project, **forms):
     rows = list(project.milestones.select_related("milestone"))
+    milestones = [r.milestone for r in rows]
     today = timezone.localdate()
     return {
         "nav": "pipeline", "project": project, "today": today, "milestone_rows": rows,
@@ -214,7 +215,7 @@ def _project_context(request, project, **forms):
         "contact_form": forms.get("contact_form") or ProjectContactForm(),
         "logs": list(project.contact_logs.select_related("by")[:50]),
         "contacts": list(project.contacts.all()),
-        "reports": list(project.weekly_reports.select_related("by")[:12]),
+        "reports": [selectors.label_progress(r, milestones) for r in project.weekly_reports.select_related("by")[:12]],
         "opportunities": list(project.opportunities.select_related("stage", "kind")[:20]),
         "history": list(project.history.select_related("history_user", "primary_manager", "secondary_manager")[:20]),
         "can_edit": not request.user.is_read_only,
