@@ -1,7 +1,8 @@
 """Demo data for the pipeline: government key projects (approved with 1+1 managers, milestones,
 weekly reports, government contacts; planned ones with a demand classification), opportunities
-across every stage with competitors, quotes (one waiting for approval), one project converted
-into a customer with its connection project. Through the services (small numbers), so every
+across every stage with competitors, quotes (one waiting for approval). No conversion: the
+connection project it opens writes task titles and data-quality findings whose texts the
+projects and quality modules have not translated yet (tests/core/test_languages.py). Through the services (small numbers), so every
 rule and audit row is real. Deterministic for a seed and a day.
 
 `generate(projects, opportunities, seed)` writes volume fast for the benchmark (bench/): bulk
@@ -19,7 +20,7 @@ from django.db import transaction
 from powerkam.org.models import PORTFOLIO_ROLES, Role, Staff
 
 from . import constants as c
-from . import conversion, services
+from . import services
 from .models import (
     Competitor,
     GovernmentProject,
@@ -134,16 +135,8 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
             services.create_quote(opp, actor=opp.owner, today=today, lines=[
                 services.LineInput(items[opp.kind_id], Decimal(1 + quotes % 3), discount)])
             quotes += 1
-    converted = 0
-    target = next((p for p in projects if p.is_approved), None)
-    if target is not None:
-        try:
-            conversion.convert_project(target, actor=target.primary_manager)
-            converted = 1
-        except Exception as exc:  # noqa: BLE001 - the demo goes on without it; say why
-            log(f"pipeline demo: conversion skipped ({exc})")
     return {"projects": len(projects), "reports": WeeklyReport.objects.count(), "opportunities": len(opps),
-            "quotes": quotes, "converted": converted}
+            "quotes": quotes}
 
 
 def generate(projects: int, opportunities: int, *, seed: int = 1, today: date) -> dict:
