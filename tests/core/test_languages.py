@@ -89,7 +89,7 @@ def _data_values() -> list[str]:
                        and model._meta.label not in ("core.Task", "core.HistoricalTask")]
         if json_fields:
             for row in model.objects.values_list(*json_fields).iterator(chunk_size=5000):
-                values.extend(str(v) for value in row if isinstance(value, dict) for v in value.values() if v)
+                values.extend(v for value in row if isinstance(value, dict) for v in value.values() if isinstance(v, str) and v)
     return values
 
 
