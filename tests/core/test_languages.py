@@ -84,6 +84,12 @@ def _data_values() -> list[str]:
         if fields:
             for row in model.objects.values_list(*fields).iterator(chunk_size=5000):
                 values.extend(v for v in row if v)
+        # Text typed into a JSON field (a weekly report's progress per milestone) is data too.
+        json_fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)
+                       and model._meta.label not in ("core.Task", "core.HistoricalTask")]
+        if json_fields:
+            for row in model.objects.values_list(*json_fields).iterator(chunk_size=5000):
+                values.extend(v for value in row if isinstance(value, dict) for v in value.values() if isinstance(v, str) and v)
     return values
 
 

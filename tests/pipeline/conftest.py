@@ -24,7 +24,7 @@ def people(org_tree, make_staff):
 def approved_fields(org_tree, people, **changes):
     fields = {
         "name": "城北新区数据中心", "gov_status": "approved", "approval_doc_no": "发改投资〔2026〕88号",
-        "approval_date": date(2026, 3, 2), "approving_authority": "市发改委", "investor": "城北新区投资集团",
+        "approval_date": date(2026, 3, 2), "approving_authority": "市发改委", "investor": "城北新区投资集团", "site_address": "城北新区经五路8号",
         "org_unit": org_tree["s1"], "expected_load_kw": Decimal("12000"), "expected_capacity_kva": Decimal("16000"),
         "expected_annual_kwh": Decimal("80000000"), "reliability": "dual",
         "expected_energisation_on": date(2027, 6, 30), "primary_manager": people["m1"],

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from powerkam.customers.models import Contact, Customer, TimelineEvent
 from powerkam.pipeline import conversion, services
 from powerkam.pipeline.services import LineInput
+from powerkam.projects.models import Project
 from tests.factories import CustomerFactory
 
 from .conftest import item, kind, stage
@@ -25,7 +26,8 @@ def test_an_approved_project_becomes_one_connecting_customer_with_managers_conta
                            today=date(2026, 9, 8))
     before = Customer.objects.count()
     customer, connection = conversion.convert_project(project, actor=people["m1"])
-    assert Customer.objects.count() == before + 1
+    assert Customer.objects.count() == before + 1 and Project.objects.count() == 1
+    assert connection.tracker == people["m1"] and connection.requested_capacity_kva == Decimal("16000")
     assert customer.lifecycle_status == "connecting" and customer.is_key_account
     assert (customer.primary_manager, customer.secondary_manager) == (people["m1"], people["m2"])
     assert customer.developed_by == people["m1"]
@@ -36,8 +38,8 @@ def test_an_approved_project_becomes_one_connecting_customer_with_managers_conta
     assert project.customer == customer and project.converted_at
     with pytest.raises(ValidationError):
         conversion.convert_project(project, actor=people["m1"])
-    assert Customer.objects.count() == before + 1
-    assert connection is None  # the connection projects app (issue #12) is not installed on this branch
+    assert Customer.objects.count() == before + 1 and Project.objects.count() == 1
+    assert connection.customer == customer and connection.green_channel and connection.is_key_project
 
 
 def test_a_planned_project_does_not_convert(org_tree, people):
@@ -48,7 +50,7 @@ def test_a_planned_project_does_not_convert(org_tree, people):
 
 
 def test_a_won_opportunity_through_an_accepted_quote_converts(people):
-    opp = services.save_opportunity(actor=people["m1"], today=date(2026, 9, 1), title="充电站", prospect_name="新区公交场站",
+    opp = services.save_opportunity(actor=people["m1"], today=date(2026, 9, 1), title="充电站", prospect_name="新区公交场站", site_address="新区公交场站北门", expected_kva=Decimal("480"),
                                     contact_name="李工", contact_mobile="13900000002", kind=kind("charging"),
                                     stage=stage("negotiation"), close_on=date(2026, 10, 30))
     with pytest.raises(ValidationError):
@@ -57,7 +59,8 @@ def test_a_won_opportunity_through_an_accepted_quote_converts(people):
                               today=date(2026, 9, 1))
     services.accept_quote(q, actor=people["m1"], today=date(2026, 9, 2))
     opp.refresh_from_db()
-    customer, _ = conversion.convert_opportunity(opp, actor=people["m1"])
+    customer, connection = conversion.convert_opportunity(opp, actor=people["m1"])
+    assert connection.customer == customer and not connection.green_channel
     assert customer.name == "新区公交场站" and customer.primary_manager == people["m1"]
     assert Contact.objects.get(customer=customer).name == "李工"
     kinds = list(TimelineEvent.objects.filter(customer=customer).values_list("kind", flat=True))
@@ -71,3 +74,14 @@ def test_linking_to_an_existing_customer_for_a_capacity_increase(people, org_tre
     conversion.link_to_customer(opp, existing, actor=people["m1"])
     assert Customer.objects.count() == 1
     assert TimelineEvent.objects.filter(customer=existing, kind="pipeline.linked").exists()
+
+
+def test_a_conversion_the_connection_intake_refuses_writes_nothing(project, people):
+    project.site_address = ""
+    project.save()
+    with pytest.raises(ValidationError) as exc:
+        conversion.convert_project(project, actor=people["m1"])
+    assert "site_address" in exc.value.message_dict
+    assert not Customer.objects.exists() and not Project.objects.exists()
+    project.refresh_from_db()
+    assert project.converted_at is None

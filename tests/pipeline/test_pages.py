@@ -1,7 +1,7 @@
 """The pipeline pages: they render for the roles that use them, forms refuse bad input field by
 field, and the board, the forecast and the weekly meeting page issue a constant number of queries."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

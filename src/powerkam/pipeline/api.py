@@ -5,7 +5,7 @@ bad-input checks and the discount approval are the same as on the pages."""
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -158,7 +158,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Opportunity
-        fields = ["id", "number", "title", "customer", "prospect_name", "contact_name", "contact_mobile",
+        fields = ["id", "number", "title", "customer", "prospect_name", "site_address", "contact_name", "contact_mobile",
                   "government_project", "kind", "stage", "probability", "expected_kva", "expected_annual_kwh",
                   "expected_annual_revenue_yuan", "weighted_revenue_yuan", "close_on", "owner", "org_unit",
                   "next_step", "next_step_on", "competitors", "loss_reason", "loss_note", "closed_on", "cycle_days",

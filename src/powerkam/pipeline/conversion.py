@@ -1,7 +1,7 @@
 """Conversion (issue #13 item 7): a won opportunity or an approved government project becomes, in
 one transaction, a customer in lifecycle status "connecting" carrying its managers (谁开发，谁维护),
 contacts and history — the prospect's history is written onto the new customer's 360 timeline —
-and a connection project (green channel for key projects) when the projects app provides one.
+and a connection project (green channel for key projects) opened by the projects app's intake.
 A prospect can instead be linked to an existing customer (capacity increase).
 """
 
@@ -18,7 +18,6 @@ from powerkam.core import workqueue
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Contact, Customer, TimelineEvent
 from powerkam.customers.services import add_timeline_event, create_customer
-
 from powerkam.org.models import PORTFOLIO_ROLES
 
 from . import constants as c
@@ -85,19 +84,24 @@ def _write_history(customer: Customer, events: list[TimelineEvent]) -> None:
     TimelineEvent.objects.bulk_create(events)
 
 
-def _connection_project(customer: Customer, *, source, green_channel: bool, actor):
-    """The connection project (业扩) of the new customer. The projects app (issue #12) owns it; until
-    it is installed there is none and the caller reports that."""
-    from django.apps import apps
+def _connection_project(customer: Customer, *, source, green_channel: bool, actor, site_address: str,
+                        capacity_kva, reliability: str, energisation_on, tracker):
+    """The new customer's connection project (业扩, issue #12), opened through the projects app's
+    intake service (projects.services.accept_application): a new connection of a new applicant,
+    green channel for government key projects, tracked by the prospect's primary manager. Its
+    errors (no site address, no timing rule for the voltage) refuse the whole conversion."""
+    from powerkam.projects import constants as pc
+    from powerkam.projects import services as project_services
 
-    if not apps.is_installed("powerkam.projects"):
-        return None
-    from powerkam.projects import services as project_services  # noqa: PLC0415 - optional app
-
-    intake = getattr(project_services, "open_from_prospect", None)
-    if intake is None:
-        return None
-    return intake(customer=customer, source=source, green_channel=green_channel, actor=actor)
+    today = timezone.localdate()
+    app = project_services.Application(
+        application_type=pc.ApplicationType.NEW, applicant_type=pc.ApplicantType.NEW, customer=customer,
+        applicant_name=customer.name, site_address=site_address, requested_capacity_kva=capacity_kva,
+        voltage_level=customer.voltage_level, supply_mode=reliability or pc.SupplyMode.SINGLE,
+        industry=customer.industry, expected_energisation_on=energisation_on if energisation_on and
+        energisation_on >= today else None, is_key_project=isinstance(source, GovernmentProject),
+        green_channel=green_channel, notes=_("From %(number)s") % {"number": source.number})
+    return project_services.accept_application(app, actor=actor, tracker=tracker or actor, org_unit=customer.org_unit)
 
 
 def _number_for(number: str) -> str:
@@ -107,7 +111,7 @@ def _number_for(number: str) -> str:
 
 
 @transaction.atomic
-def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, object | None]:
+def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, object]:
     """An approved government key project → a connecting customer (+ its connection project, green channel)."""
     project = GovernmentProject.objects.select_for_update().get(pk=project.pk)
     if project.gov_status != c.GovStatus.APPROVED:
@@ -127,7 +131,10 @@ def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, obj
                 is_primary=i == 0, role=cc.ContactRole.OTHER)
         for i, pc in enumerate(project.contacts.all())])
     _write_history(customer, project_history(project))
-    connection = _connection_project(customer, source=project, green_channel=True, actor=actor)
+    connection = _connection_project(customer, source=project, green_channel=True, actor=actor,
+                                     site_address=project.site_address, capacity_kva=project.expected_capacity_kva,
+                                     reliability=project.reliability, energisation_on=project.expected_energisation_on,
+                                     tracker=project.primary_manager)
     project.customer, project.converted_at = customer, timezone.now()
     project._history_user = actor
     project.save(update_fields=["customer", "converted_at", "updated_at"])
@@ -139,7 +146,7 @@ def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, obj
 
 
 @transaction.atomic
-def convert_opportunity(opp: Opportunity, *, actor) -> tuple[Customer, object | None]:
+def convert_opportunity(opp: Opportunity, *, actor) -> tuple[Customer, object]:
     """A won opportunity for a prospect → a connecting customer (+ its connection project)."""
     opp = Opportunity.objects.select_for_update().get(pk=opp.pk)
     if opp.stage.outcome != c.StageOutcome.WON:
@@ -149,7 +156,7 @@ def convert_opportunity(opp: Opportunity, *, actor) -> tuple[Customer, object | 
     gp = opp.government_project
     customer = create_customer(
         actor=actor, number=_number_for(opp.number), name=opp.prospect_name[:200],
-        lifecycle_status=cc.LifecycleStatus.CONNECTING, org_unit=opp.org_unit, primary_manager=opp.owner
+        lifecycle_status=cc.LifecycleStatus.CONNECTING, org_unit=opp.org_unit, address=opp.site_address, primary_manager=opp.owner
         if opp.owner.role in PORTFOLIO_ROLES else None, developed_by=opp.owner,
         notes=_("Converted from opportunity %(number)s; expected %(kva)s kVA.") % {
             "number": opp.number, "kva": opp.expected_kva})
@@ -159,7 +166,11 @@ def convert_opportunity(opp: Opportunity, *, actor) -> tuple[Customer, object | 
     if gp is not None and gp.customer_id is None:
         events += project_history(gp)
     _write_history(customer, events)
-    connection = _connection_project(customer, source=opp, green_channel=gp is not None, actor=actor)
+    connection = _connection_project(
+        customer, source=opp, green_channel=gp is not None, actor=actor,
+        site_address=opp.site_address or (gp.site_address if gp else ""), capacity_kva=opp.expected_kva,
+        reliability=gp.reliability if gp else "", energisation_on=gp.expected_energisation_on if gp else None,
+        tracker=opp.owner)
     opp.customer, opp.converted_at = customer, timezone.now()
     opp._history_user = actor
     opp.save(update_fields=["customer", "converted_at", "updated_at"])

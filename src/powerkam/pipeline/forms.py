@@ -9,7 +9,14 @@ from powerkam.customers.models import Customer
 from powerkam.org.models import OrgUnit, Staff
 
 from . import constants as c
-from .models import Competitor, GovernmentProject, Opportunity, OpportunityKind, OpportunityStage, ServiceItem
+from .models import (
+    Competitor,
+    GovernmentProject,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStage,
+    ServiceItem,
+)
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 QUOTE_LINES = 5
@@ -141,7 +148,7 @@ class OpportunityForm(forms.ModelForm):
 
     class Meta:
         model = Opportunity
-        fields = ["title", "customer", "prospect_name", "contact_name", "contact_mobile", "government_project",
+        fields = ["title", "customer", "prospect_name", "site_address", "contact_name", "contact_mobile", "government_project",
                   "kind", "stage", "probability", "expected_kva", "expected_annual_kwh",
                   "expected_annual_revenue_yuan", "close_on", "owner", "org_unit", "next_step", "next_step_on",
                   "competitors", "loss_reason", "loss_note"]

@@ -9,7 +9,6 @@ manager the importer may not pick, or an existing number outside their scope, is
 from __future__ import annotations
 
 import hashlib
-
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,7 +28,14 @@ from powerkam.org.selectors import assignable_org_units, assignable_staff, manag
 
 from . import constants as c
 from . import selectors, services
-from .models import GovernmentProject, Milestone, Opportunity, OpportunityKind, OpportunityStage, ProjectMilestone
+from .models import (
+    GovernmentProject,
+    Milestone,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStage,
+    ProjectMilestone,
+)
 
 NOT_VISIBLE = gettext_lazy("Does not exist or is not visible to you.")
 

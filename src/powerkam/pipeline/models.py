@@ -274,6 +274,8 @@ class Opportunity(models.Model):
                                  on_delete=models.PROTECT, related_name="+")
     prospect_name = models.CharField(_("prospect"), max_length=200, blank=True,
                                      help_text=_("The future customer's name when it is not a customer yet."))
+    site_address = models.CharField(_("site"), max_length=255, blank=True,
+                                    help_text=_("Where supply is needed (the connection project's site)."))
     contact_name = models.CharField(_("contact"), max_length=60, blank=True)
     contact_mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
     government_project = models.ForeignKey(GovernmentProject, verbose_name=_("government key project"), null=True,

@@ -173,7 +173,7 @@ class MeetingRow:
 
 def weekly_meeting(projects: QuerySet, monday: date, today: date, *, limit: int | None = None) -> dict:
     """The weekly coordination meeting (seed 001): approved projects of a unit, this week's report,
-    milestones slipped (planned before today, not reached), and who has not reported. Five queries
+    milestones slipped (planned before today, not reached), and who has not reported. Six queries
     whatever the number of projects."""
     approved = (projects.filter(gov_status=c.GovStatus.APPROVED, is_closed=False)
                 .select_related("primary_manager", "secondary_manager", "org_unit").order_by("org_unit__path", "name"))
@@ -187,7 +187,16 @@ def weekly_meeting(projects: QuerySet, monday: date, today: date, *, limit: int 
     for ms in (ProjectMilestone.objects.filter(project_id__in=ids, actual_on__isnull=True, planned_on__lt=today)
                .select_related("milestone")):
         slipped[ms.project_id].append(ms)
+    milestones = list(Milestone.objects.filter(is_active=True))
+    for r in reports.values():
+        label_progress(r, milestones)
     rows = [MeetingRow(p, reports.get(p.pk), slipped.get(p.pk, [])) for p in project_list]
     missing = approved.exclude(pk__in=WeeklyReport.objects.filter(week_start=monday).values("project_id")).count()
-    return {"rows": rows, "total": total, "missing": missing, "shown": len(rows),
-            "milestones": list(Milestone.objects.filter(is_active=True))}
+    return {"rows": rows, "total": total, "missing": missing, "shown": len(rows), "milestones": milestones}
+
+
+def label_progress(report: WeeklyReport, milestones: list[Milestone]) -> WeeklyReport:
+    """`report.progress_rows`: (milestone name, progress) in the milestones' order, for display."""
+    names = {m.code: m.name for m in milestones}
+    report.progress_rows = [(names.get(code, code), text) for code, text in report.milestone_progress.items()]
+    return report

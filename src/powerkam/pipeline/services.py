@@ -50,7 +50,7 @@ PROJECT_FIELDS = (
     "secondary_manager", "notes",
 )
 OPPORTUNITY_FIELDS = (
-    "title", "customer", "prospect_name", "contact_name", "contact_mobile", "government_project", "kind", "stage",
+    "title", "customer", "prospect_name", "site_address", "contact_name", "contact_mobile", "government_project", "kind", "stage",
     "probability", "expected_kva", "expected_annual_kwh", "expected_annual_revenue_yuan", "close_on", "owner",
     "org_unit", "next_step", "next_step_on", "loss_reason", "loss_note",
 )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
-from powerkam.core.scoping import get_visible_or_404, visible_customers
+from powerkam.core.scoping import visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.selectors import (
     assignable_org_units,
@@ -54,7 +54,6 @@ from .models import (
     Opportunity,
     OpportunityKind,
     OpportunityStage,
-    ProjectMilestone,
     Quote,
 )
 
@@ -207,6 +206,7 @@ def project_edit(request, pk: int):
 
 def _project_context(request, project, **forms):
     rows = list(project.milestones.select_related("milestone"))
+    milestones = [r.milestone for r in rows]
     today = timezone.localdate()
     return {
         "nav": "pipeline", "project": project, "today": today, "milestone_rows": rows,
@@ -215,7 +215,7 @@ def _project_context(request, project, **forms):
         "contact_form": forms.get("contact_form") or ProjectContactForm(),
         "logs": list(project.contact_logs.select_related("by")[:50]),
         "contacts": list(project.contacts.all()),
-        "reports": list(project.weekly_reports.select_related("by")[:12]),
+        "reports": [selectors.label_progress(r, milestones) for r in project.weekly_reports.select_related("by")[:12]],
         "opportunities": list(project.opportunities.select_related("stage", "kind")[:20]),
         "history": list(project.history.select_related("history_user", "primary_manager", "secondary_manager")[:20]),
         "can_edit": not request.user.is_read_only,
@@ -325,8 +325,7 @@ def project_convert(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("pipeline:project", pk)
     messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    if connection is None:
-        messages.warning(request, _("No connection project was opened: the connection projects module is not installed."))
+    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
@@ -606,8 +605,7 @@ def opportunity_convert(request, pk: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("pipeline:opportunity", pk)
     messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    if connection is None:
-        messages.warning(request, _("No connection project was opened: the connection projects module is not installed."))
+    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
