@@ -61,6 +61,9 @@ def slot_end(day: date, slot: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time()) + timedelta(minutes=slot * MINUTES))
 
 
+_SLOT_STEPS = [timedelta(minutes=s * MINUTES) for s in range(c.SLOTS_PER_DAY + 1)]
+
+
 def dec(value: float, places: Decimal = Q3) -> Decimal:
     return Decimal(repr(round(float(value), 6))).quantize(places)
 
@@ -116,8 +119,14 @@ def batch_figures(days: list[date], kw: np.ndarray, kvar: np.ndarray, weights: n
     cols = (_fmt(total, 3), *(_fmt(by_period[:, p], 3) for p in range(4)), _fmt(kvarh, 3), _fmt(max_kw, 3))
     lf, pfs = _fmt(load_factor, 4), _fmt(pf, 4)
     out = []
+    midnight: dict[date, datetime] = {}
     for i, day in enumerate(days):
-        at = slot_end(day, int(peak_idx[i]) + 1) if has[i] else None
+        at = None
+        if has[i]:
+            start = midnight.get(day)
+            if start is None:
+                start = midnight[day] = slot_end(day, 0)
+            at = start + _SLOT_STEPS[int(peak_idx[i]) + 1]  # China has no DST: adding minutes is exact
         out.append((cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i], cols[6][i], at,
                     lf[i], pfs[i], int(slots[i])))
     return out

@@ -170,7 +170,7 @@ def open_csv(fileobj) -> Source:
                 yield number, text
                 continue
             values = next(csv.reader([text]), [])
-            if values and not is_blank(values):
+            if values and (values[0].strip() or not is_blank(values)):
                 yield number, values
 
     return Source(headers=headers, rows=rows(), encoding=encoding)
