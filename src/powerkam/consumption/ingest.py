@@ -244,7 +244,11 @@ def parse_timestamp(value: Any) -> datetime | None:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    return None
+    try:  # ISO 8601 with an offset (API clients): the local wall-clock time it names
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return ts if timezone.is_naive(ts) else timezone.localtime(ts).replace(tzinfo=None)
 
 
 def day_slot(ts: datetime) -> tuple[date, int] | None:
