@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from powerkam.analytics import api as analytics_api
 from powerkam.billing import api as billing_api
 from powerkam.consumption import api as consumption_api
+from powerkam.consumption import api_analysis as consumption_analysis_api
 from powerkam.core import api as core_api
 from powerkam.credit import api as credit_api
 from powerkam.customers import api as customers_api
@@ -37,13 +38,14 @@ billing_api.register(router)
 receivables_api.register(router)
 credit_api.register(router)
 consumption_api.register(router)
+consumption_analysis_api.register(router)
 tickets_api.register(router)
 visits_api.register(router)
 outages_api.register(router)
 surveys_api.register(router)
 analytics_api.register(router)
 
-APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivables_api, credit_api, consumption_api,
+APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivables_api, credit_api, consumption_api, consumption_analysis_api,
             tickets_api, visits_api, outages_api, surveys_api, analytics_api]
 
 urlpatterns = [
