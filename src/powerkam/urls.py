@@ -36,6 +36,7 @@ urlpatterns = [
     path("billing/", include("powerkam.billing.urls")),
     path("receivables/", include("powerkam.receivables.urls")),
     path("credit/", include("powerkam.credit.urls")),
+    path("consumption/", include("powerkam.consumption.urls")),
     path("service/tickets/", include("powerkam.service.tickets.urls")),
     path("service/visits/", include("powerkam.service.visits.urls")),
     path("service/outages/", include("powerkam.service.outages.urls")),

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["admin", "executive1", "supervisor1", "supervisor2", "clerk1", "manager1", "specialist1"]
 SKIP_PREFIXES = ("/api/", "/admin/", "/accounts/", "/i18n/", "/media/", "/static/", "/favicon")
-SKIP_NAMES = {"logout", "customers:quality_rerun", "imports:upload", "visits:occasion_create"}
+SKIP_NAMES = {"logout", "customers:quality_rerun", "imports:upload", "visits:occasion_create", "consumption:upload"}
 # Not English words in a Chinese page: units, formats, product and standard names, acronyms.
 ALLOWED_ASCII = {
     "kVA", "kWh", "kW", "kV", "kvarh", "kvar", "MW", "MWh", "MB", "KB", "GB", "API", "xlsx", "xls", "csv", "CSV", "XLSX",
@@ -161,7 +161,14 @@ def _detail_pages(user) -> list[str]:
         pk = customer.pk
         urls += [reverse(n, args=[pk]) for n in (
             "customers:detail", "billing:customer_bills", "credit:customer", "credit:customer_tab",
-            "visits:customer_tab", "surveys:customer_tab", "analytics:customer_money")]
+            "visits:customer_tab", "surveys:customer_tab", "analytics:customer_money", "consumption:advice")]
+        # the advice letter with figures: a customer with a year of 15-minute curves (consumption demo)
+        from powerkam.consumption.models import DailyAggregate
+
+        with_curves = DailyAggregate.objects.filter(customer__in=customers, source="interval").order_by("customer_id")
+        curve_customer = with_curves.values_list("customer_id", flat=True).first()
+        if curve_customer is not None:
+            urls.append(reverse("consumption:advice", args=[curve_customer]))
         if not user.is_read_only:
             urls.append(reverse("customers:edit", args=[pk]))
     for name, model in (("billing:bill_detail", Bill), ("receivables:bill", Bill), ("receivables:payment", Payment),
@@ -170,6 +177,10 @@ def _detail_pages(user) -> list[str]:
         obj = model.objects.filter(customer__in=customers).order_by("-pk").first()
         if obj is not None:
             urls.append(reverse(name, args=[obj.pk]))
+    from powerkam.consumption.models import IngestBatch
+
+    for batch in IngestBatch.objects.filter(created_by=user).order_by("pk")[:2]:  # a daily and a curve file
+        urls.append(reverse("consumption:batch", args=[batch.pk]))
     outage = visible_outages(user).order_by("pk").first()
     if outage is not None and user.role in ("clerk", "supervisor", "admin"):
         urls.append(reverse("outages:detail", args=[outage.pk]))

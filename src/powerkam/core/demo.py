@@ -19,6 +19,7 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("billing", "powerkam.billing.demo.load_demo"),
     ("receivables", "powerkam.receivables.demo.load_demo"),
     ("credit", "powerkam.credit.demo.load_demo"),
+    ("consumption", "powerkam.consumption.demo.load_demo"),
     ("tickets", "powerkam.service.tickets.demo.load_demo"),
     ("visits", "powerkam.service.visits.demo.load_demo"),
     ("outages", "powerkam.service.outages.demo.load_demo"),
