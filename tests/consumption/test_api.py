@@ -93,3 +93,12 @@ def test_daily_list_query_count_is_constant(api, meter, clerk, django_assert_num
     with django_assert_num_queries(2):
         r = client.get("/api/v1/consumption/daily/")
     assert r.json()["count"] == 28
+
+
+@pytest.mark.django_db
+def test_iso_timestamps_with_an_offset(api, meter, clerk):
+    rows = [{"meter_no": "ZJ0001", "timestamp": "2026-11-02T00:15:00+08:00", "kw": 5},
+            {"meter_no": "ZJ0001", "timestamp": "2026-11-01T16:30:00Z", "kw": 6}]  # = 00:30 in Beijing
+    r = api(clerk).post("/api/v1/consumption/batches/", {"layout": "long", "rows": rows}, format="json")
+    assert r.status_code == 201, r.json()
+    assert sorted(IntervalReading.objects.values_list("slot", "kw")) == [(1, 50.0), (2, 60.0)]

@@ -61,6 +61,9 @@ def slot_end(day: date, slot: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time()) + timedelta(minutes=slot * MINUTES))
 
 
+_SLOT_STEPS = [timedelta(minutes=s * MINUTES) for s in range(c.SLOTS_PER_DAY + 1)]
+
+
 def dec(value: float, places: Decimal = Q3) -> Decimal:
     return Decimal(repr(round(float(value), 6))).quantize(places)
 
@@ -87,33 +90,57 @@ def power_factor(kwh: float, kvarh: float) -> Decimal | None:
     return dec(kwh / float(np.hypot(kwh, kvarh)), Decimal("0.0001"))
 
 
+def _fmt(values: np.ndarray, places: int) -> list[str | None]:
+    return [None if v != v else f"{v:.{places}f}" for v in values.tolist()]
+
+
+def batch_figures(days: list[date], kw: np.ndarray, kvar: np.ndarray, weights: np.ndarray) -> list[tuple]:
+    """The aggregates of n customer-days at once, vectorised: kw and kvar (n, 96) with NaN for
+    missing, weights (n, 96, 4). Returns per day (kwh_total, kwh_sharp, kwh_peak, kwh_flat,
+    kwh_valley, kvarh, max_demand_kw, max_demand_at, load_factor, avg_power_factor, slots) with the
+    numbers as decimal strings (3 places; 4 for the factors) — what the database stores."""
+    n = len(days)
+    present = ~np.isnan(kw)
+    slots = present.sum(axis=1)
+    kwh_slot = np.where(present, kw, 0.0) * float(c.INTERVAL_HOURS)
+    total = kwh_slot.sum(axis=1)
+    by_period = np.einsum("ns,nsp->np", kwh_slot, weights)
+    masked = np.where(present, kw, -np.inf)
+    peak_idx = masked.argmax(axis=1)
+    max_kw = masked[np.arange(n), peak_idx]
+    has = slots > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_kw = np.where(has, np.where(present, kw, 0.0).sum(axis=1) / np.maximum(slots, 1), np.nan)
+        load_factor = np.where(has & (max_kw > 0), mean_kw / np.where(max_kw > 0, max_kw, 1.0), np.nan)
+        any_q = (~np.isnan(kvar)).any(axis=1)
+        kvarh = np.where(any_q, np.nansum(kvar, axis=1) * float(c.INTERVAL_HOURS), np.nan)
+        pf = np.where(any_q & (total > 0), total / np.hypot(total, np.nan_to_num(kvarh)), np.nan)
+    max_kw = np.where(has, max_kw, np.nan)
+    cols = (_fmt(total, 3), *(_fmt(by_period[:, p], 3) for p in range(4)), _fmt(kvarh, 3), _fmt(max_kw, 3))
+    lf, pfs = _fmt(load_factor, 4), _fmt(pf, 4)
+    out = []
+    midnight: dict[date, datetime] = {}
+    for i, day in enumerate(days):
+        at = None
+        if has[i]:
+            start = midnight.get(day)
+            if start is None:
+                start = midnight[day] = slot_end(day, 0)
+            at = start + _SLOT_STEPS[int(peak_idx[i]) + 1]  # China has no DST: adding minutes is exact
+        out.append((cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i], cols[6][i], at,
+                    lf[i], pfs[i], int(slots[i])))
+    return out
+
+
 def day_figures(day: date, kw: np.ndarray, kvar: np.ndarray | None, weights: np.ndarray) -> DayFigures:
     """The aggregate of one customer-day from its (96,) kW curve (NaN = missing)."""
-    present = ~np.isnan(kw)
-    slots = int(present.sum())
-    kwh_slot = np.where(present, kw, 0.0) * float(c.INTERVAL_HOURS)
-    total = float(kwh_slot.sum())
-    by_period = kwh_slot @ weights
-    if slots:
-        peak_idx = int(np.nanargmax(kw))
-        max_kw = float(kw[peak_idx])
-        max_at = slot_end(day, peak_idx + 1)
-        avg_kw = float(kw[present].mean())
-        load_factor = dec(avg_kw / max_kw, Decimal("0.0001")) if max_kw > 0 else None
-    else:
-        max_kw, max_at, load_factor = None, None, None
-    kvarh = None
-    pf = None
-    if kvar is not None and (~np.isnan(kvar)).any():
-        kvarh_f = float(np.nansum(kvar)) * float(c.INTERVAL_HOURS)
-        kvarh = dec(kvarh_f)
-        pf = power_factor(total, kvarh_f)
-    return DayFigures(
-        kwh_total=dec(total), kwh_sharp=dec(by_period[0]), kwh_peak=dec(by_period[1]),
-        kwh_flat=dec(by_period[2]), kwh_valley=dec(by_period[3]), kvarh=kvarh,
-        max_demand_kw=None if max_kw is None else dec(max_kw), max_demand_at=max_at,
-        load_factor=load_factor, avg_power_factor=pf, slots=slots,
-    )
+    kvar = np.full(c.SLOTS_PER_DAY, np.nan) if kvar is None else kvar
+    row = batch_figures([day], kw[None, :], kvar[None, :], weights[None, :, :])[0]
+    d = [None if v is None else Decimal(v) for v in row[:7]]
+    return DayFigures(kwh_total=d[0], kwh_sharp=d[1], kwh_peak=d[2], kwh_flat=d[3], kwh_valley=d[4], kvarh=d[5],
+                      max_demand_kw=d[6], max_demand_at=row[7],
+                      load_factor=None if row[8] is None else Decimal(row[8]),
+                      avg_power_factor=None if row[9] is None else Decimal(row[9]), slots=row[10])
 
 
 class TouCalendar:

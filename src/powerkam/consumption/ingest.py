@@ -170,7 +170,7 @@ def open_csv(fileobj) -> Source:
                 yield number, text
                 continue
             values = next(csv.reader([text]), [])
-            if values and not is_blank(values):
+            if values and (values[0].strip() or not is_blank(values)):
                 yield number, values
 
     return Source(headers=headers, rows=rows(), encoding=encoding)
@@ -244,7 +244,11 @@ def parse_timestamp(value: Any) -> datetime | None:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    return None
+    try:  # ISO 8601 with an offset (API clients): the local wall-clock time it names
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return ts if timezone.is_naive(ts) else timezone.localtime(ts).replace(tzinfo=None)
 
 
 def day_slot(ts: datetime) -> tuple[date, int] | None:
@@ -428,6 +432,7 @@ class Ingest:
         first = self._time_columns(headers)
         width = len(headers)
         slot_headers = headers[first:first + c.SLOTS_PER_DAY]
+        day_cache: dict[str, date] = {}
         for number, cells in source.rows:
             self.out.rows += 1
             if isinstance(cells, Problem):
@@ -439,7 +444,12 @@ class Ingest:
                                  "(00:15 … 24:00), no more.") % {"n": len(cells), "width": width})
                 continue
             meter = self._meter(number, cells, meter_col, customer_col, headers)
-            day = parse_day(cells[date_col] if date_col < len(cells) else None)
+            raw_day = cells[date_col] if date_col < len(cells) else None
+            day = day_cache.get(raw_day) if isinstance(raw_day, str) else None
+            if day is None:
+                day = parse_day(raw_day)
+                if isinstance(raw_day, str) and day is not None:
+                    day_cache[raw_day] = day
             if day is None:
                 self.out.error(number, headers[date_col], _("Not a date (use YYYY-MM-DD)."))
             reactive = False
@@ -669,14 +679,17 @@ class Ingest:
                 from_db.add(key)
         for key, (kw, kvar, count) in storage.stored_curves(from_db).items():
             in_memory[key] = (kw, kvar, bool((count >= self.archive.meters_of.get(key[0], 1)).all()))
+        if not in_memory:
+            return
         now = timezone.now()
-        rows = []
-        for (cust, day_ord), (kw, kvar, complete) in in_memory.items():
-            day = date.fromordinal(day_ord)
-            fig = agg.day_figures(day, kw, kvar, self.calendar.weights(self.archive.tariff.get(cust, ""), day))
-            rows.append((cust, day, fig.kwh_total, fig.kwh_sharp, fig.kwh_peak, fig.kwh_flat, fig.kwh_valley, fig.kvarh,
-                         fig.max_demand_kw, fig.max_demand_at, fig.load_factor, fig.avg_power_factor, fig.slots,
-                         c.AggregateSource.INTERVAL, complete, self.batch_id, now))
+        keys = list(in_memory)
+        days = [date.fromordinal(d) for _cust, d in keys]
+        weights = np.stack([self.calendar.weights(self.archive.tariff.get(cust, ""), day)
+                            for (cust, _d), day in zip(keys, days, strict=True)])
+        figures = agg.batch_figures(days, np.stack([in_memory[k][0] for k in keys]),
+                                    np.stack([in_memory[k][1] for k in keys]), weights)
+        rows = [(cust, day, *fig[:10], fig[10], c.AggregateSource.INTERVAL, in_memory[(cust, d)][2], self.batch_id, now)
+                for (cust, d), day, fig in zip(keys, days, figures, strict=True)]
         self.out.aggregates_written += storage.upsert_aggregates(rows)
 
     # -- daily readings
