@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from powerkam.analytics import api as analytics_api
 from powerkam.billing import api as billing_api
 from powerkam.consumption import api as consumption_api
+from powerkam.consumption import api_analysis as consumption_analysis_api
 from powerkam.core import api as core_api
 from powerkam.credit import api as credit_api
 from powerkam.customers import api as customers_api
@@ -41,6 +42,7 @@ billing_api.register(router)
 receivables_api.register(router)
 credit_api.register(router)
 consumption_api.register(router)
+consumption_analysis_api.register(router)
 tickets_api.register(router)
 visits_api.register(router)
 outages_api.register(router)

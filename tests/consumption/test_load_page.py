@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from powerkam.consumption import partitions
 from powerkam.consumption.models import IntervalReading
 from tests.factories import CustomerFactory
 
@@ -16,6 +17,7 @@ DAY = date(2025, 6, 18)
 
 
 def put_curve(customer, day, metering_point_id=1, kw=100.0):
+    partitions.ensure_partitions(day, day)  # PostgreSQL: the month's partition (past months are not made ahead)
     IntervalReading.objects.bulk_create([
         IntervalReading(customer=customer, day=day, metering_point_id=metering_point_id, slot=s,
                         kw=kw + s) for s in range(1, 97)])

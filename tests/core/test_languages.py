@@ -30,7 +30,7 @@ SKIP_NAMES = {"logout", "customers:quality_rerun", "imports:upload", "visits:occ
 ALLOWED_ASCII = {
     "kVA", "kWh", "kW", "kV", "kvarh", "kvar", "MW", "MWh", "MB", "KB", "GB", "API", "xlsx", "xls", "csv", "CSV", "XLSX",
     "PDF", "JPG", "PNG", "Excel", "PowerKAM", "SMS", "ID", "URL", "HTTP", "TOTP", "OK", "GB/T", "GBK", "UTF",
-    "PF", "AM", "PM", "ECharts", "OpenAPI", "Swagger", "P90", "P50", "KPI", "ABC", "SLA", "No", "VS", "vs",
+    "PF", "AM", "PM", "MAPE", "ECharts", "OpenAPI", "Swagger", "P90", "P50", "KPI", "ABC", "SLA", "No", "VS", "vs",
     "A", "B", "C", "D", "E", "T", "h", "kg", "m", "km", "cos", "φ", "OFD", "TIF", "TIFF", "JPEG", "Email", "E-mail",
     "Ctrl", "Shift", "Enter", "Tab",  # keys as printed on the keyboard
     "Google", "Microsoft", "Authenticator", "FreeOTP",  # authenticator apps by their product names
@@ -168,7 +168,13 @@ def _detail_pages(user) -> list[str]:
         urls += [reverse(n, args=[pk]) for n in (
             "customers:detail", "billing:customer_bills", "credit:customer", "credit:customer_tab",
             "visits:customer_tab", "surveys:customer_tab", "analytics:customer_money", "consumption:advice",
+            "consumption_analysis:load", "consumption_analysis:customer_tab",
             "projects:customer_tab")]
+        from powerkam.consumption.models import UsageAnomaly
+
+        anomaly = UsageAnomaly.objects.filter(customer__in=customers).order_by("pk").first()
+        if anomaly is not None:
+            urls.append(reverse("consumption_analysis:anomaly", args=[anomaly.pk]))
         # the advice letter with figures: a customer with a year of 15-minute curves (consumption demo)
         from powerkam.consumption.models import DailyAggregate
 

@@ -71,8 +71,8 @@ def test_import_load_page_advice_and_anomaly_reason(page, browser_login, org_tre
     # 2. The manager opens the load page: the day's curve and the year heatmap are drawn.
     browser_login(manager)
     page.goto(f"{page.base_url}/consumption/customers/{cu.pk}/load/?day={DAY.isoformat()}")
-    expect(page.locator("#chart-day canvas")).to_have_count(1)
-    expect(page.locator("#load-heatmap[data-pk-done='1'] canvas")).to_have_count(1)
+    expect(page.locator("#chart-day canvas").first).to_be_visible()
+    expect(page.locator("#load-heatmap[data-pk-done='1'] canvas").first).to_be_visible()
     expect(page.locator("#load-no-curve")).to_have_count(0)
 
     # 3. The advice letter, printed (Chromium's print rendering to PDF).
@@ -83,7 +83,7 @@ def test_import_load_page_advice_and_anomaly_reason(page, browser_login, org_tre
 
     # 4. From the work queue to the anomaly; the reason is recorded and the task closed.
     page.goto(f"{page.base_url}/queue/")
-    page.click(f"a[href$='/consumption/anomalies/{anomaly.pk}/']")
+    page.locator(f"a[href$='/consumption/anomalies/{anomaly.pk}/']:visible").first.click()
     page.wait_for_load_state()
     page.click("#reason-submit")  # nothing chosen: a field error, nothing written
     expect(page.locator("#reason-form .invalid-feedback")).to_be_visible()

@@ -19,15 +19,11 @@ from django.db.models.functions import TruncMonth
 from powerkam.core.scoping import customer_scope_q, scope_to_user
 
 from .models import ConsumptionForecast, DailyAggregate, IntervalReading, UsageAnomaly
+from .selectors import SLOT_LABELS
 
 ZERO = Decimal("0")
 SLOTS = 96
 TOP = 10
-
-
-def slot_labels() -> list[str]:
-    """"00:15" … "24:00": the end of each 15-minute interval, as the collection system writes it."""
-    return [f"{(i * 15) // 60:02d}:{(i * 15) % 60:02d}" for i in range(1, SLOTS + 1)]
 
 
 # --- the customer load page (item 3) -------------------------------------------------------------
@@ -68,7 +64,7 @@ def heatmap(customer_id: int, first: date, last: date) -> dict[str, Any]:
         grid[data[ok, 0].astype(int), data[ok, 1].astype(int) - 1] = np.round(data[ok, 2], 1)
     top = float(np.nanmax(grid)) if rows else 0.0
     values = [[None if v != v else v for v in row] for row in grid.tolist()]  # NaN → null
-    return {"days": [(first + timedelta(days=i)).isoformat() for i in range(n)], "slots": slot_labels(),
+    return {"days": [(first + timedelta(days=i)).isoformat() for i in range(n)], "slots": list(SLOT_LABELS),
             "values": values, "max": round(top, 1), "points": len(rows)}
 
 
@@ -111,7 +107,7 @@ def load_charts(customer, year: int, day: date) -> dict[str, Any]:
     week = [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(7)]
     compare = [day, day - timedelta(days=7), day - timedelta(days=364)]
     c = curves(customer.pk, sorted(set(week) | set(compare)))
-    labels = slot_labels()
+    labels = list(SLOT_LABELS)
     base = {"tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
             "grid": {"left": 50, "right": 50, "top": 40, "bottom": 50, "containLabel": True}}
 

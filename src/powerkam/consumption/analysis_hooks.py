@@ -30,5 +30,7 @@ core_jobs.register("consumption_forecasts", forecasts,
                    at_env="POWERKAM_CONSUMPTION_FORECAST_AT", default_at="04:30")
 
 
+from . import admin_analysis  # noqa: E402,F401 - the watch's settings and reasons in the admin
+
 # The customer 360 page: a "Load" tab (a summary and the link to the full load page).
 register_customer_tab("load", _("Load"), "bi-activity", "consumption_analysis:customer_tab", order=62)

@@ -204,9 +204,9 @@ def forecast_series(values: np.ndarray, start: date, is_work, today: date) -> Re
             nxt = _next_month(nxt)
         result.monthly = list(zip(future_months, fc.tolist(), strict=True))
         result.monthly_mape, result.monthly_naive_mape = monthly_backtest(totals)
-        result.method = f"holt-damped daily / {method} monthly"
+        result.method = method
     else:
-        result.method = "holt-damped daily"
+        result.method = "daily-only"
     return result
 
 

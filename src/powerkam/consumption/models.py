@@ -355,6 +355,17 @@ class ConsumptionForecast(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id or self.org_unit_id} {self.computed_on}"
 
+    METHOD_LABELS = {
+        "holt-winters": _("Daily: Holt on working days; monthly: Holt-Winters (12-month season)"),
+        "holt": _("Daily: Holt on working days; monthly: Holt (less than two years of history)"),
+        "naive": _("Daily: Holt on working days; monthly: last month (short history)"),
+        "daily-only": _("Daily: Holt on working days; monthly: no whole month yet"),
+    }
+
+    @property
+    def method_label(self) -> str:
+        return str(self.METHOD_LABELS.get(self.method, self.method))
+
     @property
     def next_7d_kwh(self) -> float | None:
         return round(sum(v for _d, v in self.daily), 1) if self.daily else None
