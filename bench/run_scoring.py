@@ -34,7 +34,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_foundation import OUT, RESULT_MARK, ROOT, _measure, peak_rss_mb, run_in_process, setup_django  # noqa: E402
+from run_foundation import (  # noqa: E402
+    OUT,
+    RESULT_MARK,
+    ROOT,
+    _measure,
+    peak_rss_mb,
+    run_in_process,
+    setup_django,
+)
 from run_foundation import fresh_database as _fresh_database  # noqa: E402
 from run_money import add_months, loadavg  # noqa: E402
 from run_money import phase_load as money_load  # noqa: E402
