@@ -6,9 +6,9 @@
     python bench/run_scoring.py --database sqlite --customers 10000   # the scale flag for quick runs
 
 Builds a fresh database (PostgreSQL `pk_scoring_kpis_bench`, dropped and recreated, or SQLite under
-bench/out/var-scoring-sqlite/) with the money benchmark's loader (bench/run_money.py phase_load:
-the archive demo at --customers, 24 months of bills, payments and arrears), then, each phase in its
-own process:
+bench/out/var-scoring-sqlite/) with the money benchmark's loader (phase_load: the
+archive demo at --customers and 24 months of bills with arrears), then, each phase in its own
+process:
 
 1. prepare: the nightly jobs the pages read (analytics monthly sales, ticket summaries), the
    default scoring model published, an assessment for every key account, a 50-person unit
@@ -45,7 +45,6 @@ from run_foundation import (  # noqa: E402
 )
 from run_foundation import fresh_database as _fresh_database  # noqa: E402
 from run_money import add_months, loadavg  # noqa: E402
-from run_money import phase_load as money_load  # noqa: E402
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/pk_scoring_kpis_bench"
 TARGET_SCORING_S = 60
@@ -166,7 +165,69 @@ def phase_report(args) -> dict:
             "target_s": TARGET_REPORT_S, "loadavg_end": loadavg()}
 
 
-PHASES = {"load": money_load, "prepare": phase_prepare, "scoring": phase_scoring, "web": phase_web,
+def phase_load(args) -> dict:
+    """The archive demo at --customers (customers, staff, org) and 24 months of bills for every
+    customer, written in bulk (COPY on PostgreSQL, executemany on SQLite): a per-customer monthly
+    load with a per-customer trend (−20 % … +40 % a year), paid except the last month's bills and
+    those of ~5 % of the customers (arrears of 1–6 months)."""
+    setup_django()
+    import random
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from powerkam.billing.models import Bill
+    from powerkam.core.workqueue import copy_rows
+    from powerkam.customers.demo import load_demo
+    from powerkam.customers.models import Customer
+
+    t: dict = {}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    t["migrate_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    load_demo(scale=args.customers, seed=args.seed, evaluate=False)
+    t["customers_s"] = round(time.perf_counter() - started, 1)
+    today = timezone.localdate()
+    first = add_months(today.replace(day=1), -24)
+    months = [add_months(first, i) for i in range(24)]
+    rng = random.Random(args.seed)
+    now = timezone.now()
+    q = Decimal("0.01")
+
+    def rows():
+        n = 0
+        for pk, cap in Customer.objects.order_by("pk").values_list("pk", "contract_capacity_kva").iterator(chunk_size=5000):
+            base = max(float(cap or 100) * rng.uniform(80, 300), 500.0)
+            trend = rng.uniform(-0.2, 0.4) / 12
+            late = rng.random() < 0.05
+            tail = rng.randint(1, 6) if late else 1
+            for i, m in enumerate(months):
+                kwh = Decimal(base * (1 + trend * (i - 12)) * rng.uniform(0.9, 1.1)).quantize(q)
+                energy = (kwh * Decimal("0.62")).quantize(q)
+                basic = Decimal("2000.00")
+                sur = (kwh * Decimal("0.03")).quantize(q)
+                total = energy + basic + sur
+                open_ = i >= 24 - tail
+                n += 1
+                issued = add_months(m, 1)
+                yield (pk, f"BS{n:010d}", m, issued, issued.replace(day=20), "", kwh, Decimal("0"), Decimal("0"),
+                       energy, basic, Decimal("0"), sur, total, Decimal("0") if open_ else total,
+                       None if open_ else issued.replace(day=15), "open" if open_ else "paid", "import", now)
+
+    started = time.perf_counter()
+    written = copy_rows(Bill, ("customer_id", "number", "period", "issued_on", "due_on", "tariff_code", "kwh", "kvarh",
+                               "pf_adjustment_rate", "energy_charge", "basic_charge", "pf_adjustment", "surcharges",
+                               "total", "paid_amount", "paid_on", "status", "source", "created_at"), rows())
+    t["bills_s"] = round(time.perf_counter() - started, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    return {"timings": t, "bills": written, "customers": Customer.objects.count(), "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+PHASES = {"load": phase_load, "prepare": phase_prepare, "scoring": phase_scoring, "web": phase_web,
           "report": phase_report}
 
 
