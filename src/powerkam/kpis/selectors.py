@@ -432,15 +432,14 @@ def dashboard(user, month: date) -> dict[str, Any]:
             suffix = "" if r["period"] == month else "_ly"
             add(r["customer__org_unit_id"], "revenue" + suffix, r["t"])
             add(r["customer__org_unit_id"], "kwh" + suffix, r["k"])
-    # collection rate of the bills due in the month, this year and last
-    due_now = Q(due_on__gte=month, due_on__lte=last_day(month))
-    due_ly = Q(due_on__gte=ly, due_on__lte=last_day(ly))
-    for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID).filter(due_now | due_ly), user).order_by()
-              .values("customer__org_unit_id")
-              .annotate(b=Sum("total", filter=due_now), p=Sum("paid_amount", filter=due_now),
-                        b_ly=Sum("total", filter=due_ly), p_ly=Sum("paid_amount", filter=due_ly))):
-        for name in ("b", "p", "b_ly", "p_ly"):
-            add(r["customer__org_unit_id"], "due_" + name, r[name])
+    # collection rate of the bills due in the month, this year and last: one range on the due-date
+    # index per month (an OR of the two ranges scans every bill on SQLite)
+    for suffix, first in (("", month), ("_ly", ly)):
+        for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID)
+                                .filter(due_on__gte=first, due_on__lte=last_day(first)), user).order_by()
+                  .values("customer__org_unit_id").annotate(b=Sum("total"), p=Sum("paid_amount"))):
+            add(r["customer__org_unit_id"], "due_b" + suffix, r["b"])
+            add(r["customer__org_unit_id"], "due_p" + suffix, r["p"])
     # arrears now (the trigger-kept positions)
     for r in (scope_to_user(ArrearsPosition.objects.all(), user).order_by().values("customer__org_unit_id")
               .annotate(s=Sum("outstanding"), n=Count("customer_id"))):
