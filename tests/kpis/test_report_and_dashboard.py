@@ -1,14 +1,12 @@
 """The monthly report (xlsx read back, PDF pages, e-mail, archive, the job's day), the dashboard's
 figures and drill-down, the work-quality figures and their late items, the executive's landing."""
 
-import os
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from io import BytesIO
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from powerkam.kpis import reports, selectors

@@ -37,7 +37,9 @@ def test_pages_answer(scored, org_tree, make_staff, login, role):
     client = login(user)
     for url in PAGES + [f"/scoring/models/{scored['model'].pk}/", f"/scoring/customers/{scored['customers'][1].pk}/"]:
         response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        # a manager sees only their own portfolio: another manager's customer is "not found"
+        expected = 404 if role == "manager" and url.startswith("/scoring/customers/") else 200
+        assert response.status_code == expected, (url, response.status_code)
 
 
 def test_key_account_export(scored, org_tree, make_staff, login):

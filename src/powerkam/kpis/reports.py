@@ -157,7 +157,8 @@ def chromium_path() -> str | None:
 
 
 def build_pdf(data: dict[str, Any]) -> bytes:
-    """The charts as a PDF, three pages: dashboard, work quality, team (raises RuntimeError when
+    """The charts as a PDF, one section per page (dashboard, work quality, team; a long team table
+    flows onto a fourth) — raises RuntimeError when
     no chromium is available or printing fails)."""
     browser = chromium_path()
     if browser is None:
