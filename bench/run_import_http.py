@@ -186,13 +186,8 @@ def make_file(rows: int, kind: str, path: Path | None = None, first_number: int 
                                                    read_only=True).active.iter_rows(max_row=1))]
     by_header = {spec.zh: spec.field for spec in COLUMNS["customers"]}
     fields = [by_header.get(h) for h in headers]
-    if first_number is None:  # numbers never used before: after the highest 4xxxxxxxxx so far
-        from django.db.models import Max
-
-        from powerkam.customers.models import Customer
-
-        top = Customer.objects.filter(number__regex=r"^4[0-9]{9}$").aggregate(m=Max("number"))["m"]
-        first_number = int(top) + 1 if top else 4_000_000_000
+    if first_number is None:  # numbers never used before
+        first_number = next_number()
     OUT.mkdir(parents=True, exist_ok=True)
     path = path or OUT / f"import-http-{rows}-{first_number}.{kind}"
     data = _import_rows(rows, seed + first_number % 997, first_number)
@@ -210,6 +205,16 @@ def make_file(rows: int, kind: str, path: Path | None = None, first_number: int 
             ws.append([row.get(f, "") if f else "" for f in fields])
         wb.save(path)
     return path
+
+
+def next_number(offset: int = 0) -> int:
+    """The first unused customer number of the 4xxxxxxxxx range, plus `offset`."""
+    from django.db.models import Max
+
+    from powerkam.customers.models import Customer
+
+    top = Customer.objects.filter(number__regex=r"^4[0-9]{9}$").aggregate(m=Max("number"))["m"]
+    return (int(top) + 1 if top else 4_000_000_000) + offset
 
 
 def api_token(username: str = "supervisor1") -> str:
@@ -491,7 +496,10 @@ def main() -> None:
     token = args.token or api_token()
     before_customers = Customer.objects.count()
     connection.close()
-    files = {kind: make_file(args.rows, kind) for kind in args.formats.split(",") if kind and args.rows}
+    files = {}
+    for kind in (k for k in args.formats.split(",") if k and args.rows):
+        # each file its own new customers (the numbers after the previous file's), so each run creates
+        files[kind] = make_file(args.rows, kind, first_number=next_number(len(files) * args.rows))
     setup = writes_setup() if args.writes else None
     connection.close()
     report = {"database": args.database, "rows": args.rows, "customers_before": before_customers,
