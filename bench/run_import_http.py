@@ -23,6 +23,8 @@ What is measured, per file:
   while the worker imports);
 - peak RSS (MB) of every server process — the gunicorn master and workers and the job worker —
   sampled from /proc every 50 ms (VmRSS), and the worker's VmHWM;
+- the CPU seconds the server's processes used meanwhile (`server_cpu_s`; PostgreSQL's own
+  backends not included), which a busy machine stretches less than wall time;
 - the load average before and after (the machine is shared: say so beside every figure).
 
 Prints a table and writes JSON to bench/out/import_http-<database>-<rows>-<time>.json.
@@ -93,6 +95,16 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def process_tree(pids: list[int]) -> list[int]:
     seen, todo = [], list(pids)
     while todo:
@@ -110,6 +122,8 @@ class RssSampler:
     def __init__(self, pids: list[int], labels: dict[int, str] | None = None, every: float = 0.05):
         self.roots, self.labels, self.every = pids, labels or {}, every
         self.peaks: dict[int, float] = {}
+        self.cpu_first: dict[int, float] = {}
+        self.cpu_last: dict[int, float] = {}
         self.peak_total_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -121,6 +135,9 @@ class RssSampler:
                 mb = _status_kb(pid, "VmRSS") / 1024
                 total += mb
                 self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
+                cpu = _cpu_s(pid)
+                self.cpu_first.setdefault(pid, cpu)
+                self.cpu_last[pid] = cpu
             self.peak_total_mb = max(self.peak_total_mb, total)
             self._stop.wait(self.every)
 
@@ -134,7 +151,9 @@ class RssSampler:
 
     def report(self) -> dict:
         per = {f"{self.labels.get(pid, 'process')}:{pid}": round(mb, 1) for pid, mb in sorted(self.peaks.items())}
-        return {"peak_rss_mb_max_process": round(max(self.peaks.values(), default=0.0), 1),
+        cpu = sum(self.cpu_last[pid] - self.cpu_first[pid] for pid in self.cpu_last)
+        return {"server_cpu_s": round(cpu, 1),  # the server's own processes; PostgreSQL's backends not included
+                "peak_rss_mb_max_process": round(max(self.peaks.values(), default=0.0), 1),
                 "peak_rss_mb_sum": round(self.peak_total_mb, 1), "peak_rss_mb_per_process": per}
 
 
@@ -167,13 +186,8 @@ def make_file(rows: int, kind: str, path: Path | None = None, first_number: int 
                                                    read_only=True).active.iter_rows(max_row=1))]
     by_header = {spec.zh: spec.field for spec in COLUMNS["customers"]}
     fields = [by_header.get(h) for h in headers]
-    if first_number is None:  # numbers never used before: after the highest 4xxxxxxxxx so far
-        from django.db.models import Max
-
-        from powerkam.customers.models import Customer
-
-        top = Customer.objects.filter(number__regex=r"^4[0-9]{9}$").aggregate(m=Max("number"))["m"]
-        first_number = int(top) + 1 if top else 4_000_000_000
+    if first_number is None:  # numbers never used before
+        first_number = next_number()
     OUT.mkdir(parents=True, exist_ok=True)
     path = path or OUT / f"import-http-{rows}-{first_number}.{kind}"
     data = _import_rows(rows, seed + first_number % 997, first_number)
@@ -191,6 +205,16 @@ def make_file(rows: int, kind: str, path: Path | None = None, first_number: int 
             ws.append([row.get(f, "") if f else "" for f in fields])
         wb.save(path)
     return path
+
+
+def next_number(offset: int = 0) -> int:
+    """The first unused customer number of the 4xxxxxxxxx range, plus `offset`."""
+    from django.db.models import Max
+
+    from powerkam.customers.models import Customer
+
+    top = Customer.objects.filter(number__regex=r"^4[0-9]{9}$").aggregate(m=Max("number"))["m"]
+    return (int(top) + 1 if top else 4_000_000_000) + offset
 
 
 def api_token(username: str = "supervisor1") -> str:
@@ -262,6 +286,116 @@ def measure_import(base_url: str, token: str, rows: int, kind: str = "csv", *, p
         "status_poll_ms": percentiles(polls), **sampler.report(),
         "load_before": load_before, "load_after": loadavg(),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The two slow writes (issue #11): recording a payment, sending an outage's notices
+# ---------------------------------------------------------------------------------------------
+
+def writes_setup(contacts: int = 150) -> dict:
+    """(Needs Django, and changes the database: run it on a copy.) A customer for the payments
+    and a supply line whose customers have ~`contacts` contacts: the main supply points of the
+    first customers of the smallest line move to a new line (as bench/run_http.py does)."""
+    from django.db.models import Count
+
+    from powerkam.customers.models import Contact, SupplyLine, SupplyPoint
+    from powerkam.service.outages.services import affected_customers
+
+    line = (SupplyPoint.objects.filter(supply_line__isnull=False).values("supply_line", "supply_line__substation")
+            .annotate(n=Count("customer", distinct=True)).order_by("n").first())
+    new_line, _ = SupplyLine.objects.get_or_create(substation_id=line["supply_line__substation"], name="导入基准测试线路")
+    if not affected_customers([new_line.pk]).exists():
+        total, moved = 0, []
+        for row in affected_customers([line["supply_line"]]).order_by("pk").annotate(k=Count("contacts")).values("pk", "k"):
+            if total >= contacts:
+                break
+            moved.append(row["pk"])
+            total += row["k"]
+        SupplyPoint.objects.filter(customer_id__in=moved, supply_line_id=line["supply_line"]).update(supply_line=new_line)
+    affected = affected_customers([new_line.pk])
+    payer = affected.order_by("pk").values_list("number", "pk").first()
+    return {"substation": line["supply_line__substation"], "line": new_line.pk, "customers": affected.count(),
+            "contacts": Contact.objects.filter(customer__in=affected.values("pk")).count(),
+            "payer_number": payer[0], "payer_id": payer[1]}
+
+
+def _login(base: str, username: str, password: str):
+    import re
+
+    import requests
+
+    s = requests.Session()
+    r = s.get(f"{base}/accounts/login/", timeout=60)
+    token = s.cookies.get("csrftoken") or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text).group(1)
+    r = s.post(f"{base}/accounts/login/", data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+               headers={"Referer": f"{base}/accounts/login/"}, timeout=60, allow_redirects=False)
+    if r.status_code != 302:
+        raise RuntimeError(f"login of {username} answered {r.status_code}")
+    return s
+
+
+def measure_writes(base_url: str, token: str, setup: dict, *, repeat: int = 10, outages: int = 5,
+                   username: str = "supervisor1", password: str = "PowerKAM-demo-2026") -> dict:
+    """Through the server: recording a payment as the browser does it (GET the payments page,
+    POST its form, follow the redirect to the payment: `payment_page_flow`, and the POST alone),
+    by the API (`payment_api`), and an outage's notices to `setup`'s ~150 contacts by the API
+    (`outage_notify`: create the outage untimed, then POST notify; the first is a warm-up)."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    import requests
+
+    base = base_url.rstrip("/")
+    api = requests.Session()
+    api.headers["Authorization"] = f"Token {token}"
+    browser = _login(base, username, password)
+    flow, posts, apis, notify = [], [], [], []
+    load_before = loadavg()
+    for i in range(repeat + 1):
+        t0 = time.perf_counter()
+        page = browser.get(f"{base}/receivables/", timeout=120)
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+        t1 = time.perf_counter()
+        r = browser.post(f"{base}/receivables/", data={
+            "customer_number": setup["payer_number"], "amount": "100.00", "channel": "bank_transfer",
+            "received_on": time.strftime("%Y-%m-%d"), "is_advance": "on", "idempotency_key": key,
+            "csrfmiddlewaretoken": browser.cookies.get("csrftoken")},
+            headers={"Referer": f"{base}/receivables/"}, timeout=120, allow_redirects=False)
+        t2 = time.perf_counter()
+        if r.status_code != 302:
+            raise RuntimeError(f"payment form answered {r.status_code}")
+        browser.get(base + r.headers["Location"], timeout=120).raise_for_status()
+        t3 = time.perf_counter()
+        r = api.post(f"{base}/api/v1/payments/", json={
+            "customer": setup["payer_id"], "amount": "100.00", "channel": "bank_transfer",
+            "received_on": time.strftime("%Y-%m-%d"), "is_advance": True}, timeout=120)
+        t4 = time.perf_counter()
+        if r.status_code != 201:
+            raise RuntimeError(f"payment API answered {r.status_code}: {r.text[:300]}")
+        if i:  # the first round warms the connections up
+            flow.append((t3 - t0) * 1000)
+            posts.append((t2 - t1) * 1000)
+            apis.append((t4 - t3) * 1000)
+    start = datetime.now(UTC) + timedelta(days=20)
+    notified = []
+    for i in range(outages + 1):
+        created = api.post(f"{base}/api/v1/outages/", json={
+            "substation": setup["substation"], "supply_lines": [str(setup["line"])], "kind": "planned",
+            "starts_at": (start + timedelta(hours=i)).isoformat(), "ends_at": (start + timedelta(hours=i + 4)).isoformat(),
+            "reason": "导入基准测试 benchmark"}, timeout=120)
+        created.raise_for_status()
+        t0 = time.perf_counter()
+        r = api.post(f"{base}/api/v1/outages/{created.json()['id']}/notify/", json={}, timeout=300)
+        ms = (time.perf_counter() - t0) * 1000
+        r.raise_for_status()
+        if i:
+            notify.append(ms)
+            notified.append(r.json())
+    return {"payment_page_flow": percentiles(flow), "payment_page_post": percentiles(posts),
+            "payment_api": percentiles(apis),
+            "outage_notify": {**percentiles(notify), "customers": setup["customers"], "contacts": setup["contacts"],
+                              "last_result": notified[-1] if notified else None},
+            "load_before": load_before, "load_after": loadavg()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +475,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--base-url", help="measure a server already running (then --token)")
     parser.add_argument("--token", help="API token for --base-url")
+    parser.add_argument("--writes", action="store_true",
+                        help="also measure recording a payment and a 150-contact outage notice (changes the data)")
     args = parser.parse_args()
 
     url = args.database_url or (PG_URL if args.database == "postgres" else f"sqlite:///{SQLITE_PATH}")
@@ -360,7 +496,12 @@ def main() -> None:
     token = args.token or api_token()
     before_customers = Customer.objects.count()
     connection.close()
-    files = {kind: make_file(args.rows, kind) for kind in args.formats.split(",")}
+    files = {}
+    for kind in (k for k in args.formats.split(",") if k and args.rows):
+        # each file its own new customers (the numbers after the previous file's), so each run creates
+        files[kind] = make_file(args.rows, kind, first_number=next_number(len(files) * args.rows))
+    setup = writes_setup() if args.writes else None
+    connection.close()
     report = {"database": args.database, "rows": args.rows, "customers_before": before_customers,
               "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "load_start": loadavg(), "runs": {}}
     try:
@@ -374,6 +515,8 @@ def main() -> None:
                                                   labels=server.labels if server else None)
             if server:
                 report["runs"][kind]["worker_vmhwm_mb"] = server.worker_hwm_mb()
+        if setup:
+            report["writes"] = measure_writes(base, token, setup)
     finally:
         if server:
             server.stop()
@@ -391,6 +534,12 @@ def main() -> None:
               f"{r['end_to_end_rows_s']:>18,} {r['peak_rss_mb_max_process']:>12.1f} "
               f"{r['status_poll_ms'].get('p50', 0):>7} / {r['status_poll_ms'].get('p95', 0):<7} "
               f" {r['load_before']} → {r['load_after']}  target ≥ {TARGET_ROWS_S:,} rows/s, < {TARGET_RSS_MB} MB: {met}")
+    if "writes" in report:
+        w = report["writes"]
+        for name in ("payment_page_flow", "payment_page_post", "payment_api", "outage_notify"):
+            print(f"{name:<20} p50 {w[name].get('p50')} ms, p95 {w[name].get('p95')} ms (target < 1000 ms)")
+        print(f"  outage: {w['outage_notify']['customers']} customers, {w['outage_notify']['contacts']} contacts; "
+              f"load {w['load_before']} → {w['load_after']}")
     print(f"JSON: {out}")
 
 
