@@ -366,12 +366,12 @@ class Server:
                                                stdout=open(self.log_dir / log, "ab"), stderr=subprocess.STDOUT))
         import requests
 
-        deadline = time.time() + 60
+        deadline = time.time() + 120
         while time.time() < deadline:
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=5).status_code == 200:
+                if requests.get(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=30).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.3)
         self.stop()
@@ -657,8 +657,8 @@ def main() -> None:
     report["data"] = {k: info[k] for k in ("customers", "station_customers", "outage")}
     server = Server(env, args.port, workers, threads, Path(env["POWERKAM_VAR_DIR"]) / "log")
     base = f"http://127.0.0.1:{args.port}"
-    server.start()
     try:
+        server.start()
         if args.locust:
             report["locust"] = run_locust(args, info, base)
         else:
