@@ -14,7 +14,7 @@ export DJANGO_SETTINGS_MODULE := powerkam.settings
 LOG_DIR = $(or $(POWERKAM_VAR_DIR),var)/log
 LOCAL_URL = http://$(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST)):$(PORT)/
 
-.PHONY: run test test-only install assets messages makemessages migrate demo lint bench bench-service bench-money bench-pipeline clean
+.PHONY: run test test-only install assets messages makemessages migrate demo lint bench bench-service bench-money bench-pipeline bench-http clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ bench-money: assets
 
 bench-pipeline: assets
 	$(PY) bench/run_pipeline.py $(BENCH_ARGS)
+
+# Through the real server (gunicorn as `run` starts it, HTTP): what users feel (issue #11).
+bench-http: assets
+	$(PY) bench/run_http.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/static

@@ -366,12 +366,12 @@ class Server:
                                                stdout=open(self.log_dir / log, "ab"), stderr=subprocess.STDOUT))
         import requests
 
-        deadline = time.time() + 60
+        deadline = time.time() + 120
         while time.time() < deadline:
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=5).status_code == 200:
+                if requests.get(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=30).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.3)
         self.stop()
@@ -639,6 +639,15 @@ def main() -> None:
         args.no_import = True
     workers, threads = makefile_server_options()
     workers, threads = args.workers or workers, args.threads or threads
+    kind = "locust" if args.locust else "http"
+    path = RESULTS / (f"{kind}-{args.database}-{args.customers}-{workers}x{threads}-{time.strftime('%Y%m%d-%H%M')}"
+                      f"{'-quick' if args.quick else ''}.json")
+
+    def save(report: dict) -> Path:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return path
+
     report: dict = {"database": args.database, "customers": args.customers, "when": time.strftime("%Y-%m-%d %H:%M"),
                     "load_start": loadavg(), "cpus": os.cpu_count(), "repeat": args.repeat,
                     "server": {"workers": workers, "threads": threads, "how": "gunicorn -c gunicorn.conf.py + db_worker"}}
@@ -657,23 +666,20 @@ def main() -> None:
     report["data"] = {k: info[k] for k in ("customers", "station_customers", "outage")}
     server = Server(env, args.port, workers, threads, Path(env["POWERKAM_VAR_DIR"]) / "log")
     base = f"http://127.0.0.1:{args.port}"
-    server.start()
     try:
+        server.start()
         if args.locust:
             report["locust"] = run_locust(args, info, base)
         else:
             report["measures"] = http_measures(args, info, base)
+            save(report)  # the measures are kept even if the long import is interrupted
         if not args.no_import and not args.locust:
             print("… import (100,000-row csv through the API, until the data-quality pass is done)", flush=True)
             report["import"] = http_import(args, env, base, info)
     finally:
         server.stop()
     report["load_end"] = loadavg()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    kind = "locust" if args.locust else "http"
-    path = RESULTS / (f"{kind}-{args.database}-{args.customers}-{workers}x{threads}-{time.strftime('%Y%m%d-%H%M')}"
-                      f"{'-quick' if args.quick else ''}.json")
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    path = save(report)
     print_table(report)
     print(f"\nJSON: {path.relative_to(ROOT)}")
 
