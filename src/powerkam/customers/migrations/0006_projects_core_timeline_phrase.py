@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_list_scope_index'),
+        ('customers', '0006_scoring_segmentation'),
     ]
 
     operations = [
