@@ -88,6 +88,7 @@ bench-pipeline: assets
 
 # Through the real server (gunicorn as `run` starts it, HTTP): what users feel (issue #11).
 bench-http: assets
+	$(PIP) install -q -e '.[test,bench]'
 	$(PY) bench/run_http.py $(BENCH_ARGS)
 
 clean:
