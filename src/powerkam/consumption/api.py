@@ -73,7 +73,10 @@ class IngestBatchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mix
             return IngestBatch.objects.none()
         return IngestBatch.objects.filter(created_by=self.request.user).select_related("created_by")
 
-    @extend_schema(request=IngestRequestSerializer, responses={201: IngestBatchSerializer, 400: IngestBatchSerializer})
+    @extend_schema(request=IngestRequestSerializer, responses={
+        201: IngestBatchSerializer,
+        400: OpenApiTypes.OBJECT,  # the rejected batch (its errors), or the request's field errors
+    })
     def create(self, request, *args, **kwargs):
         req = IngestRequestSerializer(data=request.data)
         req.is_valid(raise_exception=True)

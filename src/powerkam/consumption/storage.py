@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from . import partitions
 
@@ -121,7 +121,8 @@ def write_intervals(rows: Rows, *, fresh: bool) -> int:
 
 def _write_pg(active: Rows, reactive_only: Rows, fresh: bool) -> int:
     changed = 0
-    with connection.cursor() as cur:
+    # The temporary tables live until the transaction ends (ON COMMIT DROP): always inside one.
+    with transaction.atomic(), connection.cursor() as cur:
         if len(active):
             if fresh:
                 _copy(cur, TABLE, active)
@@ -244,6 +245,9 @@ def upsert_aggregates(rows: list[tuple]) -> int:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # COPY into a temporary table, then one merge (an executemany is a round trip a row)
+            if not connection.in_atomic_block:
+                with transaction.atomic():
+                    return upsert_aggregates(rows)
             cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{_AGG_TMP}" (LIKE {AGG_TABLE}) ON COMMIT DROP')
             cur.execute(f'TRUNCATE "{_AGG_TMP}"')
             with cur.copy(f'COPY "{_AGG_TMP}" ({cols}) FROM STDIN') as cp:
