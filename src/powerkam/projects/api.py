@@ -180,7 +180,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def energise(self, request, pk=None):
         return self._act(request, s.EnergiseSerializer, lambda p, d: services.energise(
             p, actor=request.user, energised_on=d["energised_on"], note=d["note"],
-            customer_number=d["customer_number"]))
+            customer_number=d["customer_number"], legal_representative=d["legal_representative"]))
 
     @extend_schema(request=s.TrackerSerializer, responses=s.ProjectDetailSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])

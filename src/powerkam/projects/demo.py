@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from powerkam.customers.demo import make_credit_code
 from powerkam.customers.models import Customer
 from powerkam.org.models import PORTFOLIO_ROLES, Role, Staff
 
@@ -66,7 +67,8 @@ def _walk(project, rng: random.Random, today: date, *, actor, supervisor, energi
                 services.clear_defect(defect, actor=actor, note="复验合格")
         if project.stage == c.Stage.ENERGISATION:
             if energise:
-                services.energise(project, actor=actor, energised_on=end, note="送电成功")
+                services.energise(project, actor=actor, energised_on=end, note="送电成功",
+                                  legal_representative="王建国")
             return
         try:
             project = services.advance(project, actor=actor, stage=project.stage, ended_on=end, note="按时完成")
@@ -80,7 +82,11 @@ def _walk(project, rng: random.Random, today: date, *, actor, supervisor, energi
 
 def _planned(project, rng: random.Random, actor, n: int) -> None:
     kva = project.requested_capacity_kva
-    sp = services.add_supply_point(project, actor=actor, name=f"10kV 业扩{n:02d} 线 T 接", capacity_kva=kva)
+    from powerkam.customers.models import SupplyLine
+
+    line = SupplyLine.objects.select_related("substation").order_by("pk").first()
+    sp = services.add_supply_point(project, actor=actor, name=f"10kV 业扩{n:02d} 线 T 接", capacity_kva=kva,
+                                   supply_line=line, substation=line.substation if line else None)
     count = 2 if kva >= 200 else 1
     services.add_transformer(project, actor=actor, capacity_kva=(kva / count).quantize(Decimal("0.01")),
                              quantity=count, model_no="SCB13", supply_point=sp)
@@ -126,8 +132,9 @@ def load_demo(*, seed: int = 1, today: date | None = None, log=None) -> dict:
                     site_address=rng.choice(SITES), requested_capacity_kva=rng.choice(("630", "1260", "2500", "5000")),
                     voltage_level=rng.choice(("10kV", "10kV", "10kV", "35kV", "0.4kV")),
                     supply_mode=c.SupplyMode.DUAL if n % 7 == 3 else c.SupplyMode.SINGLE,
-                    industry=rng.choice(("C", "I", "Q", "F")), usage_category="large_industry",
+                    industry=rng.choice(("C", "I", "Q", "F")), usage_category="general_commercial",
                     applicant_contact="刘经理", applicant_phone=f"1380000{n:04d}",
+                    applicant_credit_code=make_credit_code(900_000 + n, "91", "320100"),
                     is_key_project=n % 5 == 0, green_channel=n % 6 == 0,
                     expected_energisation_on=today + timedelta(days=rng.randint(20, 160)))
                 unit = actor.org_unit

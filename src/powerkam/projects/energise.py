@@ -102,7 +102,8 @@ def validate(project: Project, errors: dict, *, customer_number: str = "") -> No
             errors["customer_number"] = _("Customer number %(number)s is taken.") % {"number": number}
 
 
-def _customer_for(project: Project, *, actor, energised_on: date, customer_number: str) -> tuple[Customer, bool]:
+def _customer_for(project: Project, *, actor, energised_on: date, customer_number: str,
+                  legal_representative: str = "") -> tuple[Customer, bool]:
     """The customer the project energises: created for a new applicant, completed for a prospect."""
     tracker = project.tracker
     manager = tracker if tracker.role in PORTFOLIO_ROLES else None
@@ -110,6 +111,7 @@ def _customer_for(project: Project, *, actor, energised_on: date, customer_numbe
         customer = Customer(
             number=(customer_number or new_customer_number(project)).strip(), name=project.applicant_name,
             credit_code=project.applicant_credit_code, address=project.site_address, industry=project.industry,
+            legal_representative=(legal_representative or "").strip(),
             usage_category=project.usage_category, voltage_level=project.voltage_level, org_unit=project.org_unit,
             primary_manager=manager, developed_by=project.first_contact_owner,
             lifecycle_status=cc.LifecycleStatus.ACTIVE, opened_on=energised_on,
@@ -136,10 +138,11 @@ def _customer_for(project: Project, *, actor, energised_on: date, customer_numbe
     return customer, False
 
 
-def write_archive(project: Project, *, actor, energised_on: date, customer_number: str = "") -> bool:
+def write_archive(project: Project, *, actor, energised_on: date, customer_number: str = "",
+                  legal_representative: str = "") -> bool:
     """Write the project's data to the archive. Returns True when a customer was created."""
     customer, created = _customer_for(project, actor=actor, energised_on=energised_on,
-                                      customer_number=customer_number)
+                                      customer_number=customer_number, legal_representative=legal_representative)
     points = {}
     for sp in project.supply_points.all():
         row = SupplyPoint(customer=customer, name=sp.name, substation=sp.substation, supply_line=sp.supply_line,

@@ -256,6 +256,8 @@ class EnergiseSerializer(serializers.Serializer):
     energised_on = serializers.DateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     customer_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, default="", max_length=60,
+                                                 help_text=_("A new customer's legal representative."))
 
 
 class TrackerSerializer(serializers.Serializer):

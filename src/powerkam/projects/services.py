@@ -815,7 +815,8 @@ def open_defects(project: Project) -> QuerySet:
 
 
 @transaction.atomic
-def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "", customer_number: str = "") -> Project:
+def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "", customer_number: str = "",
+             legal_representative: str = "") -> Project:
     """Energise (送电): refused while any acceptance defect is open (the message names them);
     otherwise completes the last stage and writes the archive in the same transaction
     (energise.write_archive)."""
@@ -837,6 +838,8 @@ def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "
     energised_on = _parse_date(energised_on or timezone.localdate(), "energised_on", errors)
     if st is not None:
         _check_end_date(st, energised_on, errors, "energised_on")
+    if len(legal_representative or "") > 60:
+        errors["legal_representative"] = _("Keep this under %(n)s characters.") % {"n": 60}
     if not errors:
         archive.validate(project, errors, customer_number=customer_number)
     if errors:
@@ -847,7 +850,8 @@ def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "
     project.energised_on = energised_on
     project.current_stage = None
     project.due_on, project.due_provisional, project.escalation_level, project.is_paused = None, False, 0, False
-    created = archive.write_archive(project, actor=actor, energised_on=energised_on, customer_number=customer_number)
+    created = archive.write_archive(project, actor=actor, energised_on=energised_on, customer_number=customer_number,
+                                    legal_representative=legal_representative)
     _save(project, actor)
     _event(project, c.EventKind.ENERGISED, actor=actor, note=note, when=_day_start(energised_on))
     if created:  # the new customer's timeline starts with the project's acceptance
