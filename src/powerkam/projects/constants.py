@@ -239,7 +239,7 @@ DEFAULT_DOCUMENTS: list[tuple[str, tuple[str, ...] | None, str, str]] = [
 
 # The commitments printed on the one-time notice (issue #12 §1).
 NOTICE_COMMITMENTS = [
-    _("We never designate the designer, builder or equipment supplier of your works: you choose them (三不指定)."),
+    _("We never designate the designer, builder or equipment supplier of your works: you choose them."),
     _("Supply plan reply within 15 working days (single source) or 30 working days (dual source) for high "
       "voltage."),
     _("Design review within 10 working days of receiving the design documents."),
