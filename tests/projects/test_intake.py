@@ -67,3 +67,14 @@ def test_read_only_staff_cannot_accept(people):
     with pytest.raises(PermissionDenied):
         services.accept_application(application(), actor=people["executive"], tracker=people["tracker"])
     assert not Project.objects.exists()
+
+
+def test_timeline_titles_show_in_the_readers_language(accept, customer):
+    from django.utils.translation import override
+
+    p = accept(d("2024-03-04"), application_type=c.ApplicationType.INCREASE, applicant_type=c.ApplicantType.EXISTING,
+               customer=customer)  # written while the process speaks English
+    event = TimelineEvent.objects.get(customer=customer, kind="project")
+    assert event.display_title == f"Connection application {p.number} accepted: Capacity increase, 1,260 kVA"
+    with override("zh-hans"):
+        assert event.display_title == f"业扩申请 {p.number} 已受理：增容，1,260 kVA"

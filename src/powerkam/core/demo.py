@@ -23,6 +23,7 @@ MODULE_DEMOS: list[tuple[str, str]] = [
     ("visits", "powerkam.service.visits.demo.load_demo"),
     ("outages", "powerkam.service.outages.demo.load_demo"),
     ("surveys", "powerkam.service.surveys.demo.load_demo"),
+    ("projects", "powerkam.projects.demo.load_demo"),
     ("pipeline", "powerkam.pipeline.demo.load_demo"),
 ]
 

@@ -249,6 +249,11 @@ class TimelineEvent(CustomerChild):
     kind = models.CharField(_("kind"), max_length=32, db_index=True)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     title = models.CharField(_("title"), max_length=200)
+    # A generated title also stores its msgid and parameters, so that it is shown in the reader's
+    # language (`display_title`; core/phrases.py), whatever language wrote it.
+    # (Database defaults: bulk writers insert timeline rows with raw column lists.)
+    title_msgid = models.CharField(_("title message"), max_length=200, blank=True, default="", db_default="")
+    title_params = models.JSONField(_("title parameters"), null=True, blank=True, default=dict)
     detail = models.TextField(_("detail"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -260,6 +265,15 @@ class TimelineEvent(CustomerChild):
         verbose_name_plural = _("timeline events")
 
     def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (a generated one), or as written (free text)."""
+        if self.title_msgid:
+            from powerkam.core.phrases import render
+
+            return render(self.title_msgid, self.title_params)
         return self.title
 
 

@@ -211,6 +211,7 @@ class OpenFindingSerializer(serializers.ModelSerializer):
 
 class TimelineEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
+    title = serializers.CharField(source="display_title", read_only=True)
 
     class Meta:
         model = TimelineEvent

@@ -25,11 +25,15 @@ CUSTOMER_EDITABLE_FIELDS = (
 )
 
 
-def add_timeline_event(customer: Customer, kind: str, title: str, *, detail: str = "",
+def add_timeline_event(customer: Customer, kind: str, title, *, detail: str = "",
                        actor: Staff | None = None, occurred_at=None) -> TimelineEvent:
-    """The one way any module puts an event on a customer's 360 timeline."""
+    """The one way any module puts an event on a customer's 360 timeline. A generated title is
+    a `core.phrases.phrase(...)`: stored with its msgid, shown in the reader's language."""
+    from powerkam.core.phrases import Phrase
+
+    msgid, params = (title.msgid[:200], title.stored_params()) if isinstance(title, Phrase) else ("", {})
     return TimelineEvent.objects.create(
-        customer=customer, kind=kind, title=title[:200], detail=detail,
+        customer=customer, kind=kind, title=str(title)[:200], title_msgid=msgid, title_params=params, detail=detail,
         actor=actor if actor and actor.pk else None, occurred_at=occurred_at or timezone.now(),
     )
 

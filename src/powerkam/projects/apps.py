@@ -10,8 +10,10 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from powerkam.core import holidays, jobs
 
+        from . import imports, services
         from . import jobs as project_jobs
-        from . import services
+
+        imports.register()
 
         jobs.register("scan_project_stalls", project_jobs.scan_project_stalls,
                       "Connection projects: stall warnings to trackers, escalation past the deadline")

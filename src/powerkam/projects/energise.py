@@ -17,7 +17,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from powerkam.core.phrases import phrase
 from powerkam.customers import constants as cc
 from powerkam.customers import quality
 from powerkam.customers.models import (
@@ -113,8 +115,8 @@ def _customer_for(project: Project, *, actor, energised_on: date, customer_numbe
             lifecycle_status=cc.LifecycleStatus.ACTIVE, opened_on=energised_on,
             contract_capacity_kva=Decimal("0"), operating_capacity_kva=Decimal("0"))
         _save(customer, actor)
-        add_timeline_event(customer, "archive.created", _("Customer archive created by connection project %(number)s")
-                           % {"number": project.number}, actor=actor)
+        add_timeline_event(customer, "archive.created", phrase(gettext_noop(
+            "Customer archive created by connection project %(number)s"), number=project.number), actor=actor)
         if project.applicant_contact:
             _save(Contact(customer=customer, name=project.applicant_contact, phone=project.applicant_phone,
                           is_primary=True, role=cc.ContactRole.MANAGER), actor)
@@ -187,10 +189,10 @@ def write_archive(project: Project, *, actor, energised_on: date, customer_numbe
         customer.lifecycle_status = cc.LifecycleStatus.SUSPENDED
     _save(customer, actor)
     if not created:
-        add_timeline_event(customer, "archive.updated", _(
-            "Capacity changed by connection project %(number)s: %(before)s → %(after)s kVA (+%(added)s, −%(removed)s)")
-            % {"number": project.number, "before": f"{before:,}", "after": f"{total:,}", "added": f"{added:,}",
-               "removed": f"{removed:,}"}, actor=actor)
+        add_timeline_event(customer, "archive.updated", phrase(gettext_noop(
+            "Capacity changed by connection project %(number)s: %(before)s → %(after)s kVA (+%(added)s, −%(removed)s)"),
+            number=project.number, before=f"{before:,}", after=f"{total:,}", added=f"{added:,}",
+            removed=f"{removed:,}"), actor=actor)
     quality.evaluate([customer.pk], energised_on)
     return created
 

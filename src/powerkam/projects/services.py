@@ -94,13 +94,15 @@ def _check_worker(staff, field: str, errors: dict) -> None:
         errors[field] = _("Choose an active staff member who is not read-only.")
 
 
-def _link(project: Project) -> str:
+def _link(project: Project | int) -> str:
+    """Where a project's task is worked on: its page (once the pages are installed), else its API."""
     from django.urls import NoReverseMatch, reverse
 
+    pk = project.pk if isinstance(project, Project) else project
     try:
-        return reverse("projects:detail", args=[project.pk])
-    except NoReverseMatch:  # the pages are another app's concern; the API link always exists
-        return f"/api/v1/projects/{project.pk}/"
+        return reverse("projects:detail", args=[pk])
+    except NoReverseMatch:
+        return f"/api/v1/projects/{pk}/"
 
 
 def _stage_label(stage: str) -> str:
@@ -119,7 +121,14 @@ def _event(project: Project, kind: str, *, actor=None, stage=None, target=None, 
                                        level=level, note=note, occurred_at=when or timezone.now())
 
 
-def _timeline(project: Project, title: str, *, detail: str = "", actor=None, when=None) -> None:
+def accepted_phrase(project: Project):
+    """The timeline title of an accepted application, in the reader's language (core/phrases.py)."""
+    return phrase(gettext_noop("Connection application %(number)s accepted: %(type)s, %(kva)s kVA"),
+                  number=project.number, type=c.ApplicationType(project.application_type).label,
+                  kva=f"{project.requested_capacity_kva:,}")
+
+
+def _timeline(project: Project, title, *, detail: str = "", actor=None, when=None) -> None:
     """A milestone on the customer's 360 timeline (a new applicant has none until energisation,
     which writes the earlier milestones then)."""
     if project.customer_id:
@@ -299,16 +308,21 @@ class Application:
     legacy_number: str = ""
 
 
-def validate_application(app: Application, *, actor, tracker, accepted_on, errors: dict | None = None) -> dict:
-    """Field errors of an application (empty: it can be accepted); fills parsed values in `app`."""
+def validate_application(app: Application, *, actor, tracker, accepted_on, errors: dict | None = None,
+                         customer_in_scope: bool = False, missing=None) -> dict:
+    """Field errors of an application (empty: it can be accepted); fills parsed values in `app`.
+    An import passes `customer_in_scope=True` (it looked the customers up by number within the
+    actor's scope, one query per batch) and a memoised `missing` (timing rows per kind)."""
     errors = {} if errors is None else errors
+    missing = missing or missing_timing
     if app.application_type not in c.ApplicationType.values:
         errors["application_type"] = _("Choose the application type.")
     if app.applicant_type not in c.ApplicantType.values:
         errors["applicant_type"] = _("Say whether the applicant is an existing customer or a new applicant.")
     customer = app.customer
     if customer is not None:
-        if not isinstance(customer, Customer) or not visible_customers(actor).filter(pk=customer.pk).exists():
+        if not isinstance(customer, Customer) or not (
+                customer_in_scope or visible_customers(actor).filter(pk=customer.pk).exists()):
             errors["customer"] = _("Unknown customer: choose a customer you can see.")
         elif customer.is_closed:
             errors["customer"] = _("This customer is closed; reopen it before accepting an application.")
@@ -356,8 +370,7 @@ def validate_application(app: Application, *, actor, tracker, accepted_on, error
     else:
         _check_worker(tracker, "tracker", errors)
     if not {"application_type", "voltage_level", "supply_mode"} & set(errors):
-        missing = missing_timing(app.application_type, app.voltage_level, app.supply_mode, app.green_channel)
-        if missing:
+        if missing(app.application_type, app.voltage_level, app.supply_mode, app.green_channel):
             errors["voltage_level"] = _(
                 "The timing table has no rules for %(voltage)s %(type)s projects (%(mode)s%(green)s); ask an "
                 "administrator to add them.") % {
@@ -372,6 +385,30 @@ def notice_documents(application_type: str, applicant_type: str, voltage_level: 
     """The one-time notice's documents for this kind of application, in order."""
     return [r for r in DocumentRequirement.objects.filter(is_active=True)
             if r.applies_to(application_type, applicant_type, voltage_level)]
+
+
+def _create_project(app: Application, *, actor, receiver, tracker, accepted_on: date, unit) -> Project:
+    """The project row (numbered) and its one-time notice checklist, from a validated application."""
+    total = timing_rules(app.application_type, app.voltage_level, app.supply_mode, app.green_channel).get(c.TOTAL)
+    project = Project(
+        number=f"TMP-{uuid.uuid4().hex[:20]}", application_type=app.application_type,
+        applicant_type=app.applicant_type, customer=app.customer, applicant_name=app.applicant_name,
+        applicant_credit_code=app.applicant_credit_code.upper(), applicant_contact=app.applicant_contact,
+        applicant_phone=app.applicant_phone, site_address=app.site_address,
+        requested_capacity_kva=app.requested_capacity_kva, voltage_level=app.voltage_level,
+        supply_mode=app.supply_mode, industry=app.industry or (app.customer.industry if app.customer else ""),
+        usage_category=app.usage_category, expected_energisation_on=app.expected_energisation_on,
+        is_key_project=bool(app.is_key_project), green_channel=bool(app.green_channel), org_unit=unit,
+        first_contact_owner=receiver, tracker=tracker, accepted_on=accepted_on,
+        commitment_workdays=total.workdays if total is not None else None, notes=app.notes or "",
+        legacy_number=app.legacy_number, created_by=actor)
+    _save(project, actor)
+    project.number = f"YK{accepted_on:%Y%m%d}-{project.pk:06d}"
+    ProjectDocument.objects.bulk_create([
+        ProjectDocument(project=project, requirement=r, name=r.name, position=i)
+        for i, r in enumerate(notice_documents(project.application_type, project.applicant_type,
+                                               project.voltage_level))])
+    return project
 
 
 @transaction.atomic
@@ -393,33 +430,31 @@ def accept_application(app: Application, *, actor: Staff, tracker: Staff, accept
     if errors:
         raise ValidationError(errors)
 
-    total = timing_rules(app.application_type, app.voltage_level, app.supply_mode, app.green_channel).get(c.TOTAL)
-    project = Project(
-        number=f"TMP-{uuid.uuid4().hex[:20]}", application_type=app.application_type,
-        applicant_type=app.applicant_type, customer=app.customer, applicant_name=app.applicant_name,
-        applicant_credit_code=app.applicant_credit_code.upper(), applicant_contact=app.applicant_contact,
-        applicant_phone=app.applicant_phone, site_address=app.site_address,
-        requested_capacity_kva=app.requested_capacity_kva, voltage_level=app.voltage_level,
-        supply_mode=app.supply_mode, industry=app.industry or (app.customer.industry if app.customer else ""),
-        usage_category=app.usage_category, expected_energisation_on=app.expected_energisation_on,
-        is_key_project=bool(app.is_key_project), green_channel=bool(app.green_channel), org_unit=unit,
-        first_contact_owner=actor, tracker=tracker, accepted_on=accepted_on,
-        commitment_workdays=total.workdays if total is not None else None, notes=app.notes or "",
-        legacy_number=app.legacy_number, created_by=actor)
-    _save(project, actor)
-    project.number = f"YK{accepted_on:%Y%m%d}-{project.pk:06d}"
-    ProjectDocument.objects.bulk_create([
-        ProjectDocument(project=project, requirement=r, name=r.name, position=i)
-        for i, r in enumerate(notice_documents(project.application_type, project.applicant_type,
-                                               project.voltage_level))])
+    project = _create_project(app, actor=actor, receiver=actor, tracker=tracker, accepted_on=accepted_on, unit=unit)
     _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on))
     _start_stage(project, c.Stage.ACCEPTED, actor, actor=actor, started_on=accepted_on)
     _save(project, actor)
-    _timeline(project, _("Connection application %(number)s accepted: %(type)s, %(kva)s kVA") % {
-        "number": project.number, "type": project.get_application_type_display(),
-        "kva": f"{project.requested_capacity_kva:,}"},
+    _timeline(project, accepted_phrase(project),
         detail=_("First-contact owner: %(owner)s. Tracker: %(tracker)s.") % {
             "owner": actor.display_name, "tracker": tracker.display_name}, actor=actor, when=_day_start(accepted_on))
+    return project
+
+
+def import_open_project(app: Application, *, actor: Staff, receiver: Staff, tracker: Staff, accepted_on: date,
+                        stage: str, stage_started_on: date, unit) -> Project:
+    """An open project from a legacy system (projects.imports, already validated row by row):
+    the receiver stays its first-contact owner; it starts at its current stage on the day that
+    stage started (earlier stages are not in the legacy file and are not invented)."""
+    _require_writer(actor)
+    project = _create_project(app, actor=actor, receiver=receiver, tracker=tracker, accepted_on=accepted_on,
+                              unit=unit)
+    _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on),
+           note=_("Imported from the legacy system: %(number)s") % {"number": app.legacy_number})
+    owner = receiver if stage == c.Stage.ACCEPTED else tracker
+    _start_stage(project, stage, owner, actor=actor, started_on=stage_started_on)
+    _save(project, actor)
+    _timeline(project, phrase(gettext_noop("Connection project %(number)s imported at stage %(stage)s"),
+                              number=project.number, stage=_stage_term(stage)), actor=actor)
     return project
 
 
@@ -466,9 +501,9 @@ def advance(project: Project, *, actor: Staff, stage: str, ended_on=None, note: 
     _finish_stage(project, st, actor=actor, ended_on=ended_on, note=note)
     _start_stage(project, following, next_owner or st.owner, actor=actor, started_on=ended_on)
     _save(project, actor)
-    _timeline(project, _("%(number)s: %(done)s done, now %(next)s") % {
-        "number": project.number, "done": _stage_label(st.stage), "next": _stage_label(following)},
-        detail=note, actor=actor, when=_day_start(ended_on))
+    _timeline(project, phrase(gettext_noop("%(number)s: %(done)s done, now %(next)s"), number=project.number,
+                              done=_stage_term(st.stage), next=_stage_term(following)),
+              detail=note, actor=actor, when=_day_start(ended_on))
     return project
 
 
@@ -563,7 +598,7 @@ def receive_document(document: ProjectDocument, *, actor: Staff, received_on=Non
     """Tick a document of the one-time notice off as received."""
     _require_writer(actor)
     errors: dict[str, str] = {}
-    document = ProjectDocument.objects.select_for_update().select_related("project").get(pk=document.pk)
+    document = ProjectDocument.objects.select_for_update(of=("self",)).select_related("project").get(pk=document.pk)
     if document.received_on is not None:
         raise ValidationError({"received_on": _("This document was already received on %(date)s.") % {
             "date": document.received_on.isoformat()}})
@@ -627,8 +662,8 @@ def cancel(project: Project, *, actor: Staff, reason: str, cancelled_on=None) ->
     project.due_on, project.due_provisional, project.escalation_level = None, False, 0
     _save(project, actor)
     _event(project, c.EventKind.CANCELLED, actor=actor, note=reason)
-    _timeline(project, _("Connection project %(number)s withdrawn") % {"number": project.number}, detail=reason,
-              actor=actor)
+    _timeline(project, phrase(gettext_noop("Connection project %(number)s withdrawn"), number=project.number),
+              detail=reason, actor=actor)
     return project
 
 
@@ -756,7 +791,7 @@ def record_defect(project: Project, *, actor: Staff, item: str, severity: str = 
 def clear_defect(defect: Defect, *, actor: Staff, note: str = "", cleared_at=None) -> Defect:
     """Re-inspection clears one defect. Clearing a cleared defect is an error."""
     _require_writer(actor)
-    defect = Defect.objects.select_for_update().select_related("project", "cleared_by").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("project", "cleared_by").get(pk=defect.pk)
     if defect.cleared_at is not None:
         raise ValidationError({"defect": _("This defect was already cleared on %(date)s by %(who)s.") % {
             "date": timezone.localtime(defect.cleared_at).strftime("%Y-%m-%d"),
@@ -816,12 +851,11 @@ def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "
     _save(project, actor)
     _event(project, c.EventKind.ENERGISED, actor=actor, note=note, when=_day_start(energised_on))
     if created:  # the new customer's timeline starts with the project's acceptance
-        add_timeline_event(project.customer, TIMELINE_KIND, _(
-            "Connection application %(number)s accepted: %(type)s, %(kva)s kVA") % {
-            "number": project.number, "type": project.get_application_type_display(),
-            "kva": f"{project.requested_capacity_kva:,}"}, actor=None, occurred_at=_day_start(project.accepted_on))
-    _timeline(project, _("%(number)s energised: %(grid)s grid-side and %(customer)s customer-side working days") % {
-        "number": project.number, "grid": project.grid_workdays, "customer": project.customer_workdays},
+        add_timeline_event(project.customer, TIMELINE_KIND, accepted_phrase(project), actor=None,
+                           occurred_at=_day_start(project.accepted_on))
+    _timeline(project, phrase(gettext_noop(
+        "%(number)s energised: %(grid)s grid-side and %(customer)s customer-side working days"),
+        number=project.number, grid=project.grid_workdays, customer=project.customer_workdays),
         detail=note, actor=actor, when=_day_start(energised_on))
     return project
 
@@ -848,7 +882,14 @@ SCAN_FIELDS = ("pk", "stage", "deadline", "deadline_provisional", "project_id", 
                "project__green_channel", "escalation_level", "owner__full_name", "owner__username")
 
 
+def _links(rows) -> dict[int, str]:
+    """Each row's project link, resolving the URL pattern once (not a reverse() per row)."""
+    sample = _link(999999999)
+    return {r["project_id"]: sample.replace("999999999", str(r["project_id"])) for r in rows}
+
+
 def _warn_specs(rows, today: date) -> list[dict]:
+    links = _links(rows)
     specs = []
     for r in rows:
         specs.append({
@@ -858,7 +899,7 @@ def _warn_specs(rows, today: date) -> list[dict]:
                             stage=_stage_term(r["stage"]), number=r["project__number"],
                             applicant=r["project__applicant_name"], date=r["deadline"].isoformat()),
             "due_at": r["deadline"], "due_provisional": r["deadline_provisional"],
-            "key": f"project:stage:{r['pk']}:warn", "link": f"/projects/{r['project_id']}/",
+            "key": f"project:stage:{r['pk']}:warn", "link": links[r["project_id"]],
             "priority": Task.Priority.HIGH})
     return specs
 
@@ -867,6 +908,7 @@ LEVEL_REASONS = {1: gettext_lazy("Stage past its deadline"), 2: gettext_lazy("St
 
 
 def _escalation_specs(rows, level: int, supervisors: dict, today: date) -> list[dict]:
+    links = _links(rows)
     specs = []
     for r in rows:
         target = supervisors.get(r["project__org_unit_id"])
@@ -881,7 +923,7 @@ def _escalation_specs(rows, level: int, supervisors: dict, today: date) -> list[
             "detail": phrase(gettext_noop("%(reason)s (%(date)s). Stage owner: %(owner)s"),
                              reason=LEVEL_REASONS[level], date=r["deadline"].isoformat(),
                              owner=r["owner__full_name"] or r["owner__username"]),
-            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": f"/projects/{r['project_id']}/",
+            "due_at": today, "key": f"project:stage:{r['pk']}:esc{level}", "link": links[r["project_id"]],
             "priority": Task.Priority.URGENT if level >= 2 else Task.Priority.HIGH})
     return specs
 
@@ -951,7 +993,7 @@ def recompute_provisional_deadlines(*, actor=None) -> int:
     done = 0
     for pk in list(open_provisional_stages().order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():
-            st = open_provisional_stages().select_for_update().select_related("project").filter(pk=pk).first()
+            st = open_provisional_stages().select_for_update(of=("self",)).select_related("project").filter(pk=pk).first()
             if st is None:
                 continue
             old = st.deadline
