@@ -695,6 +695,16 @@ PAGE_REFERENCE_FIELDS = {
     ("receivables.forms.BlacklistAddForm", "customer_number"): "blacklist-add",
     ("analytics.forms.ReportFilterForm", "org_unit"): "a filter of a scoped report (visible_org_units)",
     ("service.tickets.forms.AnalysisForm", "org_unit"): "a filter of a scoped report",
+    ("pipeline.forms.ProjectForm", "org_unit"): "pipeline-project-create",
+    ("pipeline.forms.ProjectForm", "primary_manager"): "pipeline-project-create",
+    ("pipeline.forms.ProjectForm", "secondary_manager"): "pipeline-project-create",
+    ("pipeline.forms.OpportunityForm", "customer"): "pipeline-opportunity-create",
+    ("pipeline.forms.OpportunityForm", "owner"): "pipeline-opportunity-create",
+    ("pipeline.forms.OpportunityForm", "org_unit"): "pipeline-opportunity-create",
+    ("pipeline.forms.OpportunityForm", "government_project"): "pipeline-opportunity-create",
+    ("pipeline.forms.OpportunityForm", "kind"): "company-wide configuration (opportunity kinds), as in the API",
+    ("pipeline.forms.OpportunityForm", "stage"): "company-wide configuration (opportunity stages), as in the API",
+    ("pipeline.forms.OpportunityForm", "competitors"): "company-wide configuration (competitors), as in the API",
 }
 REFERENCE_NAMES = {"customer", "customer_number", "contact", "org_unit", "org_units"}
 
@@ -740,7 +750,27 @@ def page_attacks(s) -> dict[str, list[tuple[str, str, dict]]]:
     today = timezone.localdate().isoformat()
     later = (timezone.localdate() + timedelta(days=20)).isoformat()
     start = timezone.localtime() + timedelta(days=12)
+    from powerkam.pipeline import services as pipeline
+    from powerkam.pipeline.models import OpportunityKind
+
+    far_project = pipeline.save_project(actor=s.sup_south, name="南区项目", org_unit=s.s3)
+    project = {"name": "北区新项目", "gov_status": "approved", "approval_doc_no": "北发改1号", "approval_date": today,
+               "org_unit": s.s1.pk, "primary_manager": s.m1.pk, "secondary_manager": s.m3.pk, "reliability": "single",
+               "expected_load_kw": "0", "expected_capacity_kva": "0", "expected_annual_kwh": "0"}
+    opportunity = {"title": "北区机会", "prospect_name": "北区某厂", "kind": OpportunityKind.objects.get(code="energy_audit").pk,
+                   "close_on": later, "owner": s.m1.pk, "expected_kva": "0", "expected_annual_kwh": "0",
+                   "expected_annual_revenue_yuan": "0"}
     return {
+        "pipeline-project-create": [
+            ("m1", "/pipeline/projects/new/", {**project, "org_unit": s.s3.pk}),
+            ("m1", "/pipeline/projects/new/", {**project, "secondary_manager": s.m2.pk}),
+        ],
+        "pipeline-opportunity-create": [
+            ("m1", "/pipeline/opportunities/new/", {**opportunity, "customer": far.customer.pk}),
+            ("m1", "/pipeline/opportunities/new/", {**opportunity, "owner": s.m2.pk}),
+            ("m1", "/pipeline/opportunities/new/", {**opportunity, "org_unit": s.s3.pk}),
+            ("m1", "/pipeline/opportunities/new/", {**opportunity, "government_project": far_project.pk}),
+        ],
         "customer-edit": [
             ("m1", f"/customers/{own.customer.pk}/edit/", _customer_form_data(s, org_unit=s.s3.pk)),
             ("m1", f"/customers/{own.customer.pk}/edit/", _customer_form_data(s, primary_manager=s.m2.pk)),
