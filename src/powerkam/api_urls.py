@@ -50,6 +50,8 @@ surveys_api.register(router)
 pipeline_api.register(router)
 analytics_api.register(router)
 projects_api.register(router)
+scoring_api.register(router)
+kpis_api.register(router)
 
 APP_APIS = [org_api, customers_api, imports_api, core_api, billing_api, receivables_api, credit_api, tickets_api,
             visits_api, outages_api, surveys_api, pipeline_api, analytics_api, projects_api, consumption_api,

@@ -344,6 +344,16 @@ def attacks(s) -> dict[str, list[Attack]]:
         Attack("supervisor", "post", "/api/v1/kpis/targets/",
                {"month": today, "metric": "revenue", "value": "1", "org_unit": s.south.pk}),
     ]
+    # Consumption anomalies (issue #14): a north manager cannot record the reason of a south one.
+    from powerkam.consumption.models import AnomalyReason, UsageAnomaly
+
+    day = timezone.localdate()
+    far_anomaly = UsageAnomaly.objects.create(customer=far.customer, kind="drop", started_on=day, detected_on=day,
+                                              checked_on=day, days=5, last_kwh=1, expected_kwh=10)
+    result["consumption-anomaly-reason"] = [
+        Attack("m1", "post", f"/api/v1/consumption/anomalies/{far_anomaly.pk}/reason/",
+               {"reason": AnomalyReason.objects.order_by("order").values_list("code", flat=True).first(),
+                "note": "x"})]
     return result
 
 
@@ -705,6 +715,14 @@ PAGE_REFERENCE_FIELDS = {
     ("pipeline.forms.OpportunityForm", "kind"): "company-wide configuration (opportunity kinds), as in the API",
     ("pipeline.forms.OpportunityForm", "stage"): "company-wide configuration (opportunity stages), as in the API",
     ("pipeline.forms.OpportunityForm", "competitors"): "company-wide configuration (competitors), as in the API",
+    # Connection projects (issue #12): staff through org.selectors.assignable_staff (the user's
+    # units), the customer through visible_customers, the report's unit through visible_org_units.
+    ("projects.forms.IntakeForm", "customer"): "visible_customers in clean_customer (unknown and foreign read the same)",
+    ("projects.forms.IntakeForm", "tracker"): "assignable_staff (the user's units), as in the API",
+    ("projects.forms.AdvanceForm", "next_owner"): "assignable_staff (the user's units), as in the API",
+    ("projects.forms.AdvanceForm", "customer_number"): "the number a new customer gets at energisation, not a reference",
+    ("projects.forms.TrackerForm", "tracker"): "assignable_staff (the user's units), as in the API",
+    ("projects.forms.ReportForm", "org_unit"): "a filter of a scoped report (visible_org_units)",
 }
 REFERENCE_NAMES = {"customer", "customer_number", "contact", "org_unit", "org_units"}
 
