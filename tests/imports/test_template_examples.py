@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def archive(org_tree, make_staff):
     admin = make_staff("admin", org_tree["company"], username="admin1")
     make_staff("manager", org_tree["s1"], username="manager1")
+    make_staff("manager", org_tree["s1"], username="manager2")  # the 1+1 example of a government project
     customer = CustomerFactory(number="3100000001", org_unit=org_tree["s1"], contract_capacity_kva=800)
     Bill.objects.create(customer=customer, number="B202609-3100000001", period=date(2026, 9, 1),
                         issued_on=date(2026, 10, 5), due_on=date(2026, 10, 20), total=Decimal("2000.00"),

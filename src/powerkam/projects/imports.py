@@ -81,7 +81,7 @@ COLUMNS = (
                help=gettext_lazy("The day the current stage started; its deadline is counted from it."),
                example="2026-10-15"),
     ColumnSpec(field="tracker", zh="跟踪人", en="Tracker", required=True, aliases=("专责人",),
-               help=gettext_lazy("Login name or employee number of the dedicated tracker."), example="zhang.san"),
+               help=gettext_lazy("Login name or employee number of the dedicated tracker."), example="manager1"),
     ColumnSpec(field="receiver", zh="受理人", en="Receiver",
                help=gettext_lazy("Login name or employee number of who accepted it (default: the tracker)."),
                example=""),
