@@ -52,6 +52,11 @@ class DashboardMetric(models.TextChoices):
     SLA = "sla", _("SLA compliance (%)")
     SATISFACTION = "satisfaction", _("Satisfaction (1–5)")
     KEY_ACCOUNTS = "key_accounts", _("Key accounts")
+    CHURN_RISK = "churn_risk", _("Customers at churn risk")
+    PIPELINE = "pipeline", _("Weighted pipeline (yuan)")
+    NEW_CAPACITY = "new_capacity", _("New capacity expected (kVA)")
+    PROJECT_CYCLE_TIME = "project_cycle_time", _("Connection cycle time (working days)")
+    PROJECT_WITHIN = "project_within", _("Connections within commitment (%)")
 
 
 class Process(models.TextChoices):

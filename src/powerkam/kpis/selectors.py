@@ -472,6 +472,7 @@ def dashboard(user, month: date) -> dict[str, Any]:
     for r in (visible_customers(user).filter(is_key_account=True).exclude(lifecycle_status=LifecycleStatus.CLOSED)
               .order_by().values("org_unit_id").annotate(n=Count("id"))):
         add(r["org_unit_id"], "key_accounts", r["n"])
+    _feeds_from_new_apps(user, month, ly, add)
     # targets: per display unit (and the whole: the root's or the user's unit)
     whole_unit = next((pk for pk, path in units if path == whole_path), None)
     target_units = {col.pk: col.pk for col in columns}
@@ -499,9 +500,84 @@ def dashboard(user, month: date) -> dict[str, Any]:
              rate_pct(d.get("stages_met_ly"), d.get("stages_done_ly"))),
             ("satisfaction", avg1(sat), avg1(sat_ly)),
             ("key_accounts", int(d.get("key_accounts") or 0), None),
+            ("churn_risk", int(d.get("churn_risk") or 0), None),
+            ("pipeline", money(d.get("pipeline")), None),
+            ("new_capacity", money(d.get("new_capacity")), money(d.get("new_capacity_ly"))),
+            ("project_cycle_time", cycle_mean(d, ""), cycle_mean(d, "_ly")),
+            ("project_within", rate_pct(d.get("cycle_within"), d.get("cycle_judged")),
+             rate_pct(d.get("cycle_within_ly"), d.get("cycle_judged_ly"))),
         ]
         return {name: {"value": v, "last_year": lyv, "target": targets.get((k, name))} for name, v, lyv in items}
 
     return {"month": month, "last_year": ly, "whole": figures(None),
             "units": [{"unit": col, "figures": figures(col.pk)} for col in columns],
-            "missing": ["churn_risk", "pipeline", "new_capacity", "project_cycle_time"]}
+            "missing": []}
+
+
+def cycle_mean(d: dict, suffix: str) -> Decimal | None:
+    """Mean grid-side working days of the energised projects (the projects app's rounding)."""
+    from powerkam.projects.analysis import mean_of
+
+    return mean_of(d.get("cycle_days" + suffix) or 0, int(d.get("cycle_n" + suffix) or 0))
+
+
+def _feeds_from_new_apps(user, month: date, ly: date, add) -> None:
+    """The dashboard's figures from the consumption, pipeline and connection-project apps, each
+    through that app's own scope and definitions (five grouped queries):
+
+    - churn_risk: customers at churn risk today (consumption.analysis.churn_risk_q: an open drop or
+      zero-reading anomaly, or a churn reason recorded in the last half year);
+    - pipeline: weighted pipeline today (probability × expected annual revenue of the open
+      opportunities, pipeline.selectors.weighted_expr);
+    - new_capacity: kVA expected in the month (and the same month last year): open opportunities
+      closing in it and approved, open, unconverted government projects expected to be energised
+      in it (the pipeline forecast's capacity definition, restricted to approved projects);
+    - project_cycle_time / project_within: mean grid-side working days of the connection projects
+      energised in the month and the share within their commitment (projects.analysis)."""
+    from django.db.models.functions import TruncMonth
+
+    from powerkam.consumption.analysis import churn_risk_q
+    from powerkam.consumption.models import UsageAnomaly
+    from powerkam.pipeline import constants as pc
+    from powerkam.pipeline.selectors import visible_opportunities, weighted_expr
+    from powerkam.pipeline.selectors import visible_projects as visible_gov_projects
+    from powerkam.projects import constants as prc
+    from powerkam.projects.scoping import visible_projects
+
+    today = timezone.localdate()
+    for r in (scope_to_user(UsageAnomaly.objects.filter(churn_risk_q(today)), user).order_by()
+              .values("customer__org_unit_id").annotate(n=Count("customer_id", distinct=True))):
+        add(r["customer__org_unit_id"], "churn_risk", r["n"])
+    open_opps = visible_opportunities(user).filter(stage__outcome=pc.StageOutcome.OPEN).order_by()
+    for r in open_opps.values("org_unit_id").annotate(
+            w=Sum(weighted_expr()),
+            kva=Sum("expected_kva", filter=Q(close_on__gte=month, close_on__lte=last_day(month))),
+            kva_ly=Sum("expected_kva", filter=Q(close_on__gte=ly, close_on__lte=last_day(ly)))):
+        add(r["org_unit_id"], "pipeline", r["w"])
+        add(r["org_unit_id"], "new_capacity", r["kva"])
+        add(r["org_unit_id"], "new_capacity_ly", r["kva_ly"])
+    for r in (visible_gov_projects(user).filter(gov_status=pc.GovStatus.APPROVED, is_closed=False,
+                                                converted_at__isnull=True)
+              .filter(Q(expected_energisation_on__gte=month, expected_energisation_on__lte=last_day(month))
+                      | Q(expected_energisation_on__gte=ly, expected_energisation_on__lte=last_day(ly)))
+              .order_by().annotate(m=TruncMonth("expected_energisation_on")).values("m", "org_unit_id")
+              .annotate(kva=Sum("expected_capacity_kva"))):
+        m = r["m"].date() if hasattr(r["m"], "date") and callable(r["m"].date) else r["m"]
+        add(r["org_unit_id"], "new_capacity" + ("" if m == month else "_ly"), r["kva"])
+    energised = visible_projects(user).filter(status=prc.Status.ENERGISED).filter(
+        Q(energised_on__gte=month, energised_on__lte=last_day(month))
+        | Q(energised_on__gte=ly, energised_on__lte=last_day(ly)))
+    for r in (energised.order_by().values("org_unit_id").annotate(
+            n=Count("id", filter=Q(energised_on__gte=month)),
+            days=Sum("grid_workdays", filter=Q(energised_on__gte=month)),
+            judged=Count("id", filter=Q(energised_on__gte=month, commitment_workdays__isnull=False)),
+            within=Count("id", filter=Q(energised_on__gte=month, grid_workdays__lte=F("commitment_workdays"))),
+            n_ly=Count("id", filter=Q(energised_on__lt=month)),
+            days_ly=Sum("grid_workdays", filter=Q(energised_on__lt=month)),
+            judged_ly=Count("id", filter=Q(energised_on__lt=month, commitment_workdays__isnull=False)),
+            within_ly=Count("id", filter=Q(energised_on__lt=month, grid_workdays__lte=F("commitment_workdays"))))):
+        for suffix in ("", "_ly"):
+            add(r["org_unit_id"], "cycle_n" + suffix, r["n" + suffix])
+            add(r["org_unit_id"], "cycle_days" + suffix, r["days" + suffix])
+            add(r["org_unit_id"], "cycle_judged" + suffix, r["judged" + suffix])
+            add(r["org_unit_id"], "cycle_within" + suffix, r["within" + suffix])

@@ -1,0 +1,126 @@
+"""The dashboard's figures from the new apps (issue #15 item 7 via #12, #13, #14): churn risk,
+weighted pipeline, new capacity expected and connection cycle time — worked examples by hand,
+their scope and drill-down links, and a constant number of queries."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from powerkam.consumption.models import UsageAnomaly
+from powerkam.kpis import selectors
+from powerkam.pipeline.models import GovernmentProject, Opportunity, OpportunityKind, OpportunityStage
+from powerkam.projects.models import Project
+from tests.factories import CustomerFactory
+
+OCT = date(2026, 10, 1)
+
+
+def _opp(n, unit, owner, stage, prob, revenue, kva, close_on):
+    return Opportunity.objects.create(
+        number=f"OPP{n}", title=f"opp {n}", prospect_name="p", kind=OpportunityKind.objects.get(code="charging"),
+        stage=OpportunityStage.objects.get(code=stage), probability=prob, expected_annual_revenue_yuan=D(revenue),
+        expected_kva=D(kva), close_on=close_on, owner=owner, org_unit=unit)
+
+
+def _project(n, unit, owner, energised_on, days, commitment, status="energised"):
+    return Project.objects.create(
+        number=f"P{n}", application_type="new", applicant_type="new", applicant_name=f"a{n}", site_address="x",
+        requested_capacity_kva=D("800"), voltage_level="10kV", org_unit=unit, first_contact_owner=owner,
+        tracker=owner, accepted_on=date(2026, 1, 5), status=status, energised_on=energised_on,
+        grid_workdays=days, commitment_workdays=commitment)
+
+
+@pytest.fixture
+def feeds(org_tree, make_staff):
+    m = make_staff("manager", org_tree["s1"], username="m1")
+    s = make_staff("manager", org_tree["s3"], username="m3")
+    c1 = CustomerFactory(number="K1", org_unit=org_tree["s1"], primary_manager=m)
+    c3 = CustomerFactory(number="K3", org_unit=org_tree["s3"], primary_manager=s)
+    today = date.today()
+    kw = {"started_on": today, "detected_on": today, "checked_on": today, "last_kwh": D("10"), "expected_kwh": D("100")}
+    UsageAnomaly.objects.create(customer=c1, kind="drop", **kw)          # churn risk
+    UsageAnomaly.objects.create(customer=c1, kind="zero", **kw)          # same customer: counted once
+    UsageAnomaly.objects.create(customer=c3, kind="rise", **kw)          # a rise is no churn risk
+    # open opportunities: weighted 50% × 10,000 + 20% × 5,000 = 6,000 (north) ; 10% × 1,000 = 100 (south)
+    _opp(1, org_tree["s1"], m, "negotiation", 50, "10000", "400", OCT.replace(day=20))
+    _opp(2, org_tree["s1"], m, "negotiation", 20, "5000", "300", date(2026, 12, 1))
+    _opp(3, org_tree["s3"], s, "negotiation", 10, "1000", "50", date(2025, 10, 5))   # last year's month
+    _opp(4, org_tree["s1"], m, "lost", 0, "9000", "900", OCT.replace(day=3))         # closed: not counted
+    # approved government project expected in October (+1,000 kVA north); a planned one is not counted
+    common = {"org_unit": org_tree["s1"], "expected_energisation_on": OCT.replace(day=15)}
+    GovernmentProject.objects.create(number="G1", name="g1", gov_status="approved",
+                                     expected_capacity_kva=D("1000"), **common)
+    GovernmentProject.objects.create(number="G2", name="g2", gov_status="planned",
+                                     expected_capacity_kva=D("7000"), **common)
+    # connection projects energised in October: north 10 and 20 days (commitment 15: one within),
+    # south 30 days without a commitment; last October north 40 days (commitment 15: late)
+    _project(1, org_tree["s1"], m, date(2026, 10, 2), 10, 15)
+    _project(2, org_tree["s1"], m, date(2026, 10, 30), 20, 15)
+    _project(3, org_tree["s3"], s, date(2026, 10, 9), 30, None)
+    _project(4, org_tree["s1"], m, date(2025, 10, 9), 40, 15)
+    _project(5, org_tree["s1"], m, None, 5, 15, status="open")
+    return {"m": m, "s": s}
+
+
+def test_new_app_figures_by_hand(feeds, org_tree, make_staff):
+    boss = make_staff("executive", org_tree["company"])
+    data = selectors.dashboard(boss, OCT)
+    w = data["whole"]
+    assert data["missing"] == []
+    assert w["churn_risk"]["value"] == 1
+    assert w["pipeline"]["value"] == D("6100.00")
+    assert w["new_capacity"] == {"value": D("1400.00"), "last_year": D("50.00"), "target": None}
+    # (10 + 20 + 30) / 3 = 20.0 days; last year 40.0; within: 1 of the 2 with a commitment
+    assert w["project_cycle_time"]["value"] == D("20.0") and w["project_cycle_time"]["last_year"] == D("40.0")
+    assert w["project_within"]["value"] == D("50.00") and w["project_within"]["last_year"] == D("0.00")
+    units = {u["unit"].code: u["figures"] for u in data["units"]}
+    north, south = units["R1"], units["R2"]
+    assert north["churn_risk"]["value"] == 1 and south["churn_risk"]["value"] == 0
+    assert north["pipeline"]["value"] == D("6000.00") and south["pipeline"]["value"] == D("100.00")
+    assert north["new_capacity"]["value"] == D("1400.00") and south["new_capacity"]["last_year"] == D("50.00")
+    assert north["project_cycle_time"]["value"] == D("15.0") and south["project_cycle_time"]["value"] == D("30.0")
+    assert south["project_within"]["value"] is None
+
+
+def test_a_manager_sees_only_his_own(feeds, org_tree):
+    data = selectors.dashboard(feeds["s"], OCT)["whole"]
+    assert data["churn_risk"]["value"] == 0
+    assert data["pipeline"]["value"] == D("100.00")
+    assert data["new_capacity"]["value"] == D("0.00")
+    assert data["project_cycle_time"]["value"] == D("30.0")
+
+
+def test_target_for_a_new_figure(feeds, org_tree, make_staff):
+    from powerkam.kpis import services
+
+    boss = make_staff("admin", org_tree["company"])
+    services.set_target(actor=boss, month=OCT, metric="new_capacity", value=D("2000"), org_unit=org_tree["company"])
+    assert selectors.dashboard(boss, OCT)["whole"]["new_capacity"]["target"] == D("2000")
+
+
+def test_query_count_does_not_grow_with_the_data(feeds, org_tree, make_staff):
+    boss = make_staff("executive", org_tree["company"])
+    with CaptureQueriesContext(connection) as first:
+        selectors.dashboard(boss, OCT)
+    for i in range(10, 16):
+        _opp(i, org_tree["s3"], feeds["s"], "negotiation", 30, "100", "10", OCT)
+        _project(i, org_tree["s2"], feeds["m"], OCT, 3, 5)
+    with CaptureQueriesContext(connection) as second:
+        selectors.dashboard(boss, OCT)
+    assert len(first) == len(second)
+
+
+def test_page_and_api_show_and_link_the_new_figures(feeds, org_tree, make_staff, login):
+    boss = make_staff("executive", org_tree["company"])
+    client = login(boss)
+    page = client.get("/kpis/?month=2026-10").content.decode()
+    assert "dashboard-missing" not in page
+    north = org_tree["north"].pk
+    assert 'href="/consumption/churn-risk/"' in page or "churn-risk/" in page
+    assert f"unit={north}" in page
+    assert "date_from=2026-10-01&date_to=2026-10-31" in page or "date_from=2026-10-01&amp;date_to=2026-10-31" in page
+    api = client.get("/api/v1/dashboard/?month=2026-10").json()
+    assert api["missing"] == [] and D(api["whole"]["pipeline"]["value"]) == D("6100")
