@@ -119,8 +119,70 @@ def test_page_and_api_show_and_link_the_new_figures(feeds, org_tree, make_staff,
     page = client.get("/kpis/?month=2026-10").content.decode()
     assert "dashboard-missing" not in page
     north = org_tree["north"].pk
-    assert 'href="/consumption/churn-risk/"' in page or "churn-risk/" in page
-    assert f"unit={north}" in page
-    assert "date_from=2026-10-01&date_to=2026-10-31" in page or "date_from=2026-10-01&amp;date_to=2026-10-31" in page
+    assert 'href="/consumption/churn-risk/"' in page
+    assert f'href="/consumption/churn-risk/?org_unit={north}"' in page
+    assert f'href="/pipeline/forecast/?unit={north}"' in page
+    assert f'href="/projects/analysis/?org_unit={north}&amp;date_from=2026-10-01&amp;date_to=2026-10-31"' in page
+    # the drill-down pages open, scoped, with the unit chosen
+    assert client.get(f"/pipeline/forecast/?unit={north}").status_code == 200
+    assert client.get(f"/projects/analysis/?org_unit={north}&date_from=2026-10-01&date_to=2026-10-31").status_code == 200
     api = client.get("/api/v1/dashboard/?month=2026-10").json()
     assert api["missing"] == [] and D(api["whole"]["pipeline"]["value"]) == D("6100")
+
+
+# --- work quality: connection-project stages and weekly reports ---------------------------------------
+
+
+def test_work_quality_connection_stages_and_weekly_reports(feeds, org_tree, make_staff, login):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from powerkam.core.models import Task
+    from powerkam.projects.models import StageRecord
+
+    m = feeds["m"]
+    p1, p3 = Project.objects.get(number="P1"), Project.objects.get(number="P3")
+    common = {"owner": m, "started_on": date(2026, 9, 20)}
+    StageRecord.objects.create(project=p1, stage="survey", deadline=date(2026, 10, 5), ended_on=date(2026, 10, 5),
+                               **common)                                   # on time (north)
+    StageRecord.objects.create(project=p1, stage="plan_reply", deadline=date(2026, 10, 8),
+                               ended_on=date(2026, 10, 12), **common)      # late (north)
+    StageRecord.objects.create(project=p3, stage="survey", deadline=date(2026, 10, 9), ended_on=date(2026, 10, 1),
+                               **common)                                   # on time (south)
+    StageRecord.objects.create(project=p3, stage="plan_reply", deadline=date(2026, 11, 9), **common)  # not due in Oct
+
+    def due(day):
+        return timezone.make_aware(datetime.combine(day, time(18)))
+
+    kw = {"kind": Task.Kind.FOLLOW_UP, "assignee": m, "org_unit": org_tree["s1"], "title": "Weekly report"}
+    Task.objects.create(key="pipeline:report:1:2026-10-05", due_at=due(date(2026, 10, 9)), status=Task.Status.DONE,
+                        closed_at=due(date(2026, 10, 8)), **kw)            # on time
+    Task.objects.create(key="pipeline:report:1:2026-10-12", due_at=due(date(2026, 10, 16)), status=Task.Status.DONE,
+                        closed_at=due(date(2026, 10, 20)), **kw)           # late
+    Task.objects.create(key="pipeline:report:1:2026-10-12:escalation", due_at=due(date(2026, 10, 21)), **kw)
+    Task.objects.create(key="other:1", due_at=due(date(2026, 10, 9)), **kw)  # not a weekly report
+
+    boss = make_staff("admin", org_tree["company"])
+    data = selectors.work_quality(boss, OCT)
+    assert data["missing"] == []
+    rows = {r["process"]: r for r in data["rows"]}
+    stages = rows["connection_stages"]
+    assert stages["total"] == {"unit_id": None, "items": 3, "late": 1, "compliance": D("66.67")}
+    cells = {cell["unit_id"]: cell for cell in stages["cells"]}
+    assert cells[org_tree["north"].pk]["compliance"] == D("50.00")
+    assert cells[org_tree["south"].pk]["compliance"] == D("100.00")
+    assert rows["weekly_reports"]["total"] == {"unit_id": None, "items": 2, "late": 1, "compliance": D("50.00")}
+
+    client = login(boss)
+    page = client.get(f"/kpis/work-quality/connection_stages/late/?month=2026-10&org_unit={org_tree['north'].pk}")
+    html = page.content.decode()
+    assert page.status_code == 200 and html.count('class="list-group-item"') == 1
+    assert f'href="/projects/{p1.pk}/"' in html
+    late = client.get("/kpis/work-quality/weekly_reports/late/?month=2026-10").content.decode()
+    assert late.count('class="list-group-item"') == 1
+    # a south manager sees neither the north stages nor the north manager's report tasks
+    south = selectors.work_quality(feeds["s"], OCT)
+    south_rows = {r["process"]: r for r in south["rows"]}
+    assert south_rows["connection_stages"]["total"]["items"] == 1
+    assert south_rows["weekly_reports"]["total"]["items"] == 0

@@ -68,6 +68,8 @@ class Process(models.TextChoices):
     OUTAGE_NOTICES = "outage_notices", _("Outage notices")
     COLLECTION_STEPS = "collection_steps", _("Collection steps")
     DATA_QUALITY = "data_quality", _("Data-quality findings")
+    CONNECTION_STAGES = "connection_stages", _("Connection-project stages")
+    WEEKLY_REPORTS = "weekly_reports", _("Weekly reports (government projects)")
 
 
 # The monthly management report is generated on this day of the month (POWERKAM_REPORT_DAY) for

@@ -344,7 +344,45 @@ def _process_sources(user, month: date) -> dict[str, tuple[QuerySet, Q, str]]:
         c.Process.OUTAGE_NOTICES: (outages, notice_late, "org_unit_id"),
         c.Process.COLLECTION_STEPS: (tasks(Task.Kind.LADDER_STEP), task_late, "customer__org_unit_id"),
         c.Process.DATA_QUALITY: (tasks(Task.Kind.DATA_QUALITY), task_late, "customer__org_unit_id"),
+        c.Process.CONNECTION_STAGES: (_connection_stages(user, first, last), stage_record_late(today),
+                                      "project__org_unit_id"),
+        c.Process.WEEKLY_REPORTS: (_weekly_report_tasks(user, start, end), task_late, "org_unit_id"),
     }
+
+
+def stage_record_late(today: date) -> Q:
+    """A connection-project stage past its deadline: ended after it, or still open (not paused)
+    after it."""
+    return (Q(ended_on__isnull=False, ended_on__gt=F("deadline"))
+            | Q(ended_on__isnull=True, is_paused=False, deadline__lt=today))
+
+
+def _connection_stages(user, first: date, last: date) -> QuerySet:
+    """Connection-project stages due (deadline) in the month, of the projects the user sees
+    (projects.scoping: portfolio, tracker, subtree)."""
+    from powerkam.projects.models import StageRecord
+    from powerkam.projects.scoping import project_scope_q
+
+    qs = StageRecord.objects.filter(deadline__gte=first, deadline__lte=last).select_related("project")
+    q = project_scope_q(user)
+    if q is not None:
+        from powerkam.projects.models import Project
+
+        qs = qs.filter(project__in=Project.objects.filter(q).values("pk"))
+    return qs
+
+
+def _weekly_report_tasks(user, start: datetime, end: datetime) -> QuerySet:
+    """The weekly report tasks of government projects due in the month (pipeline.services.report_key;
+    the supervisor escalations left out), scoped as the pipeline scopes its projects: managers their
+    own, supervisors their subtree, the company everything."""
+    from powerkam.core.models import Task
+    from powerkam.core.scoping import portfolio_scope_q
+
+    qs = (Task.objects.filter(key__startswith="pipeline:report:", due_at__gte=start, due_at__lt=end)
+          .exclude(key__endswith=":escalation").exclude(status=Task.Status.CANCELLED))
+    q = portfolio_scope_q(user, managers=("assignee",), unit="org_unit")
+    return qs if q is None else qs.filter(q)
 
 
 def work_quality(user, month: date) -> dict[str, Any]:
@@ -370,8 +408,7 @@ def work_quality(user, month: date) -> dict[str, Any]:
         rows.append({"process": process, "label": c.Process(process).label,
                      "cells": [cell(cells.get(col.pk, [0, 0]), col.pk) for col in columns],
                      "total": cell(total, None)})
-    return {"month": month, "units": columns, "rows": rows,
-            "missing": ["connection_projects", "weekly_reports"]}
+    return {"month": month, "units": columns, "rows": rows, "missing": []}
 
 
 def late_items(user, process: str, month: date, unit: OrgUnit | None = None) -> QuerySet:

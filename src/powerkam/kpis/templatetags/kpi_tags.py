@@ -27,7 +27,7 @@ def drill_url(figure: str, unit=None, month=None) -> str:
     if month is not None and figure in PROJECT_FIGURES:  # the projects energised in the month
         from powerkam.kpis.selectors import last_day
 
-        params.append(f"date_from={month:%Y-%m-%d}&date_to={last_day(month):%Y-%m-%d}")
+        params += [f"date_from={month:%Y-%m-%d}", f"date_to={last_day(month):%Y-%m-%d}"]
     return url + ("?" + "&".join(params) if params else "")
 
 
