@@ -11,7 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from powerkam.consumption.models import UsageAnomaly
 from powerkam.kpis import selectors
-from powerkam.pipeline.models import GovernmentProject, Opportunity, OpportunityKind, OpportunityStage
+from powerkam.pipeline.models import (
+    GovernmentProject,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStage,
+)
 from powerkam.projects.models import Project
 from tests.factories import CustomerFactory
 
