@@ -191,3 +191,11 @@ def test_work_quality_connection_stages_and_weekly_reports(feeds, org_tree, make
     south_rows = {r["process"]: r for r in south["rows"]}
     assert south_rows["connection_stages"]["total"]["items"] == 1
     assert south_rows["weekly_reports"]["total"]["items"] == 0
+
+
+def test_a_rise_is_red_only_where_it_is_bad_news():
+    from powerkam.kpis.templatetags.kpi_tags import delta_class
+
+    assert delta_class(D("10"), "revenue") == "text-success" and delta_class(D("-10"), "revenue") == "text-danger"
+    assert delta_class(D("10"), "project_cycle_time") == "text-danger"
+    assert delta_class(D("-10"), "churn_risk") == "text-success"

@@ -14,6 +14,8 @@ DRILL = {
 # The unit parameter each page reads (default org_unit).
 UNIT_PARAM = {"pipeline": "unit", "new_capacity": "unit"}
 PROJECT_FIGURES = ("project_cycle_time", "project_within")
+# Figures where a rise against last year is bad news (shown red).
+RISE_IS_BAD = {"arrears", "complaints", "churn_risk", "project_cycle_time"}
 
 
 @register.simple_tag
@@ -45,3 +47,10 @@ def delta_pct(cell: dict):
     from powerkam.analytics.selectors import change_pct
 
     return change_pct(v, ly)
+
+
+@register.simple_tag
+def delta_class(delta, figure: str) -> str:
+    """Red for a change for the worse, green for one for the better."""
+    worse = delta > 0 if figure in RISE_IS_BAD else delta < 0
+    return "text-danger" if worse else "text-success"
