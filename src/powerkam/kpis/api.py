@@ -210,6 +210,11 @@ class DashboardFiguresSerializer(serializers.Serializer):
     sla = FigureSerializer()
     satisfaction = FigureSerializer()
     key_accounts = FigureSerializer()
+    churn_risk = FigureSerializer()
+    pipeline = FigureSerializer()
+    new_capacity = FigureSerializer()
+    project_cycle_time = FigureSerializer()
+    project_within = FigureSerializer()
 
 
 class DashboardUnitSerializer(serializers.Serializer):
@@ -230,7 +235,8 @@ class DashboardView(APIView):
 
     @extend_schema(operation_id="dashboard", responses=DashboardSerializer, parameters=[MONTH],
                    description="The executive dashboard: the whole scope and each unit, this month against the same "
-                               "month last year and the target. `missing` names figures whose modules are not installed.")
+                               "month last year and the target. Churn risk, weighted pipeline and key accounts "
+                               "are as of today (no last-year figure). `missing` names figures not shown (empty).")
     def get(self, request):
         return Response(DashboardSerializer(selectors.dashboard(request.user, _month(request))).data)
 

@@ -52,6 +52,11 @@ class DashboardMetric(models.TextChoices):
     SLA = "sla", _("SLA compliance (%)")
     SATISFACTION = "satisfaction", _("Satisfaction (1–5)")
     KEY_ACCOUNTS = "key_accounts", _("Key accounts")
+    CHURN_RISK = "churn_risk", _("Customers at churn risk")
+    PIPELINE = "pipeline", _("Weighted pipeline (yuan)")
+    NEW_CAPACITY = "new_capacity", _("New capacity expected (kVA)")
+    PROJECT_CYCLE_TIME = "project_cycle_time", _("Connection cycle time (working days)")
+    PROJECT_WITHIN = "project_within", _("Connections within commitment (%)")
 
 
 class Process(models.TextChoices):
@@ -63,6 +68,8 @@ class Process(models.TextChoices):
     OUTAGE_NOTICES = "outage_notices", _("Outage notices")
     COLLECTION_STEPS = "collection_steps", _("Collection steps")
     DATA_QUALITY = "data_quality", _("Data-quality findings")
+    CONNECTION_STAGES = "connection_stages", _("Connection-project stages")
+    WEEKLY_REPORTS = "weekly_reports", _("Weekly reports (government projects)")
 
 
 # The monthly management report is generated on this day of the month (POWERKAM_REPORT_DAY) for

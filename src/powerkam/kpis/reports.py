@@ -76,6 +76,10 @@ def dashboard_labels() -> list[tuple[str, str]]:
         ("arrears", _("Arrears (yuan)")), ("collection_rate", _("Collection rate (%)")),
         ("complaints", _("Complaints")), ("sla", _("Complaint-stage SLA compliance (%)")),
         ("satisfaction", _("Satisfaction (1–5)")), ("key_accounts", _("Key accounts")),
+        ("churn_risk", _("Customers at churn risk")), ("pipeline", _("Weighted pipeline (yuan)")),
+        ("new_capacity", _("New capacity expected (kVA)")),
+        ("project_cycle_time", _("Connection cycle time (working days)")),
+        ("project_within", _("Connections within commitment (%)")),
     ]
 
 

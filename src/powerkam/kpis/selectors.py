@@ -344,7 +344,45 @@ def _process_sources(user, month: date) -> dict[str, tuple[QuerySet, Q, str]]:
         c.Process.OUTAGE_NOTICES: (outages, notice_late, "org_unit_id"),
         c.Process.COLLECTION_STEPS: (tasks(Task.Kind.LADDER_STEP), task_late, "customer__org_unit_id"),
         c.Process.DATA_QUALITY: (tasks(Task.Kind.DATA_QUALITY), task_late, "customer__org_unit_id"),
+        c.Process.CONNECTION_STAGES: (_connection_stages(user, first, last), stage_record_late(today),
+                                      "project__org_unit_id"),
+        c.Process.WEEKLY_REPORTS: (_weekly_report_tasks(user, start, end), task_late, "org_unit_id"),
     }
+
+
+def stage_record_late(today: date) -> Q:
+    """A connection-project stage past its deadline: ended after it, or still open (not paused)
+    after it."""
+    return (Q(ended_on__isnull=False, ended_on__gt=F("deadline"))
+            | Q(ended_on__isnull=True, is_paused=False, deadline__lt=today))
+
+
+def _connection_stages(user, first: date, last: date) -> QuerySet:
+    """Connection-project stages due (deadline) in the month, of the projects the user sees
+    (projects.scoping: portfolio, tracker, subtree)."""
+    from powerkam.projects.models import StageRecord
+    from powerkam.projects.scoping import project_scope_q
+
+    qs = StageRecord.objects.filter(deadline__gte=first, deadline__lte=last).select_related("project")
+    q = project_scope_q(user)
+    if q is not None:
+        from powerkam.projects.models import Project
+
+        qs = qs.filter(project__in=Project.objects.filter(q).values("pk"))
+    return qs
+
+
+def _weekly_report_tasks(user, start: datetime, end: datetime) -> QuerySet:
+    """The weekly report tasks of government projects due in the month (pipeline.services.report_key;
+    the supervisor escalations left out), scoped as the pipeline scopes its projects: managers their
+    own, supervisors their subtree, the company everything."""
+    from powerkam.core.models import Task
+    from powerkam.core.scoping import portfolio_scope_q
+
+    qs = (Task.objects.filter(key__startswith="pipeline:report:", due_at__gte=start, due_at__lt=end)
+          .exclude(key__endswith=":escalation").exclude(status=Task.Status.CANCELLED))
+    q = portfolio_scope_q(user, managers=("assignee",), unit="org_unit")
+    return qs if q is None else qs.filter(q)
 
 
 def work_quality(user, month: date) -> dict[str, Any]:
@@ -370,8 +408,7 @@ def work_quality(user, month: date) -> dict[str, Any]:
         rows.append({"process": process, "label": c.Process(process).label,
                      "cells": [cell(cells.get(col.pk, [0, 0]), col.pk) for col in columns],
                      "total": cell(total, None)})
-    return {"month": month, "units": columns, "rows": rows,
-            "missing": ["connection_projects", "weekly_reports"]}
+    return {"month": month, "units": columns, "rows": rows, "missing": []}
 
 
 def late_items(user, process: str, month: date, unit: OrgUnit | None = None) -> QuerySet:
@@ -472,6 +509,7 @@ def dashboard(user, month: date) -> dict[str, Any]:
     for r in (visible_customers(user).filter(is_key_account=True).exclude(lifecycle_status=LifecycleStatus.CLOSED)
               .order_by().values("org_unit_id").annotate(n=Count("id"))):
         add(r["org_unit_id"], "key_accounts", r["n"])
+    _feeds_from_new_apps(user, month, ly, add)
     # targets: per display unit (and the whole: the root's or the user's unit)
     whole_unit = next((pk for pk, path in units if path == whole_path), None)
     target_units = {col.pk: col.pk for col in columns}
@@ -499,9 +537,84 @@ def dashboard(user, month: date) -> dict[str, Any]:
              rate_pct(d.get("stages_met_ly"), d.get("stages_done_ly"))),
             ("satisfaction", avg1(sat), avg1(sat_ly)),
             ("key_accounts", int(d.get("key_accounts") or 0), None),
+            ("churn_risk", int(d.get("churn_risk") or 0), None),
+            ("pipeline", money(d.get("pipeline")), None),
+            ("new_capacity", money(d.get("new_capacity")), money(d.get("new_capacity_ly"))),
+            ("project_cycle_time", cycle_mean(d, ""), cycle_mean(d, "_ly")),
+            ("project_within", rate_pct(d.get("cycle_within"), d.get("cycle_judged")),
+             rate_pct(d.get("cycle_within_ly"), d.get("cycle_judged_ly"))),
         ]
         return {name: {"value": v, "last_year": lyv, "target": targets.get((k, name))} for name, v, lyv in items}
 
     return {"month": month, "last_year": ly, "whole": figures(None),
             "units": [{"unit": col, "figures": figures(col.pk)} for col in columns],
-            "missing": ["churn_risk", "pipeline", "new_capacity", "project_cycle_time"]}
+            "missing": []}
+
+
+def cycle_mean(d: dict, suffix: str) -> Decimal | None:
+    """Mean grid-side working days of the energised projects (the projects app's rounding)."""
+    from powerkam.projects.analysis import mean_of
+
+    return mean_of(d.get("cycle_days" + suffix) or 0, int(d.get("cycle_n" + suffix) or 0))
+
+
+def _feeds_from_new_apps(user, month: date, ly: date, add) -> None:
+    """The dashboard's figures from the consumption, pipeline and connection-project apps, each
+    through that app's own scope and definitions (five grouped queries):
+
+    - churn_risk: customers at churn risk today (consumption.analysis.churn_risk_q: an open drop or
+      zero-reading anomaly, or a churn reason recorded in the last half year);
+    - pipeline: weighted pipeline today (probability × expected annual revenue of the open
+      opportunities, pipeline.selectors.weighted_expr);
+    - new_capacity: kVA expected in the month (and the same month last year): open opportunities
+      closing in it and approved, open, unconverted government projects expected to be energised
+      in it (the pipeline forecast's capacity definition, restricted to approved projects);
+    - project_cycle_time / project_within: mean grid-side working days of the connection projects
+      energised in the month and the share within their commitment (projects.analysis)."""
+    from django.db.models.functions import TruncMonth
+
+    from powerkam.consumption.analysis import churn_risk_q
+    from powerkam.consumption.models import UsageAnomaly
+    from powerkam.pipeline import constants as pc
+    from powerkam.pipeline.selectors import visible_opportunities, weighted_expr
+    from powerkam.pipeline.selectors import visible_projects as visible_gov_projects
+    from powerkam.projects import constants as prc
+    from powerkam.projects.scoping import visible_projects
+
+    today = timezone.localdate()
+    for r in (scope_to_user(UsageAnomaly.objects.filter(churn_risk_q(today)), user).order_by()
+              .values("customer__org_unit_id").annotate(n=Count("customer_id", distinct=True))):
+        add(r["customer__org_unit_id"], "churn_risk", r["n"])
+    open_opps = visible_opportunities(user).filter(stage__outcome=pc.StageOutcome.OPEN).order_by()
+    for r in open_opps.values("org_unit_id").annotate(
+            w=Sum(weighted_expr()),
+            kva=Sum("expected_kva", filter=Q(close_on__gte=month, close_on__lte=last_day(month))),
+            kva_ly=Sum("expected_kva", filter=Q(close_on__gte=ly, close_on__lte=last_day(ly)))):
+        add(r["org_unit_id"], "pipeline", r["w"])
+        add(r["org_unit_id"], "new_capacity", r["kva"])
+        add(r["org_unit_id"], "new_capacity_ly", r["kva_ly"])
+    for r in (visible_gov_projects(user).filter(gov_status=pc.GovStatus.APPROVED, is_closed=False,
+                                                converted_at__isnull=True)
+              .filter(Q(expected_energisation_on__gte=month, expected_energisation_on__lte=last_day(month))
+                      | Q(expected_energisation_on__gte=ly, expected_energisation_on__lte=last_day(ly)))
+              .order_by().annotate(m=TruncMonth("expected_energisation_on")).values("m", "org_unit_id")
+              .annotate(kva=Sum("expected_capacity_kva"))):
+        m = r["m"].date() if hasattr(r["m"], "date") and callable(r["m"].date) else r["m"]
+        add(r["org_unit_id"], "new_capacity" + ("" if m == month else "_ly"), r["kva"])
+    energised = visible_projects(user).filter(status=prc.Status.ENERGISED).filter(
+        Q(energised_on__gte=month, energised_on__lte=last_day(month))
+        | Q(energised_on__gte=ly, energised_on__lte=last_day(ly)))
+    for r in (energised.order_by().values("org_unit_id").annotate(
+            n=Count("id", filter=Q(energised_on__gte=month)),
+            days=Sum("grid_workdays", filter=Q(energised_on__gte=month)),
+            judged=Count("id", filter=Q(energised_on__gte=month, commitment_workdays__isnull=False)),
+            within=Count("id", filter=Q(energised_on__gte=month, grid_workdays__lte=F("commitment_workdays"))),
+            n_ly=Count("id", filter=Q(energised_on__lt=month)),
+            days_ly=Sum("grid_workdays", filter=Q(energised_on__lt=month)),
+            judged_ly=Count("id", filter=Q(energised_on__lt=month, commitment_workdays__isnull=False)),
+            within_ly=Count("id", filter=Q(energised_on__lt=month, grid_workdays__lte=F("commitment_workdays"))))):
+        for suffix in ("", "_ly"):
+            add(r["org_unit_id"], "cycle_n" + suffix, r["n" + suffix])
+            add(r["org_unit_id"], "cycle_days" + suffix, r["days" + suffix])
+            add(r["org_unit_id"], "cycle_judged" + suffix, r["judged" + suffix])
+            add(r["org_unit_id"], "cycle_within" + suffix, r["within" + suffix])

@@ -229,8 +229,8 @@ class PotentialListView(APIView):
         qs = selectors.potential_key_accounts(request.user, run=run)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        for row in page:
-            row.reasons = selectors.potential_reasons(row, run)
+        if run is not None:
+            selectors.attach_potential_reasons(request.user, page, run)
         return paginator.get_paginated_response(PotentialSerializer(page, many=True).data)
 
 

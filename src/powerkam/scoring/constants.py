@@ -91,6 +91,11 @@ POTENTIAL_GROWTH_PCT = Decimal("20")  # kWh growth over 12 months at least this 
 POTENTIAL_MIN_KWH = Decimal("100000")  # … on at least this many kWh in the last 12 months
 POTENTIAL_SCORE_MARGIN = Decimal("10")  # or a score within this of the key-account cut-off
 POTENTIAL_CAPACITY_INCREASE_PCT = Decimal("20")  # or contract capacity raised by this in 12 months
+# or an open new-connection / capacity-increase project requesting at least this (connection projects)
+POTENTIAL_PROJECT_KVA = Decimal("800")
+# or an open opportunity expecting at least this capacity or this annual revenue (pipeline)
+POTENTIAL_OPPORTUNITY_KVA = Decimal("800")
+POTENTIAL_OPPORTUNITY_REVENUE = Decimal("500000")
 POTENTIAL_VISIT_DAYS = 14  # the one-click visit task is due this many days later
 
 NOT_KEY_ACCOUNT = ""  # the tier value of "not a key account" in proposals and scores

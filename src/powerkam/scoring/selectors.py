@@ -64,18 +64,43 @@ def segmentation_counts(user) -> dict[str, Any]:
     return {"depths": depths, "rows": rows, "totals": totals, "total": sum(totals)}
 
 
+def _large_projects() -> QuerySet:
+    """Open new-connection or capacity-increase projects of existing customers requesting at
+    least POTENTIAL_PROJECT_KVA (connection projects, #12)."""
+    from powerkam.projects import constants as pc
+    from powerkam.projects.models import Project
+
+    return Project.objects.filter(status=pc.Status.OPEN, customer__isnull=False,
+                                  application_type__in=[pc.ApplicationType.NEW, pc.ApplicationType.INCREASE],
+                                  requested_capacity_kva__gte=c.POTENTIAL_PROJECT_KVA)
+
+
+def _large_opportunities() -> QuerySet:
+    """Open opportunities of existing customers expecting at least POTENTIAL_OPPORTUNITY_KVA or
+    POTENTIAL_OPPORTUNITY_REVENUE a year (pipeline, #13)."""
+    from powerkam.pipeline.constants import StageOutcome
+    from powerkam.pipeline.models import Opportunity
+
+    return Opportunity.objects.filter(stage__outcome=StageOutcome.OPEN, customer__isnull=False).filter(
+        Q(expected_kva__gte=c.POTENTIAL_OPPORTUNITY_KVA)
+        | Q(expected_annual_revenue_yuan__gte=c.POTENTIAL_OPPORTUNITY_REVENUE))
+
+
 def potential_key_accounts(user, *, run: ScoringRun | None = None) -> QuerySet:
     """Customers not yet key accounts that the latest run puts on track (seed 000): kWh growth of
-    at least POTENTIAL_GROWTH_PCT on at least POTENTIAL_MIN_KWH, or a score within
-    POTENTIAL_SCORE_MARGIN of the key-account cut-off. One query per page."""
+    at least POTENTIAL_GROWTH_PCT on at least POTENTIAL_MIN_KWH, a score within
+    POTENTIAL_SCORE_MARGIN of the key-account cut-off, an open large connection project or an
+    open large opportunity. One query per page."""
     run = run or latest_run()
     if run is None:
         return CustomerScore.objects.none()
     near = run.model.key_account_cutoff - c.POTENTIAL_SCORE_MARGIN
     growing = Q(growth_pct__gte=c.POTENTIAL_GROWTH_PCT, kwh__gte=c.POTENTIAL_MIN_KWH)
+    projects = Q(customer_id__in=_large_projects().values("customer_id"))
+    opportunities = Q(customer_id__in=_large_opportunities().values("customer_id"))
     qs = (CustomerScore.objects.filter(run=run, customer__is_key_account=False)
           .exclude(customer__lifecycle_status=LifecycleStatus.CLOSED)
-          .filter(growing | Q(score__gte=near))
+          .filter(growing | Q(score__gte=near) | projects | opportunities)
           .select_related("customer", "customer__org_unit", "customer__primary_manager"))
     return scope_to_user(qs, user).order_by("-score", "customer__number")
 
@@ -90,6 +115,30 @@ def potential_reasons(row: CustomerScore, run: ScoringRun) -> list[str]:
         out.append(_("Score %(score)s, near the key-account cut-off %(cut)s") % {
             "score": row.score, "cut": run.model.key_account_cutoff})
     return out
+
+
+def attach_potential_reasons(user, rows: list[CustomerScore], run: ScoringRun) -> None:
+    """`row.reasons` for a page of potential key accounts: the scoring reasons and the open large
+    connection projects and opportunities the user may see (two queries whatever the page size)."""
+    from django.utils.translation import gettext as _
+
+    from powerkam.pipeline.selectors import visible_opportunities
+    from powerkam.projects.scoping import visible_projects
+
+    ids = [r.customer_id for r in rows]
+    extra: dict[int, list[str]] = {}
+    for p in visible_projects(user, _large_projects().filter(customer_id__in=ids)).order_by("accepted_on", "pk"):
+        extra.setdefault(p.customer_id, []).append(
+            _("Open %(type)s project %(number)s: %(kva)s kVA requested") % {
+                "type": p.get_application_type_display().lower(), "number": p.number, "kva": p.requested_capacity_kva})
+    for o in (_large_opportunities().filter(customer_id__in=ids, pk__in=visible_opportunities(user).values("pk"))
+              .order_by("close_on", "pk")):
+        extra.setdefault(o.customer_id, []).append(
+            _("Open opportunity %(number)s: %(kva)s kVA, %(revenue)s yuan a year expected (%(prob)s %%)") % {
+                "number": o.number, "kva": o.expected_kva, "revenue": o.expected_annual_revenue_yuan,
+                "prob": o.probability})
+    for r in rows:
+        r.reasons = potential_reasons(r, run) + extra.get(r.customer_id, [])
 
 
 def score_history(customer, limit: int = 24) -> list[CustomerScore]:
