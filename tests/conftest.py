@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.test import Client
 
@@ -18,6 +20,28 @@ def _immediate_tasks(settings, tmp_path):
     from powerkam.core import workdays
 
     workdays.clear_cache()
+
+
+# Configuration rows the data migrations seed (idempotent seeders). A transaction=True test
+# flushes every table afterwards, so the next one would find no timing table, no pipeline lists
+# and no anomaly reasons, as no installed system ever does: put them back before such a test.
+MIGRATION_SEEDS = [
+    ("powerkam.projects.migrations.0002_seed_defaults", "seed"),
+    ("powerkam.pipeline.migrations.0002_seed_lists", "seed"),
+    ("powerkam.consumption.migrations.0002_watch_forecast", "seed_reasons"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, name in MIGRATION_SEEDS:
+        getattr(importlib.import_module(module), name)(apps, None)
 
 
 @pytest.fixture
