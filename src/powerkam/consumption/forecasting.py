@@ -1,5 +1,5 @@
 """Forecasts of kWh (issue #14 item 6): per customer and per org unit, the next 7 days and the
-next 12 months, with statsmodels' exponential smoothing (docs/decisions/0006-consumption-forecasting.md),
+next 12 months, with statsmodels' exponential smoothing (docs/decisions/0007-consumption-forecasting.md),
 and a rolling-origin backtest against the seasonal-naive forecast, shown on the page.
 
 - Daily: the series is first put on a working-day footing — each non-working day divided by the

@@ -3,7 +3,7 @@ page and analysis reads, and the ingest batch that records who loaded what.
 
 The three big tables carry `customer_id` first in their primary key: on PostgreSQL the interval
 table is partitioned by month on `day` (migrations 0001 and partitions.py) and every key is ready
-for Citus distribution by `customer_id` (docs/decisions/0005-consumption-storage.md). A composite
+for Citus distribution by `customer_id` (docs/decisions/0006-consumption-storage.md). A composite
 primary key (Django 5.2) keeps one Django model for SQLite and PostgreSQL alike.
 """
 
