@@ -3,7 +3,6 @@ project with a secondary manager and writes two weekly reports; the supervisor o
 meeting page; an opportunity is dragged across the board, won through an accepted quote and
 converted; the new customer's 360 page shows the prospect's history."""
 
-import importlib
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -29,24 +28,7 @@ def logout(page):
     page.context.clear_cookies()
 
 
-def _migrated_lists():
-    # transaction=True tests flush the seeded lists: put them back (the data migration's rows).
-    from django.apps import apps as django_apps
-
-    seed = importlib.import_module("powerkam.pipeline.migrations.0002_seed_lists").seed
-    seed(django_apps, None)
-    try:
-        projects_seed = importlib.import_module("powerkam.projects.migrations.0002_seed_defaults")
-        for name in dir(projects_seed):
-            fn = getattr(projects_seed, name)
-            if callable(fn) and name.startswith("seed"):
-                fn(django_apps, None)
-    except ModuleNotFoundError:
-        pass
-
-
 def test_manager_reports_supervisor_meets_opportunity_won_and_converted(page, browser_login, org_tree):
-    _migrated_lists()
     today = timezone.localdate()
     manager = StaffFactory(role="manager", org_unit=org_tree["s1"], full_name="王经理")
     StaffFactory(role="manager", org_unit=org_tree["s1"], full_name="李经理")

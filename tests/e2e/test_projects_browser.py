@@ -8,7 +8,6 @@ supervisor sees an overdue project of the station in the unit queue after the ni
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import timedelta
 
@@ -17,20 +16,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from powerkam.projects import constants as c
-from powerkam.projects.models import Project, TimingRule
+from powerkam.projects.models import Project
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def timing_table():
-    """The timing table and notice documents the migration seeds (a transactional test before
-    this one may have flushed them)."""
-    if not TimingRule.objects.exists():
-        from django.apps import apps
-
-        importlib.import_module("powerkam.projects.migrations.0002_seed_defaults").seed(apps, None)
 
 
 def _advance(page, expected_next: str | None):
@@ -40,7 +29,7 @@ def _advance(page, expected_next: str | None):
 
 
 def test_specialist_takes_a_new_connection_from_application_to_energisation(page, browser_login, org_tree,
-                                                                            timing_table, tmp_path):
+                                                                            tmp_path):
     specialist = StaffFactory(role="specialist", org_unit=org_tree["s1"], full_name="业扩专员孙")
     tracker = StaffFactory(role="manager", org_unit=org_tree["s1"], full_name="跟踪经理周")
     today = timezone.localdate().isoformat()
@@ -164,7 +153,7 @@ def test_specialist_takes_a_new_connection_from_application_to_energisation(page
     assert project.customer.metering_points.get().number == "MP-CD-0001"
 
 
-def test_supervisor_sees_the_overdue_project_in_the_unit_queue(page, browser_login, org_tree, timing_table):
+def test_supervisor_sees_the_overdue_project_in_the_unit_queue(page, browser_login, org_tree):
     from powerkam.projects import services
 
     specialist = StaffFactory(role="specialist", org_unit=org_tree["s1"], full_name="业扩专员孙")
