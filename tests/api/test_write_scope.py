@@ -76,6 +76,8 @@ def scopes(world, make_staff):
     w = world
     sup_south = make_staff("supervisor", w.south, username="sup_south", full_name="南区主管")
     w.m2.full_name = "南方经理"
+    # A name no random token can contain by chance ("m2" appeared inside a CSRF token once).
+    w.m2.username = "south_manager_two"
     w.m2.save()
     start = timezone.now() + timedelta(days=10)
     sides = {}
