@@ -309,14 +309,19 @@ def project_report(request, pk: int):
 
 
 def _convert(request, prospect, convert, back: str):
-    """Convert a won (approved) prospect into a customer and its connection project (pipeline.conversion)."""
+    """Convert a won (approved) prospect: a new customer and its new connection, or, for an
+    existing customer's prospect, that customer's capacity increase (pipeline.conversion)."""
+    existing = prospect.customer_id is not None
     try:
         customer, connection = convert(prospect, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back, prospect.pk)
-    messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
+    if existing:
+        messages.success(request, _("Capacity-increase project %(number)s opened.") % {"number": connection.number})
+    else:
+        messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
+        messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
