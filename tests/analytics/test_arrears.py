@@ -47,10 +47,11 @@ def test_buckets_on_the_day_boundaries(org_tree, make_staff):
         "d91_180": D("1700.00"),  # 91 and 180
         "d181": D("750.00"),      # 181 days: 1000 less 250 paid
     }
-    assert row["outstanding"] == D("5300.00") and row["bills"] == 11
+    # arrears are the overdue buckets only (issue #10): the 150.00 not yet due is shown apart
+    assert row["outstanding"] == D("5150.00") and row["bills"] == 9 and row["not_due"] == D("150.00")
     assert row["oldest_due"] == AS_OF - timedelta(days=181) and row["max_days_overdue"] == 181
     totals = arrears_totals(admin, ALL, as_of=AS_OF)
-    assert totals["outstanding"] == D("5300.00") and totals["customers"] == 1
+    assert totals["outstanding"] == D("5150.00") and totals["customers"] == 1 and totals["not_due"] == D("150.00")
     assert [b["amount"] for b in totals["buckets"]] == [D("150.00"), D("500.00"), D("900.00"), D("1300.00"),
                                                         D("1700.00"), D("750.00")]
 

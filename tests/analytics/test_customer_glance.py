@@ -33,8 +33,9 @@ def test_the_figures_worked_example(world):
     with translation.override("zh-hans"):
         items = {g.key: g for g in money_and_service_glance(world["c1"], today)}
     # open: 2025-01 730.00 (due 2025-02-20), 2025-12 856.00, 2026-02 431.60 left, 2026-03 730.00 (due 04-20)
-    assert (items["arrears"].value, items["arrears"].tone, items["arrears"].tab) == ("2,747.60元", "danger", "money")
-    assert "405" in items["arrears"].detail and "2,017.60元" in items["arrears"].detail  # since 2025-02-20
+    # arrears are past due only (issue #10): the 2026-03 bill, due 04-20, is not yet due
+    assert (items["arrears"].value, items["arrears"].tone, items["arrears"].tab) == ("2,017.60元", "danger", "money")
+    assert "405" in items["arrears"].detail and "730.00元" in items["arrears"].detail  # since 2025-02-20
     assert (items["last_bill"].value, items["last_bill"].detail) == ("730.00元", "2026-03")
     # the 12 finished months 2025-04 … 2026-03: 1200 + 1100 + 1320 + 1000
     assert items["kwh_trend"].value == "4,620 kWh" and items["kwh_trend"].spark

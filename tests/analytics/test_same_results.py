@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, ExpressionWrapper, F, Min, Sum, Value
+from django.db.models import Count, ExpressionWrapper, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from powerkam.analytics import constants as c
@@ -26,6 +26,7 @@ MONTHS = [s.add_months(date(2024, 7, 1), i) for i in range(24)]  # 2024-07 … 2
 
 
 def _reference_arrears(user, f, *, as_of, period=False, sort="-outstanding"):
+    overdue = Q(due_on__lt=as_of)
     bucket_sums = {
         b.key: Coalesce(Sum(s.OUTSTANDING, filter=s._bucket_q(lo, hi)), Value(s.ZERO), output_field=s.MONEY)
         for b, lo, hi in s.bucket_bounds(as_of)
@@ -39,7 +40,9 @@ def _reference_arrears(user, f, *, as_of, period=False, sort="-outstanding"):
         s._open_bills(user, f, period=period)
         .values("customer_id", "customer__number", "customer__name", "customer__org_unit__name",
                 "customer__primary_manager__full_name", "customer__primary_manager__username")
-        .annotate(outstanding=Sum(s.OUTSTANDING), n=Count("id"), oldest_due=Min("due_on"), **bucket_sums)
+        .annotate(outstanding=Sum(s.OUTSTANDING, filter=overdue), n=Count("id", filter=overdue),
+                  oldest_due=Min("due_on", filter=overdue), **bucket_sums)
+        .filter(n__gt=0)  # in arrears: a bill past its due date (issue #10)
         .order_by(order, "customer__number")
     )
     return [{
@@ -49,6 +52,7 @@ def _reference_arrears(user, f, *, as_of, period=False, sort="-outstanding"):
         "bills": r["n"], "outstanding": s.money(r["outstanding"]), "oldest_due": r["oldest_due"],
         "max_days_overdue": max((as_of - r["oldest_due"]).days, 0) if r["oldest_due"] else 0,
         "buckets": {b.key: s.money(r[b.key]) for b in c.AGEING_BUCKETS},
+        "not_due": s.money(r["not_due"]),
     } for r in rows]
 
 

@@ -147,6 +147,7 @@ class ArrearsTotalsSerializer(serializers.Serializer):
     bills = serializers.IntegerField()
     oldest_due = serializers.DateField(allow_null=True)
     buckets = BucketSerializer(many=True)
+    not_due = serializers.DecimalField(**M2, help_text="Open bills not yet due (not arrears), in the scope.")
 
 
 class ArrearsRowSerializer(serializers.Serializer):
@@ -160,6 +161,7 @@ class ArrearsRowSerializer(serializers.Serializer):
     oldest_due = serializers.DateField()
     max_days_overdue = serializers.IntegerField()
     buckets = serializers.DictField(child=serializers.DecimalField(**M2))
+    not_due = serializers.DecimalField(**M2, help_text="This customer's open bills not yet due (not arrears).")
 
 
 class ArrearsSerializer(serializers.Serializer):
@@ -317,7 +319,8 @@ class ArrearsView(_ReportView):
     @extend_schema(parameters=[*FILTER_PARAMETERS, SORT_PARAMETER,
                                OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
                    responses=ArrearsSerializer, operation_id="analytics_arrears",
-                   description=str(c.ARREARS_DEFINITION) + " Every open bill counts unless from_month/to_month is given.")
+                   description=str(c.ARREARS_DEFINITION) + " Every open bill past its due date counts unless "
+                   "from_month/to_month is given.")
     def get(self, request):
         f = self.report_filter(request)
         today = timezone.localdate()

@@ -95,7 +95,7 @@ def payments(data: dict) -> list[dict]:
 
 
 def arrears(totals: dict, top: list[dict]) -> list[dict]:
-    buckets = totals["buckets"]
+    buckets = [b for b in totals["buckets"] if b["key"] != "not_due"]  # arrears are past due only
     ageing = {**_base(_("Arrears by age (yuan)")), "legend": {"show": False},
               "xAxis": {"type": "category", "data": [b["label"] for b in buckets]},
               "yAxis": {"type": "value", "name": _("yuan"), "pkUnit": "yuan"},

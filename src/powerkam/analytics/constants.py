@@ -40,6 +40,10 @@ AGEING_BUCKETS = (
     AgeingBucket("d91_180", _("91–180 days"), 91, 180),
     AgeingBucket("d181", _("Over 180 days"), 181, None),
 )
+# Arrears (欠费) are the bills past their due date (issue #10, as on the collections board): the
+# overdue buckets add up to the arrears; what is not yet due is shown apart, never counted in.
+NOT_DUE_BUCKET = AGEING_BUCKETS[0]
+OVERDUE_BUCKETS = AGEING_BUCKETS[1:]
 
 # Purchase cost per kWh by voltage level (yuan/kWh), used by the profit-contribution analysis
 # until an administrator enters the company's own figures in the admin (analytics.PurchaseCost).
@@ -73,8 +77,9 @@ COST_DEFINITION = _(
     "table an administrator maintains (Administration → Analytics → Purchase costs); levels without a row "
     "use built-in illustrative figures until an administrator enters theirs.")
 ARREARS_DEFINITION = _(
-    "Arrears = total − paid of every open bill. Days overdue = today − due date: a bill due today is not "
-    "yet due; the day after its due date it is 1 day overdue.")
+    "Arrears = total − paid of every open bill past its due date; bills not yet due are shown apart and not "
+    "counted. Days overdue = today − due date: a bill due today is not yet due; the day after its due date it "
+    "is 1 day overdue.")
 PRICE_DEFINITION = _(
     "Average price = total billed (energy, basic charge, PF adjustment, funds and surcharges) ÷ kWh; each "
     "component per kWh is its amount ÷ the same kWh.")

@@ -54,11 +54,12 @@ ARREARS = [
     Column(_("Customer"), lambda r: r["name"]),
     Column(_("Org unit"), lambda r: r["org_unit"]),
     Column(_("Manager"), lambda r: r["manager"]),
-    Column(_("Open bills"), lambda r: r["bills"]),
-    Column(_("Outstanding (yuan)"), lambda r: r["outstanding"]),
-    *[Column(b.label, lambda r, k=b.key: r["buckets"][k]) for b in c.AGEING_BUCKETS],
+    Column(_("Overdue bills"), lambda r: r["bills"]),
+    Column(_("Arrears (past due)"), lambda r: r["outstanding"]),
+    *[Column(b.label, lambda r, k=b.key: r["buckets"][k]) for b in c.OVERDUE_BUCKETS],
     Column(_("Oldest due date"), lambda r: r["oldest_due"]),
     Column(_("Days overdue"), lambda r: r["max_days_overdue"]),
+    Column(c.NOT_DUE_BUCKET.label, lambda r: r["not_due"]),
 ]
 
 COLLECTION = [

@@ -83,11 +83,17 @@ def money_and_service_glance(customer, today: date) -> list[Glance]:
     f = glance_figures(customer, today)
     items = []
     days = (today - f["oldest_overdue"]).days if f.get("oldest_overdue") else 0
-    items.append(Glance(
-        "arrears", gettext_lazy("Arrears"), numbers.wan_yuan(f["outstanding"]), "money",
-        _("%(days)s days overdue, %(amount)s overdue") % {"days": days, "amount": numbers.wan_yuan(f["overdue"])}
-        if days else _("nothing overdue"),
-        "danger" if days else ("warning" if f["outstanding"] else "success")))
+    # Arrears are the bills past their due date (issue #10); what is not yet due is said beside.
+    not_due = f["outstanding"] - f["overdue"]
+    if days:
+        detail = _("%(days)s days overdue, %(amount)s not yet due") % {
+            "days": days, "amount": numbers.wan_yuan(not_due)} if not_due else \
+            _("%(days)s days overdue") % {"days": days}
+    else:
+        detail = _("nothing overdue, %(amount)s not yet due") % {"amount": numbers.wan_yuan(not_due)} if not_due \
+            else _("nothing overdue")
+    items.append(Glance("arrears", gettext_lazy("Arrears"), numbers.wan_yuan(f["overdue"]), "money", detail,
+                        "danger" if days else "success"))
     if f.get("last_bill_pk"):
         items.append(Glance("last_bill", gettext_lazy("Last bill"), numbers.wan_yuan(f["last_bill_total"]), "money",
                             f"{f['last_bill_period']:%Y-%m}"))

@@ -429,8 +429,11 @@ def _open_bills(user, f: ReportFilter, *, period: bool) -> QuerySet:
 
 
 def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = False, sort: str = "-outstanding") -> QuerySet:
-    """One row per customer with open bills: outstanding total, per ageing bucket, oldest due
-    date, bill count — one GROUP BY query, sortable by any column (`sort`, "-" for descending).
+    """One row per customer in arrears — with at least one open bill PAST its due date (due_on <
+    as_of; issue #10, as the collections board): arrears (`outstanding`), overdue bill count and
+    oldest overdue due date over those bills only, the amount per ageing bucket (the overdue
+    buckets add up to the arrears; `not_due`, the customer's bills not yet due, is shown apart)
+    — one GROUP BY query, sortable by any column (`sort`, "-" for descending).
     `period=False` (the default) takes every open bill whatever its billing month.
 
     Grouped by the customer's primary key only (issue #3 performance): the query starts from
@@ -447,6 +450,7 @@ def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = Fals
     if period:
         open_q &= Q(bills__period__gte=f.date_from, bills__period__lte=f.date_to)
     outstanding = ExpressionWrapper(F("bills__total") - F("bills__paid_amount"), output_field=MONEY)
+    overdue = Q(bills__due_on__lt=as_of)
     bucket_sums = {
         b.key: Coalesce(Sum(outstanding, filter=_bucket_q(lo, hi, prefix="bills__")), Value(ZERO), output_field=MONEY)
         for b, lo, hi in bucket_bounds(as_of)
@@ -459,7 +463,9 @@ def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = Fals
     return (
         customers.order_by()
         .values("number", "name", customer_id=F("pk"))
-        .annotate(outstanding=Sum(outstanding), n=Count("bills__id"), oldest_due=Min("bills__due_on"), **bucket_sums)
+        .annotate(outstanding=Sum(outstanding, filter=overdue), n=Count("bills__id", filter=overdue),
+                  oldest_due=Min("bills__due_on", filter=overdue), **bucket_sums)
+        .filter(n__gt=0)
         .annotate(
             org_unit=Subquery(OrgUnit.objects.filter(pk=OuterRef("org_unit_id")).order_by().values("name")[:1]),
             manager_full_name=Subquery(manager.values("full_name")[:1]),
@@ -469,10 +475,12 @@ def arrears_customers(user, f: ReportFilter, *, as_of: date, period: bool = Fals
     )
 
 
-# Sorts the trigger-kept ArrearsPosition table can rank by (the bucket columns depend on today's
-# date, and a billing-month filter on which bills count: those sorts group the bills live).
-POSITION_SORTS = {"outstanding": "outstanding", "oldest_due": "oldest_due", "number": "number",
-                  "name": "customer__name"}
+# Sorts the trigger-kept ArrearsPosition table can rank by. Its rows are the customers with open
+# bills; those in arrears are the ones whose oldest open bill is past due (oldest_due < today),
+# and that date is then their oldest overdue one. Its outstanding counts the bills not yet due
+# too, so the arrears amount, the bucket columns (they depend on today's date) and a billing-month
+# filter (which bills count) group the bills live, over the overdue ones only where they can.
+POSITION_SORTS = {"oldest_due": "oldest_due", "number": "number", "name": "customer__name"}
 
 
 class ArrearsRows:
@@ -481,9 +489,9 @@ class ArrearsRows:
     Slicing a page asks for that page's customer ids in the order `arrears_customers` gives
     (the sort key, then the customer number), then groups the open bills of those ids only —
     same rows, same order. The ids come from analytics.ArrearsPosition (kept by triggers) when
-    the key is stored there (outstanding, oldest due date, number, name, every open bill);
-    otherwise (an ageing bucket, or billing months chosen) from a grouping of the open bills
-    that computes only the sort key. So the company scope on the day after the billing run
+    the key is stored there (oldest due date, number, name, every open bill; the customers whose
+    oldest open bill is past due); otherwise (the arrears amount, an ageing bucket, or billing
+    months chosen) from a grouping of the overdue open bills that computes only the sort key. So the company scope on the day after the billing run
     (100,000 customers, 117,522 open bills) never computes every customer's full row per
     request. `iterator()` (exports) streams the full live query."""
 
@@ -513,13 +521,14 @@ class ArrearsRows:
             # (a deep page walks arrears_pos_outstanding_idx instead of sorting 100,000 rows).
             key = POSITION_SORTS[name]
             order = F(key).desc() if desc else F(key).asc()
-            qs = ArrearsPosition.objects.all()
+            qs = ArrearsPosition.objects.filter(oldest_due__lt=self.as_of)  # in arrears
             if customers.query.where:  # a scope or a filter: not every customer
                 qs = qs.filter(customer_id__in=customers.order_by().values("pk"))
             return qs.order_by(order, "number").values_list("customer_id", flat=True)
         open_q = Q(bills__status=Bill.Status.OPEN, bills__total__gt=F("bills__paid_amount"))
         if self.period:
             open_q &= Q(bills__period__gte=self.f.date_from, bills__period__lte=self.f.date_to)
+        overdue = Q(bills__due_on__lt=self.as_of)
         outstanding = ExpressionWrapper(F("bills__total") - F("bills__paid_amount"), output_field=MONEY)
         bucket = {b.key: (lo, hi) for b, lo, hi in bucket_bounds(self.as_of)}
         if name in bucket:
@@ -532,8 +541,12 @@ class ArrearsRows:
         else:
             expr = Sum(outstanding)
         order = F("k").desc(nulls_last=True) if desc else F("k").asc(nulls_last=True)
-        return (customers.filter(open_q).order_by().values("pk").annotate(k=expr)
-                .order_by(order, "number").values_list("pk", flat=True))
+        if name == c.NOT_DUE_BUCKET.key:  # the bills not yet due of the customers in arrears
+            grouped = (customers.filter(open_q).order_by().values("pk")
+                       .annotate(k=expr, overdue=Count("bills__id", filter=overdue)).filter(overdue__gt=0))
+        else:  # every other key is over the overdue bills alone: only those are joined
+            grouped = customers.filter(open_q & overdue).order_by().values("pk").annotate(k=expr)
+        return grouped.order_by(order, "number").values_list("pk", flat=True)
 
     def count(self) -> int:
         return self.keys().count()
@@ -560,13 +573,16 @@ def arrears_rows(user, f: ReportFilter, *, as_of: date, period: bool = False, so
 
 
 def arrears_totals(user, f: ReportFilter, *, as_of: date, period: bool = False) -> dict[str, Any]:
-    """Totals over every arrears customer: one aggregate query."""
+    """Totals over every customer in arrears (bills past their due date: arrears, customers, overdue
+    bills, oldest overdue due date, per ageing bucket) and, apart, `not_due`: every open bill in
+    the scope not yet due. One aggregate query."""
+    overdue = Q(due_on__lt=as_of)
     sums = {b.key: Sum(OUTSTANDING, filter=_bucket_q(lo, hi)) for b, lo, hi in bucket_bounds(as_of)}
     agg = _open_bills(user, f, period=period).aggregate(
-        outstanding=Sum(OUTSTANDING), customers=Count("customer_id", distinct=True), n=Count("id"),
-        oldest_due=Min("due_on"), **sums)
+        outstanding=Sum(OUTSTANDING, filter=overdue), customers=Count("customer_id", distinct=True, filter=overdue),
+        n=Count("id", filter=overdue), oldest_due=Min("due_on", filter=overdue), **sums)
     out = {"outstanding": money(agg["outstanding"]), "customers": agg["customers"], "bills": agg["n"],
-           "oldest_due": agg["oldest_due"]}
+           "oldest_due": agg["oldest_due"], "not_due": money(agg[c.NOT_DUE_BUCKET.key])}
     out["buckets"] = [{"key": b.key, "label": str(b.label), "amount": money(agg[b.key])} for b in c.AGEING_BUCKETS]
     return out
 
@@ -581,6 +597,7 @@ def arrears_row(r: dict, as_of: date) -> dict[str, Any]:
         "bills": r["n"], "outstanding": money(r["outstanding"]), "oldest_due": oldest,
         "max_days_overdue": max((as_of - oldest).days, 0) if oldest else 0,
         "buckets": {b.key: money(r[b.key]) for b in c.AGEING_BUCKETS},
+        "not_due": money(r[c.NOT_DUE_BUCKET.key]),
     }
 
 

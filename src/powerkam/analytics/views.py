@@ -145,7 +145,8 @@ def arrears(request):
         return _render(request, "analytics/arrears.html", title, form, {})
     f = form.report_filter()
     today = timezone.localdate()
-    # Arrears are a position today: every open bill counts unless the user picks billing months.
+    # Arrears are a position today: every open bill past its due date counts unless the user picks
+    # billing months; bills not yet due are shown apart.
     by_period = bool(request.GET.get("from_month") or request.GET.get("to_month"))
     sort = request.GET.get("sort") or "-outstanding"
     if sort.lstrip("-") not in selectors.ARREARS_SORTS:
@@ -162,7 +163,7 @@ def arrears(request):
          selectors.arrears_rows(request.user, f, as_of=today, period=by_period)[:TOP_ARREARS]]
     return _render(request, "analytics/arrears.html", title, form, {
         "totals": totals, "page": page, "rows": page_rows, "sort": sort, "as_of": today, "by_period": by_period,
-        "buckets": c.AGEING_BUCKETS, "charts": charts.arrears(totals, top), "definition": c.ARREARS_DEFINITION,
+        "buckets": c.OVERDUE_BUCKETS, "charts": charts.arrears(totals, top), "definition": c.ARREARS_DEFINITION,
     })
 
 

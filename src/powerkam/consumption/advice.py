@@ -91,6 +91,13 @@ def _months_back(today: date, n: int) -> tuple[date, date]:
     return date(y, m + 1, 1), end
 
 
+def has_advice_data(customer_id: int, today: date | None = None) -> bool:
+    """Whether the advice letter has figures for this customer: a daily aggregate in the last 12
+    whole months, the months `usage_advice` reads (one EXISTS query)."""
+    first, end = _months_back(today or timezone.localdate(), MONTHS)
+    return DailyAggregate.objects.filter(customer_id=customer_id, day__gte=first, day__lt=end).exists()
+
+
 def monthly_totals(customer_id: int, first: date, end: date) -> list[MonthFigures]:
     """The customer's months from its daily aggregates (one query)."""
     from django.db.models.functions import TruncMonth

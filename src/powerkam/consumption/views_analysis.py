@@ -22,6 +22,7 @@ from powerkam.imports.exports import FORMATS, export_response
 
 from . import analysis, anomalies
 from . import exports_analysis as ex
+from .advice import has_advice_data
 from .forms_analysis import AnomalyFilterForm, PeriodForm, ReasonForm
 from .models import ConsumptionForecast, UsageAnomaly
 
@@ -70,9 +71,13 @@ def load_heatmap(request, pk: int):
 
 @login_required
 def customer_tab(request, pk: int):
+    """The 360 page's load tab: recent kWh, forecast, open anomalies, and the links to the load page
+    and — when the customer has the months it needs — the usage advice letter."""
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    today = timezone.localdate()
     return render(request, "consumption/analysis/customer_tab.html", {
-        "customer": customer, "data": analysis.customer_summary(customer, timezone.localdate())})
+        "customer": customer, "data": analysis.customer_summary(customer, today),
+        "has_advice": has_advice_data(customer.pk, today)})
 
 
 # --- anomalies and churn risk (item 5) -------------------------------------------------------------

@@ -44,6 +44,8 @@ def translate(msgid: str) -> str:
 
 
 def _stored(value: Any) -> Any:
+    if isinstance(value, dict) and "t" in value:  # stored already (a data-quality finding's parameters)
+        return value
     if isinstance(value, Phrase):
         return {"t": value.msgid, "p": value.stored_params()}
     if isinstance(value, Promise):

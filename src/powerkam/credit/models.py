@@ -112,6 +112,7 @@ class CharacteristicGrade(models.Model):
     """
 
     grade = models.PositiveSmallIntegerField(_("grade"), unique=True)
+    # xgettext:no-python-format
     min_percent = models.DecimalField(_("minimum score (% of maximum)"), max_digits=5, decimal_places=2)
     description = models.CharField(_("description"), max_length=80, blank=True)
     history = HistoricalRecords()

@@ -66,6 +66,7 @@ REASON_TEXTS = {
     "working_capital": gettext_lazy("Working capital = current assets {ca} − current liabilities {cl} = {wc} yuan."),
     "net_worth_derived": gettext_lazy("Net worth = total assets {ta} − total liabilities {tl} = {nw} yuan."),
     "operating_assets": gettext_lazy("Operating assets = (working capital {wc} + net worth {nw}) / 2 = {oa} yuan."),
+    # xgettext:no-python-format
     "evaluation": gettext_lazy(
         "Evaluation value = current ratio {a} + quick ratio {b} − current liabilities/net worth {c} "
         "− total liabilities/net worth {d} = {ev}: {pct} % of operating assets."),
@@ -81,6 +82,7 @@ REASON_TEXTS = {
         "Characteristic score {total} of {max} ({percent} %): grade {grade} (from {min_percent} %)."),
     "defaults_used": gettext_lazy("{count} characteristic items were not scored; each of their aspects counts {default}."),
     "weakest_items": gettext_lazy("Weakest items: {items}."),
+    # xgettext:no-python-format
     "grade_factor": gettext_lazy("Grade {grade} keeps {factor_percent} % of the model limit: credit limit {limit} yuan."),
     "tier": gettext_lazy("A credit limit of {limit} yuan is tier {tier}; with grade {grade} the code is {code}."),
     # behaviour

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -28,11 +29,6 @@ from . import constants as c
 from . import services
 from .forms import AssessmentForm
 from .models import BehaviourLevel, BehaviourRating, CreditAssessment
-
-
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _paginate(request, queryset):
@@ -208,7 +204,7 @@ def _form_context(request, form, customer, assessment=None):
 @login_required
 def assessment_create(request, customer_pk: int):
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=customer_pk)
-    _require_writer(request.user)
+    require_writer(request.user)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
@@ -238,7 +234,7 @@ def _visible_assessment(request, pk: int) -> CreditAssessment:
 @login_required
 def assessment_edit(request, pk: int):
     assessment = _visible_assessment(request, pk)
-    _require_writer(request.user)
+    require_writer(request.user)
     if not assessment.is_draft:
         messages.error(request, _("An approved assessment cannot be changed; start a new one."))
         return redirect("credit:assessment", pk=pk)
@@ -308,7 +304,7 @@ def _ratio_text(value, name: str) -> str:
 @require_POST
 def assessment_approve(request, pk: int):
     assessment = _visible_assessment(request, pk)
-    _require_writer(request.user)
+    require_writer(request.user)
     try:
         services.approve_assessment(assessment, actor=request.user)
     except ValidationError as exc:

@@ -3,6 +3,11 @@
 Each rule looks at one customer with its archive records and returns the parameters of a
 finding, or None. Findings only flag: saving never "fixes" the data. Rules are evaluated on
 every archive save (signals) and for everybody by the nightly job (`run_quality_checks`).
+
+A finding is shown in the reader's language whoever ran the check (core/phrases.py, as task
+titles and timeline entries): it stores its rule code — whose message is the msgid — and its
+parameters, where a UI word (a field name, a usage category, "not assessed") is stored as its
+msgid ({"t": msgid}) and data (numbers, names, dates) as text; `finding_text` renders both.
 """
 
 import contextvars
@@ -19,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from powerkam.core.phrases import Phrase, phrase
+from powerkam.core.phrases import Phrase, _shown, _stored, phrase, render
 
 from . import constants as c
 
@@ -89,8 +94,13 @@ def check_pf_standard(f: Facts, today):
     cust = f.c
     expected = c.expected_pf_standard(cust.usage_category, cust.industry, cust.voltage_level, cust.contract_capacity_kva)
     if cust.pf_standard != expected:
-        return {"recorded": cust.pf_standard, "expected": expected}
+        return {"recorded": _pf_label(cust.pf_standard), "expected": _pf_label(expected)}
     return None
+
+
+def _pf_label(code: str):
+    """0.90 / 0.85 / 0.80 as they are; "none" as the words "Not assessed" (a msgid, stored as such)."""
+    return c.PFStandard(code).label if code in c.PFStandard.values else code
 
 
 def check_supply_line(f: Facts, today):
@@ -125,18 +135,18 @@ def check_multiplier(f: Facts, today):
 def check_identity(f: Facts, today):
     cust = f.c
     if cust.customer_type == c.CustomerType.PERSON:
-        missing = [] if cust.id_number else [str(_("ID card number"))]
+        missing = [] if cust.id_number else [_("ID card number")]
     else:
-        missing = [str(label) for name, label in (
+        missing = [label for name, label in (
             ("credit_code", _("unified social credit code")),
             ("legal_representative", _("legal representative")),
         ) if not getattr(cust, name)]
-    return {"missing": "、".join(missing)} if missing else None
+    return {"missing": missing} if missing else None  # UI words: stored as msgids, shown translated
 
 
 def check_two_part_tariff(f: Facts, today):
     if f.c.usage_category == c.UsageCategory.LARGE_INDUSTRY and f.c.basic_charge_method == c.BasicChargeMethod.NONE:
-        return {"category": str(c.UsageCategory(f.c.usage_category).label)}
+        return {"category": c.UsageCategory(f.c.usage_category).label}
     return None
 
 
@@ -218,7 +228,6 @@ class TaskTexts:
 
     def fields(self, customer_name: str, findings: list[tuple]) -> dict:
         from powerkam.core import workqueue
-        from powerkam.core.phrases import _stored
 
         ordered = sorted(findings, key=lambda f: (RULE_ORDER.get(f[1], len(RULES)), f[0]))
         items, texts = [], []
@@ -229,7 +238,8 @@ class TaskTexts:
             label_id, message_id, label, message = rule
             stored = {k: _stored(v) for k, v in (params or {}).items()}
             try:
-                text = self.item % {"rule": label, "message": message % stored if stored else message}
+                shown = {k: _shown(v) for k, v in stored.items()}  # UI words among them, translated
+                text = self.item % {"rule": label, "message": message % shown if shown else message}
             except (KeyError, TypeError, ValueError):  # a translation that does not fit: the slow, safe path
                 return workqueue.title_fields(*customer_task_phrases(customer_name, findings))
             items.append({"t": ITEM_MSGID, "p": {"rule": {"t": label_id}, "message": {"t": message_id, "p": stored}}})
@@ -241,13 +251,20 @@ class TaskTexts:
 
 
 def finding_text(code: str, params: dict) -> str:
+    """A finding's message in the active language: its rule's message (the msgid) with its stored
+    parameters, UI words among them translated too (core.phrases.render)."""
+    from powerkam.core.phrases import msgid_of
+
     rule = RULES_BY_CODE.get(code)
     if rule is None:
         return code
-    try:
-        return str(rule.message) % params
-    except (KeyError, TypeError, ValueError):
-        return str(rule.label)
+    return render(msgid_of(rule.message), params or {})
+
+
+def stored_params(params: dict) -> dict:
+    """A rule's parameters as a finding stores them (JSON): UI words (lazy translations) as their
+    msgid, {"t": msgid}; lists item by item; data as text."""
+    return {k: _stored(v) for k, v in params.items()}
 
 
 _suspended = contextvars.ContextVar("quality_suspended", default=False)
@@ -293,7 +310,7 @@ def findings_for(f: Facts, today: date) -> dict[str, dict]:
     for rule in RULES:
         params = rule.check(f, today)
         if params is not None:
-            found[rule.code] = params
+            found[rule.code] = stored_params(params)
     return found
 
 

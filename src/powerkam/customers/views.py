@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from powerkam.core.extensions import Glance, customer_glance, customer_tabs
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.models import COMPANY_ROLES, Role
@@ -41,12 +42,6 @@ from .paging import ListPaginator
 from .quality import RULES, evaluate_all
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _require_writer(user) -> None:
-    """Executives are read-only: they get no edit buttons, and a 403 if they try anyway."""
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _is_admin(user) -> bool:
@@ -231,7 +226,7 @@ def customer_detail(request, pk: int):
 @login_required
 def customer_create(request):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     form = CustomerForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -249,7 +244,7 @@ def customer_create(request):
 @login_required
 def customer_edit(request, pk: int):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     customer = _visible_customer(request, pk)
     if customer.is_closed:
         messages.error(request, _("This customer is closed; reopen it before editing."))
@@ -274,7 +269,7 @@ def customer_edit(request, pk: int):
 @login_required
 def customer_close(request, pk: int):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     customer = _visible_customer(request, pk)
     form = CloseCustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -293,7 +288,7 @@ def customer_close(request, pk: int):
 @require_POST
 def customer_reopen(request, pk: int):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     customer = _visible_customer(request, pk)
     try:
         services.reopen_customer(customer, actor=user)
@@ -321,7 +316,7 @@ def _back_to_tab(customer: Customer, tab: str) -> str:
 @login_required
 def record_edit(request, pk: int, kind: str, record_pk: int | None = None):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     form_class, tab = _record_kind(kind)
     customer = _visible_customer(request, pk)
     model = form_class._meta.model
@@ -352,7 +347,7 @@ def record_edit(request, pk: int, kind: str, record_pk: int | None = None):
 @login_required
 def record_delete(request, pk: int, kind: str, record_pk: int):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     form_class, tab = _record_kind(kind)
     customer = _visible_customer(request, pk)
     model = form_class._meta.model

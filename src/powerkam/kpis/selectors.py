@@ -427,7 +427,6 @@ def late_items(user, process: str, month: date, unit: OrgUnit | None = None) -> 
 def dashboard(user, month: date) -> dict[str, Any]:
     """The company (or the user's unit) and each display unit: each figure this month, the same
     month last year and the target. A fixed number of grouped queries (summaries where they exist)."""
-    from powerkam.analytics.models import ArrearsPosition
     from powerkam.analytics.selectors import ReportFilter, summary_rows
     from powerkam.billing.models import Bill
     from powerkam.customers.constants import LifecycleStatus
@@ -477,9 +476,12 @@ def dashboard(user, month: date) -> dict[str, Any]:
                   .values("customer__org_unit_id").annotate(b=Sum("total"), p=Sum("paid_amount"))):
             add(r["customer__org_unit_id"], "due_b" + suffix, r["b"])
             add(r["customer__org_unit_id"], "due_p" + suffix, r["p"])
-    # arrears now (the trigger-kept positions)
-    for r in (scope_to_user(ArrearsPosition.objects.all(), user).order_by().values("customer__org_unit_id")
-              .annotate(s=Sum("outstanding"), n=Count("customer_id"))):
+    # arrears now: the open bills past their due date (issue #10; the open-bills partial index),
+    # not those not yet due (the arrears position counts those too)
+    for r in (scope_to_user(Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
+                                                due_on__lt=timezone.localdate()), user)
+              .order_by().values("customer__org_unit_id")
+              .annotate(s=Sum(F("total") - F("paid_amount")), n=Count("customer_id", distinct=True))):
         add(r["customer__org_unit_id"], "arrears", r["s"])
         add(r["customer__org_unit_id"], "arrears_customers", r["n"])
     # complaints (the ticket summary) and complaint-stage SLA (the stage summary)

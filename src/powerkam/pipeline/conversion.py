@@ -2,7 +2,8 @@
 one transaction, a customer in lifecycle status "connecting" carrying its managers (谁开发，谁维护),
 contacts and history — the prospect's history is written onto the new customer's 360 timeline —
 and a connection project (green channel for key projects) opened by the projects app's intake.
-A prospect can instead be linked to an existing customer (capacity increase).
+A prospect can instead be linked to an existing customer; once won (approved), converting it
+opens that customer's capacity-increase project (增容) for the capacity it asks for.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from powerkam.core import workqueue
+from powerkam.core.phrases import phrase
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Contact, Customer, TimelineEvent
 from powerkam.customers.services import add_timeline_event, create_customer
@@ -85,23 +88,51 @@ def _write_history(customer: Customer, events: list[TimelineEvent]) -> None:
 
 
 def _connection_project(customer: Customer, *, source, green_channel: bool, actor, site_address: str,
-                        capacity_kva, reliability: str, energisation_on, tracker):
-    """The new customer's connection project (业扩, issue #12), opened through the projects app's
+                        capacity_kva, reliability: str, energisation_on, tracker, existing: bool = False):
+    """The customer's connection project (业扩, issue #12), opened through the projects app's
     intake service (projects.services.accept_application): a new connection of a new applicant,
-    green channel for government key projects, tracked by the prospect's primary manager. Its
-    errors (no site address, no timing rule for the voltage) refuse the whole conversion."""
+    or (`existing`) a capacity increase (增容) of an existing customer; green channel for
+    government key projects, tracked by the prospect's primary manager (its owner). Its errors
+    (no site address, no capacity, no timing rule for the voltage) refuse the whole conversion."""
     from powerkam.projects import constants as pc
     from powerkam.projects import services as project_services
 
     today = timezone.localdate()
+    kind = ({"application_type": pc.ApplicationType.INCREASE, "applicant_type": pc.ApplicantType.EXISTING,
+             "usage_category": customer.usage_category} if existing else
+            {"application_type": pc.ApplicationType.NEW, "applicant_type": pc.ApplicantType.NEW})
     app = project_services.Application(
-        application_type=pc.ApplicationType.NEW, applicant_type=pc.ApplicantType.NEW, customer=customer,
+        **kind, customer=customer,
         applicant_name=customer.name, site_address=site_address, requested_capacity_kva=capacity_kva,
         voltage_level=customer.voltage_level, supply_mode=reliability or pc.SupplyMode.SINGLE,
         industry=customer.industry, expected_energisation_on=energisation_on if energisation_on and
         energisation_on >= today else None, is_key_project=isinstance(source, GovernmentProject),
         green_channel=green_channel, notes=_("From %(number)s") % {"number": source.number})
     return project_services.accept_application(app, actor=actor, tracker=tracker or actor, org_unit=customer.org_unit)
+
+
+def _capacity_increase(prospect: GovernmentProject | Opportunity, *, actor, capacity_kva, site_address: str,
+                       reliability: str, energisation_on, green_channel: bool, tracker) -> tuple[Customer, object]:
+    """A won (approved) prospect of an existing customer → that customer's capacity-increase
+    project (增容) for the capacity the prospect asks for, opened by the projects app's intake
+    (audited there, with its timeline entry); the prospect is marked converted and the customer's
+    timeline says where the project came from. Its managers stay as they are (谁开发，谁维护)."""
+    customer = Customer.objects.select_related("org_unit").get(pk=prospect.customer_id)
+    if customer.is_closed:
+        raise ValidationError({"customer": _("This customer is closed.")})
+    if not capacity_kva:
+        raise ValidationError({"expected_kva": _("Give the capacity asked for: a capacity increase needs it.")})
+    connection = _connection_project(customer, source=prospect, green_channel=green_channel, actor=actor,
+                                     site_address=site_address or customer.address, capacity_kva=capacity_kva,
+                                     reliability=reliability, energisation_on=energisation_on, tracker=tracker,
+                                     existing=True)
+    prospect.converted_at = timezone.now()
+    prospect._history_user = actor
+    prospect.save(update_fields=["converted_at", "updated_at"])
+    add_timeline_event(customer, "pipeline.converted", phrase(
+        gettext_noop("Capacity increase %(project)s opened from %(number)s"),
+        project=connection.number, number=prospect.number), actor=actor)
+    return customer, connection
 
 
 def _number_for(number: str) -> str:
@@ -112,12 +143,18 @@ def _number_for(number: str) -> str:
 
 @transaction.atomic
 def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, object]:
-    """An approved government key project → a connecting customer (+ its connection project, green channel)."""
+    """An approved government key project → a connecting customer (+ its connection project, green
+    channel); one linked to an existing customer → that customer's capacity increase."""
     project = GovernmentProject.objects.select_for_update().get(pk=project.pk)
     if project.gov_status != c.GovStatus.APPROVED:
         raise ValidationError(_("Only an approved project converts into a customer."))
-    if project.converted_at or project.customer_id:
+    if project.converted_at:
         raise ValidationError(_("This project is already a customer."))
+    if project.customer_id:  # linked to an existing customer: its capacity increase
+        return _capacity_increase(project, actor=actor, capacity_kva=project.expected_capacity_kva,
+                                  site_address=project.site_address, reliability=project.reliability,
+                                  energisation_on=project.expected_energisation_on, green_channel=True,
+                                  tracker=project.primary_manager)
     customer = create_customer(
         actor=actor, number=_number_for(project.number), name=project.name[:200], address=project.site_address,
         industry=project.industry, voltage_level=project.voltage_level or cc.VoltageLevel.V10,
@@ -147,13 +184,20 @@ def convert_project(project: GovernmentProject, *, actor) -> tuple[Customer, obj
 
 @transaction.atomic
 def convert_opportunity(opp: Opportunity, *, actor) -> tuple[Customer, object]:
-    """A won opportunity for a prospect → a connecting customer (+ its connection project)."""
+    """A won opportunity for a prospect → a connecting customer (+ its connection project); a won
+    opportunity of an existing customer → that customer's capacity-increase project."""
     opp = Opportunity.objects.select_for_update().get(pk=opp.pk)
     if opp.stage.outcome != c.StageOutcome.WON:
         raise ValidationError(_("Only a won opportunity converts into a customer."))
-    if opp.converted_at or opp.customer_id:
+    if opp.converted_at:
         raise ValidationError(_("This opportunity already belongs to a customer."))
     gp = opp.government_project
+    if opp.customer_id:  # an existing customer's: its capacity increase
+        return _capacity_increase(
+            opp, actor=actor, capacity_kva=opp.expected_kva,
+            site_address=opp.site_address or (gp.site_address if gp else ""), reliability=gp.reliability if gp else "",
+            energisation_on=gp.expected_energisation_on if gp else None, green_channel=gp is not None,
+            tracker=opp.owner)
     customer = create_customer(
         actor=actor, number=_number_for(opp.number), name=opp.prospect_name[:200],
         lifecycle_status=cc.LifecycleStatus.CONNECTING, org_unit=opp.org_unit, address=opp.site_address, primary_manager=opp.owner

@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import visible_customers
 from powerkam.imports.exports import FORMATS, Column, export_response
 from powerkam.org.selectors import (
@@ -56,11 +57,6 @@ from .models import (
     OpportunityStage,
     Quote,
 )
-
-
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _is_partial(request) -> bool:
@@ -175,7 +171,7 @@ def _save_project_form(request, form, project=None):
 
 @login_required
 def project_create(request):
-    _require_writer(request.user)
+    require_writer(request.user)
     form = _project_form(request, data=request.POST or None)
     if request.method == "POST":
         project = _save_project_form(request, form)
@@ -193,7 +189,7 @@ def _visible_project(request, pk) -> GovernmentProject:
 
 @login_required
 def project_edit(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     project = _visible_project(request, pk)
     form = _project_form(request, project, data=request.POST or None)
     if request.method == "POST":
@@ -232,7 +228,7 @@ def project_detail(request, pk: int):
 @login_required
 @require_POST
 def project_milestones(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     project = _visible_project(request, pk)
     rows = list(project.milestones.select_related("milestone"))
     form = MilestonesForm(request.POST, rows=rows)
@@ -250,38 +246,36 @@ def project_milestones(request, pk: int):
                   status=400)
 
 
-@login_required
-@require_POST
-def project_log(request, pk: int):
-    _require_writer(request.user)
+def _project_form_post(request, pk: int, form_class, form_key: str, save, done: str):
+    """A form posted on the project page (a government contact, a project contact): saved through
+    `save(project, actor=…, **cleaned_data)` then back to the page, or the page again with the
+    form's errors (400)."""
+    require_writer(request.user)
     project = _visible_project(request, pk)
-    form = ContactLogForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.add_contact_log(project, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Government contact recorded."))
+            save(project, actor=request.user, **form.cleaned_data)
+            messages.success(request, done)
             return redirect("pipeline:project", pk)
         except ValidationError as exc:
             apply_validation_error(form, exc)
-    return render(request, "pipeline/project_detail.html", _project_context(request, project, log_form=form),
+    return render(request, "pipeline/project_detail.html", _project_context(request, project, **{form_key: form}),
                   status=400)
+
+
+@login_required
+@require_POST
+def project_log(request, pk: int):
+    return _project_form_post(request, pk, ContactLogForm, "log_form", services.add_contact_log,
+                              _("Government contact recorded."))
 
 
 @login_required
 @require_POST
 def project_contact(request, pk: int):
-    _require_writer(request.user)
-    project = _visible_project(request, pk)
-    form = ProjectContactForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_project_contact(project, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Contact added."))
-            return redirect("pipeline:project", pk)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-    return render(request, "pipeline/project_detail.html", _project_context(request, project, contact_form=form),
-                  status=400)
+    return _project_form_post(request, pk, ProjectContactForm, "contact_form", services.add_project_contact,
+                              _("Contact added."))
 
 
 @login_required
@@ -298,7 +292,7 @@ def project_report(request, pk: int):
                        **{f"m_{k}": v for k, v in existing.milestone_progress.items()})
     form = ReportForm(request.POST or None, milestones=milestones, initial=initial)
     if request.method == "POST":
-        _require_writer(request.user)
+        require_writer(request.user)
         if form.is_valid():
             try:
                 services.submit_report(project, week=form.cleaned_data["week"], actor=request.user,
@@ -314,27 +308,35 @@ def project_report(request, pk: int):
         "due_on": services.report_due_on(week), "existing": existing}, status=400 if form.errors else 200)
 
 
-@login_required
-@require_POST
-def project_convert(request, pk: int):
-    _require_writer(request.user)
-    project = _visible_project(request, pk)
+def _convert(request, prospect, convert, back: str):
+    """Convert a won (approved) prospect: a new customer and its new connection, or, for an
+    existing customer's prospect, that customer's capacity increase (pipeline.conversion)."""
+    existing = prospect.customer_id is not None
     try:
-        customer, connection = conversion.convert_project(project, actor=request.user)
+        customer, connection = convert(prospect, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("pipeline:project", pk)
-    messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
+        return redirect(back, prospect.pk)
+    if existing:
+        messages.success(request, _("Capacity-increase project %(number)s opened.") % {"number": connection.number})
+    else:
+        messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
+        messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
     return redirect("customers:detail", customer.pk)
 
 
 @login_required
 @require_POST
+def project_convert(request, pk: int):
+    require_writer(request.user)
+    return _convert(request, _visible_project(request, pk), conversion.convert_project, "pipeline:project")
+
+
+@login_required
+@require_POST
 def project_link(request, pk: int):
-    _require_writer(request.user)
-    project = _visible_project(request, pk)
-    return _link(request, project, "pipeline:project")
+    require_writer(request.user)
+    return _link(request, _visible_project(request, pk), "pipeline:project")
 
 
 def _link(request, prospect, back):
@@ -502,7 +504,7 @@ def _visible_opportunity(request, pk) -> Opportunity:
 @require_POST
 def opportunity_move(request, pk: int):
     """The board's drag and drop (htmx): move to a stage, answer the refreshed board."""
-    _require_writer(request.user)
+    require_writer(request.user)
     opp = _visible_opportunity(request, pk)
     stage = OpportunityStage.objects.filter(pk=record_id(request.POST.get("stage"))).first()
     if stage is None:
@@ -557,7 +559,7 @@ def _save_opportunity_form(request, form, opp=None):
 
 @login_required
 def opportunity_create(request):
-    _require_writer(request.user)
+    require_writer(request.user)
     form = _opportunity_form(request, data=request.POST or None)
     if request.method == "POST":
         opp = _save_opportunity_form(request, form)
@@ -570,7 +572,7 @@ def opportunity_create(request):
 
 @login_required
 def opportunity_edit(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     opp = _visible_opportunity(request, pk)
     form = _opportunity_form(request, opp, data=request.POST or None)
     if request.method == "POST":
@@ -597,31 +599,22 @@ def opportunity_detail(request, pk: int):
 @login_required
 @require_POST
 def opportunity_convert(request, pk: int):
-    _require_writer(request.user)
-    opp = _visible_opportunity(request, pk)
-    try:
-        customer, connection = conversion.convert_opportunity(opp, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("pipeline:opportunity", pk)
-    messages.success(request, _("Converted into customer %(number)s.") % {"number": customer.number})
-    messages.success(request, _("Connection project %(number)s opened.") % {"number": connection.number})
-    return redirect("customers:detail", customer.pk)
+    require_writer(request.user)
+    return _convert(request, _visible_opportunity(request, pk), conversion.convert_opportunity, "pipeline:opportunity")
 
 
 @login_required
 @require_POST
 def opportunity_link(request, pk: int):
-    _require_writer(request.user)
-    opp = _visible_opportunity(request, pk)
-    return _link(request, opp, "pipeline:opportunity")
+    require_writer(request.user)
+    return _link(request, _visible_opportunity(request, pk), "pipeline:opportunity")
 
 
 # --- Quotes ---------------------------------------------------------------------------------------------
 
 @login_required
 def quote_create(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     opp = _visible_opportunity(request, pk)
     form = QuoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -672,7 +665,7 @@ def quote_decide(request, pk: int):
 @login_required
 @require_POST
 def quote_accept(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     quote = _visible_quote(request, pk)
     try:
         services.accept_quote(quote, actor=request.user)

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from powerkam.core import workqueue
 from powerkam.core.models import Task
+from powerkam.core.permissions import require_writer
 from powerkam.core.phrases import phrase
 from powerkam.core.scoping import visible_customers
 from powerkam.customers import constants as cc
@@ -67,13 +68,6 @@ OVERRIDE_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _require_writer(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDenied(_("Log in to work on connection projects."))
-    if actor.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _audited(instance, actor) -> None:
@@ -417,7 +411,7 @@ def accept_application(app: Application, *, actor: Staff, tracker: Staff, accept
     """Accept an application (受理). The actor becomes its first-contact owner for good and holds
     the acceptance stage; `tracker` follows it to energisation; the one-time notice's checklist is
     written from the configured documents."""
-    _require_writer(actor)
+    require_writer(actor)
     errors: dict[str, str] = {}
     accepted_on = _parse_date(accepted_on or timezone.localdate(), "accepted_on", errors)
     if accepted_on and accepted_on > timezone.localdate():
@@ -445,7 +439,7 @@ def import_open_project(app: Application, *, actor: Staff, receiver: Staff, trac
     """An open project from a legacy system (projects.imports, already validated row by row):
     the receiver stays its first-contact owner; it starts at its current stage on the day that
     stage started (earlier stages are not in the legacy file and are not invented)."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _create_project(app, actor=actor, receiver=receiver, tracker=tracker, accepted_on=accepted_on,
                               unit=unit)
     _event(project, c.EventKind.ACCEPTED, actor=actor, target=tracker, when=_day_start(accepted_on),
@@ -469,7 +463,7 @@ def advance(project: Project, *, actor: Staff, stage: str, ended_on=None, note: 
     `stage` is the stage the user saw: if the project has moved on meanwhile, nothing happens.
     Completing the acceptance stage needs the builder's licence (or a supervisor's override);
     completing the last stage is the energisation (`energise`)."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     if not project.is_open:
         raise ValidationError(_("This project is no longer in progress."))
@@ -510,7 +504,7 @@ def advance(project: Project, *, actor: Staff, stage: str, ended_on=None, note: 
 @transaction.atomic
 def pause(project: Project, *, actor: Staff, reason: str, started_on=None, note: str = "") -> Pause:
     """Stop the grid-side clock of the current stage while waiting for the customer."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     errors: dict[str, str] = {}
     if not project.is_open:
@@ -572,7 +566,7 @@ def _close_pause(project: Project, st: StageRecord, p: Pause, *, ended_on: date,
 @transaction.atomic
 def resume(project: Project, *, actor: Staff, ended_on=None) -> Project:
     """End the pause: the stage's deadline moves by exactly the paused working days."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     st = project.current_stage
     p = st.pauses.filter(ended_on__isnull=True).first() if st is not None else None
@@ -596,7 +590,7 @@ def resume(project: Project, *, actor: Staff, ended_on=None) -> Project:
 @transaction.atomic
 def receive_document(document: ProjectDocument, *, actor: Staff, received_on=None) -> ProjectDocument:
     """Tick a document of the one-time notice off as received."""
-    _require_writer(actor)
+    require_writer(actor)
     errors: dict[str, str] = {}
     document = ProjectDocument.objects.select_for_update(of=("self",)).select_related("project").get(pk=document.pk)
     if document.received_on is not None:
@@ -623,7 +617,7 @@ def receive_document(document: ProjectDocument, *, actor: Staff, received_on=Non
 def change_tracker(project: Project, *, actor: Staff, tracker: Staff, note: str = "") -> Project:
     """Hand the tracking over. The first-contact owner stays who it was; open warning and
     escalation tasks stay with whoever has them."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     errors: dict[str, str] = {}
     if tracker is None:
@@ -643,7 +637,7 @@ def change_tracker(project: Project, *, actor: Staff, tracker: Staff, note: str 
 @transaction.atomic
 def cancel(project: Project, *, actor: Staff, reason: str, cancelled_on=None) -> Project:
     """Withdraw an application (the applicant gave up): the stage and its tasks close."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     errors: dict[str, str] = {}
     if not project.is_open:
@@ -675,7 +669,7 @@ def set_contractor(project: Project, *, actor: Staff, role: str, name: str, lice
                    licence_class: str = "", licence_valid_from=None, licence_valid_to=None) -> Contractor:
     """Record the customer's own choice of designer, builder or supplier with its licence data.
     Changing the builder's licence data withdraws an earlier override (it was for other data)."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     errors: dict[str, str] = {}
     if role not in c.ContractorRole.values:
@@ -716,7 +710,7 @@ def set_contractor(project: Project, *, actor: Staff, role: str, name: str, lice
 def override_licence(project: Project, *, actor: Staff, reason: str) -> Contractor:
     """A supervisor lets completion acceptance go ahead despite the builder's licence problem,
     with a reason (audited, on the project's history)."""
-    _require_writer(actor)
+    require_writer(actor)
     if actor.role not in OVERRIDE_ROLES and not actor.is_superuser:
         raise PermissionDenied(_("Only a supervisor can override a licence check."))
     project = _locked(project)
@@ -748,7 +742,7 @@ def record_defect(project: Project, *, actor: Staff, item: str, severity: str = 
                   found_on=None) -> Defect:
     """A defect found at inspection or completion acceptance (item, severity, photo, responsible
     party, deadline). Energisation is refused while it is open."""
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     errors: dict[str, str] = {}
     if not project.is_open:
@@ -790,7 +784,7 @@ def record_defect(project: Project, *, actor: Staff, item: str, severity: str = 
 @transaction.atomic
 def clear_defect(defect: Defect, *, actor: Staff, note: str = "", cleared_at=None) -> Defect:
     """Re-inspection clears one defect. Clearing a cleared defect is an error."""
-    _require_writer(actor)
+    require_writer(actor)
     defect = Defect.objects.select_for_update(of=("self",)).select_related("project", "cleared_by").get(pk=defect.pk)
     if defect.cleared_at is not None:
         raise ValidationError({"defect": _("This defect was already cleared on %(date)s by %(who)s.") % {
@@ -822,7 +816,7 @@ def energise(project: Project, *, actor: Staff, energised_on=None, note: str = "
     (energise.write_archive)."""
     from . import energise as archive
 
-    _require_writer(actor)
+    require_writer(actor)
     project = _locked(project)
     if not project.is_open:
         raise ValidationError(_("This project is no longer in progress."))
@@ -1047,7 +1041,7 @@ def add_supply_point(project: Project, *, actor: Staff, name: str, voltage_level
                      source_type: str = cc.SourceType.MAIN, substation=None, supply_line=None):
     from .models import ProjectSupplyPoint
 
-    _require_writer(actor)
+    require_writer(actor)
     project = _editable(project)
     errors: dict[str, str] = {}
     name = (name or "").strip()
@@ -1079,7 +1073,7 @@ def add_transformer(project: Project, *, actor: Staff, capacity_kva=None, quanti
     """A transformer the project puts into service, or (reduction) an existing one it takes out."""
     from .models import ProjectTransformer
 
-    _require_writer(actor)
+    require_writer(actor)
     project = _editable(project)
     errors: dict[str, str] = {}
     if action not in c.TransformerAction.values:
@@ -1122,7 +1116,7 @@ def add_metering_point(project: Project, *, actor: Staff, number: str, ct_ratio:
 
     from .models import ProjectMeteringPoint
 
-    _require_writer(actor)
+    require_writer(actor)
     project = _editable(project)
     errors: dict[str, str] = {}
     number = (number or "").strip()
@@ -1152,7 +1146,7 @@ def add_metering_point(project: Project, *, actor: Staff, number: str, ct_ratio:
 @transaction.atomic
 def remove_planned(row, *, actor: Staff) -> None:
     """Remove a planned supply point, transformer or metering point (before energisation)."""
-    _require_writer(actor)
+    require_writer(actor)
     _editable(row.project)
     _audited(row, actor)
     row.delete()
@@ -1163,7 +1157,7 @@ def set_contract(project: Project, *, actor: Staff, number: str, valid_from, val
     """The supply contract (签订合同) the energisation writes to the archive."""
     from powerkam.customers.models import SupplyContract
 
-    _require_writer(actor)
+    require_writer(actor)
     project = _editable(project)
     errors: dict[str, str] = {}
     number = (number or "").strip()

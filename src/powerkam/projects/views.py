@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404, visible_customers
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Customer
@@ -60,11 +61,6 @@ from .services import OVERRIDE_ROLES
 def _htmx(request) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx and not htmx.history_restore_request)
-
-
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _visible_project(request, pk: int, queryset=None) -> Project:
@@ -169,7 +165,7 @@ def project_create(request):
     """Accept an application: the receiver becomes its first-contact owner, names its tracker,
     and the one-time notice opens to be printed."""
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     if request.method == "POST":
         form = IntakeForm(request.POST, user=user)
         if form.is_valid():
@@ -281,7 +277,7 @@ def _action(request, pk: int, form_class, form_name: str, run, *, success: str, 
     """Every action of the project page: a POST form, one service call, the page again (with the
     errors on the form that was sent, status 400, nothing written) or a redirect."""
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     project = _visible_project(request, pk)
     kwargs = {"prefix": prefix} if prefix else {}
     if with_user:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
 from powerkam.core.models import Task
+from powerkam.core.permissions import require_writer
 from powerkam.core.phrases import Phrase, phrase
 from powerkam.customers.constants import ImportanceLevel
 from powerkam.customers.services import add_timeline_event
@@ -54,11 +55,6 @@ def _audited(instance, actor) -> None:
 
 def _person(actor):
     return actor if getattr(actor, "pk", None) else None
-
-
-def _require_writer(actor) -> None:
-    if actor is None or not getattr(actor, "pk", None) or actor.is_read_only:
-        raise ValidationError(_("Your role is read-only."))
 
 
 def is_unit_supervisor(user, customer) -> bool:
@@ -138,7 +134,7 @@ def _aware(value: datetime) -> datetime:
 
 def open_case(bill: Bill, *, actor, today: date | None = None) -> StopSupplyCase:
     """Start the procedure for an overdue bill that has had its written collection notice."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     today = today or timezone.localdate()
     notice = CollectionNotice.objects.filter(bill=bill).first()
     if bill.status != Bill.Status.OPEN or bill.outstanding <= 0:
@@ -161,7 +157,7 @@ def open_case(bill: Bill, *, actor, today: date | None = None) -> StopSupplyCase
 def request_approval(case: StopSupplyCase, *, scheduled_stop_at: datetime, actor, now: datetime | None = None
                      ) -> StopSupplyCase:
     """Ask the unit's supervisor to approve the stop (customer, reason and time: 第六十七条 1)."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     now = now or timezone.now()
     if not isinstance(scheduled_stop_at, datetime):
         raise ValidationError({"scheduled_stop_at": _("Give the date and time of the planned stop.")})
@@ -226,7 +222,7 @@ def decide(case: StopSupplyCase, *, approve: bool, approver, note: str = "", now
 def deliver_stop_notice(case: StopSupplyCase, *, delivered_on: date, actor,
                         authority_reported_on: date | None = None) -> StopSupplyCase:
     """The stop notice delivered 3–7 days before the stop (第六十七条 2)."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     errors = {}
     if not isinstance(delivered_on, date):
         errors["delivered_on"] = _("Give the day the stop notice was delivered.")
@@ -272,7 +268,7 @@ def deliver_stop_notice(case: StopSupplyCase, *, delivered_on: date, actor,
 def record_reminder(case: StopSupplyCase, *, reminded_at: datetime, actor) -> StopSupplyCase:
     """The customer told the stop time again, at least 30 minutes before it, on the stop day
     (第六十七条 3)."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     if not isinstance(reminded_at, datetime):
         raise ValidationError({"reminded_at": _("Give the time the customer was told.")})
     reminded_at = _aware(reminded_at)
@@ -297,7 +293,7 @@ def record_reminder(case: StopSupplyCase, *, reminded_at: datetime, actor) -> St
 
 def record_stop(case: StopSupplyCase, *, stopped_at: datetime, actor) -> StopSupplyCase:
     """Supply stopped, at the notified time or later (第六十七条 3: "方可在通知规定时间实施停电")."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     if not isinstance(stopped_at, datetime):
         raise ValidationError({"stopped_at": _("Give the time supply was stopped.")})
     stopped_at = _aware(stopped_at)
@@ -350,7 +346,7 @@ def bills_settled(bills: list[Bill], on: date, actor) -> None:
 
 def restore(case: StopSupplyCase, *, restored_at: datetime, actor) -> StopSupplyCase:
     """Supply restored after payment."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     if not isinstance(restored_at, datetime):
         raise ValidationError({"restored_at": _("Give the time supply was restored.")})
     restored_at = _aware(restored_at)
@@ -370,7 +366,7 @@ def restore(case: StopSupplyCase, *, restored_at: datetime, actor) -> StopSupply
 
 
 def cancel(case: StopSupplyCase, *, reason: str, actor) -> StopSupplyCase:
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
@@ -394,7 +390,7 @@ def _active_entry_exists(customer) -> bool:
 
 def add_to_blacklist(customer, *, reason: str, actor, today: date | None = None) -> BlacklistEntry:
     """List a customer by hand (the ladder lists at 30 days overdue on its own)."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     errors = {}
@@ -416,7 +412,7 @@ def add_to_blacklist(customer, *, reason: str, actor, today: date | None = None)
 
 def request_removal(entry: BlacklistEntry, *, reason: str, actor, now: datetime | None = None) -> BlacklistEntry:
     """Ask for an entry to be lifted; a supervisor of the customer's unit decides."""
-    _require_writer(actor)
+    require_writer(actor, error=ValidationError)
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:

@@ -6,7 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.billing.models import Bill
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404, scope_to_user, visible_customers
 from powerkam.imports.exports import FORMATS, export_response
 from powerkam.org.selectors import org_unit_options, visible_portfolio_staff
@@ -51,11 +52,6 @@ from .models import (
 )
 
 
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
-
-
 def _page(request, qs):
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
@@ -82,7 +78,7 @@ def payments(request):
                                 "idempotency_key": new_idempotency_key()})
     duplicate_warning = False
     if request.method == "POST":
-        _require_writer(user)
+        require_writer(user)
         form = PaymentForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
@@ -138,7 +134,7 @@ def payment_detail(request, pk: int):
 @login_required
 @require_POST
 def payment_reverse(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     payment = get_visible_or_404(Payment.objects.all(), request.user, pk=pk)
     form = ReasonForm(request.POST)
     try:
@@ -154,7 +150,7 @@ def payment_reverse(request, pk: int):
 @login_required
 @require_POST
 def payment_refund(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     payment = get_visible_or_404(Payment.objects.all(), request.user, pk=pk)
     form = RefundForm(request.POST)
     try:
@@ -206,7 +202,7 @@ def bill_detail(request, pk: int):
 @login_required
 @require_POST
 def bill_extension(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     bill = _visible_bill(request, pk)
     form = ExtensionForm(request.POST)
     try:
@@ -223,7 +219,7 @@ def bill_extension(request, pk: int):
 @login_required
 @require_POST
 def extension_decide(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     ext = get_visible_or_404(Extension.objects.select_related("bill", "customer"), request.user, pk=pk)
     form = DecisionForm(request.POST)
     try:
@@ -240,7 +236,7 @@ def extension_decide(request, pk: int):
 @login_required
 @require_POST
 def bill_waive(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     bill = _visible_bill(request, pk)
     try:
         services.waive_late_fee(bill, approver=request.user, reason=request.POST.get("reason", ""))
@@ -253,7 +249,7 @@ def bill_waive(request, pk: int):
 @login_required
 @require_POST
 def late_fee_paid(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     bill = _visible_bill(request, pk)
     form = LateFeePaidForm(request.POST)
     fee = LateFee.objects.filter(bill=bill).first()
@@ -350,7 +346,7 @@ def _stop_cases(user):
 @login_required
 @require_POST
 def stop_case_open(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     bill = _visible_bill(request, pk)
     try:
         case = stop_supply.open_case(bill, actor=request.user)
@@ -369,7 +365,7 @@ def stop_case(request, pk: int):
     user = request.user
     forms = {}
     if request.method == "POST":
-        _require_writer(user)
+        require_writer(user)
         step = request.POST.get("step", "")
         if step not in STOP_STEPS:
             raise Http404
@@ -413,7 +409,7 @@ def blacklist(request):
     user = request.user
     form = BlacklistAddForm()
     if request.method == "POST":
-        _require_writer(user)
+        require_writer(user)
         form = BlacklistAddForm(request.POST)
         if form.is_valid():
             customer = visible_customers(user).filter(number=form.cleaned_data["customer_number"].strip()).first()
@@ -445,7 +441,7 @@ def blacklist(request):
 @login_required
 @require_POST
 def blacklist_removal(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     entry = get_visible_or_404(BlacklistEntry.objects.select_related("customer", "customer__org_unit"),
                                request.user, pk=pk)
     try:

@@ -5,10 +5,9 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from powerkam.core.permissions import StaffPermission
+from powerkam.core.permissions import StaffPermission, require_writer
 from powerkam.core.scoped import ScopedFilterSet, ScopedPrimaryKeyRelatedField
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Substation
@@ -17,7 +16,7 @@ from powerkam.org.api import django_errors_as_400
 from . import constants as c
 from . import selectors, services
 from .models import Outage, OutageDelivery, OutageNotice
-from .views import can_write
+from .views import WRITER_REFUSAL, WRITER_ROLES
 
 
 class OutageSerializer(serializers.ModelSerializer):
@@ -98,12 +97,8 @@ class OutageViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return selectors.outage_list(self.request.user)
 
-    def _require_writer(self):
-        if not can_write(self.request.user):
-            raise PermissionDenied("Only clerks, supervisors and administrators manage outages.")
-
     def create(self, request, *args, **kwargs):
-        self._require_writer()
+        require_writer(request.user, roles=WRITER_ROLES, message=WRITER_REFUSAL)
         data = request.data
         lines = data.getlist("supply_lines") if hasattr(data, "getlist") else (data.get("supply_lines") or [])
         serializer = self.get_serializer(data=data)
@@ -126,7 +121,7 @@ class OutageViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     @action(detail=True, methods=["post"])
     def notify(self, request, pk=None):
         """Send the notices. A late planned notice needs a supervisor and `override_reason`."""
-        self._require_writer()
+        require_writer(request.user, roles=WRITER_ROLES, message=WRITER_REFUSAL)
         outage = self.get_object()
         data = NotifySerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,7 +4,7 @@ public acknowledgement link. Thin views: parse, scope, call services, render."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import can_write, require_writer
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.forms import apply_validation_error
 from powerkam.customers.models import Substation
@@ -29,19 +30,12 @@ from . import selectors, services
 from .forms import NotifyForm, OutageForm, PhoneAckForm
 from .models import Outage, OutageNotice
 
+# Outages are managed by these roles only (the writer check: core.permissions.require_writer).
 WRITER_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+WRITER_REFUSAL = gettext_lazy("Only clerks, supervisors and administrators manage outages.")
 
 SORTS = {"start": "starts_at", "-start": "-starts_at", "number": "number", "-number": "-number",
          "created": "-created_at"}
-
-
-def can_write(user) -> bool:
-    return not user.is_read_only and (user.is_superuser or user.role in WRITER_ROLES)
-
-
-def _require_writer(user) -> None:
-    if not can_write(user):
-        raise PermissionDenied(_("Only clerks, supervisors and administrators manage outages."))
 
 
 def _visible_outage(request, pk: int):
@@ -113,7 +107,7 @@ def outage_list(request):
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     context = {"nav": "service", "page": page, "params": params, "target": "#outage-table",
                "statuses": c.OutageStatus.choices, "kinds": c.OutageKind.choices,
-               "can_write": can_write(request.user), "now": timezone.now()}
+               "can_write": can_write(request.user, WRITER_ROLES), "now": timezone.now()}
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
         response = render(request, "outages/_table.html", context)
@@ -129,7 +123,7 @@ def outage_list(request):
 
 @login_required
 def outage_create(request):
-    _require_writer(request.user)
+    require_writer(request.user, roles=WRITER_ROLES, message=WRITER_REFUSAL)
     form = OutageForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -166,7 +160,7 @@ def outage_detail(request, pk: int):
     user = request.user
     now = timezone.now()
     context = {"nav": "service", "outage": outage, "lines": list(outage.supply_lines.order_by("name")),
-               "can_write": can_write(user), "can_override": services.can_override(user), "now": now,
+               "can_write": can_write(user, WRITER_ROLES), "can_override": services.can_override(user), "now": now,
                "late": now > outage.notice_deadline, "notify_form": NotifyForm(), "ack_form": PhoneAckForm()}
     if outage.status == c.OutageStatus.DRAFT:
         affected = selectors.scope_to_user(services.affected_customers(outage), user)
@@ -220,7 +214,7 @@ def outage_report_export(request, pk: int):
 @require_POST
 def outage_notify(request, pk: int):
     outage = _visible_outage(request, pk)
-    _require_writer(request.user)
+    require_writer(request.user, roles=WRITER_ROLES, message=WRITER_REFUSAL)
     form = NotifyForm(request.POST)
     form.is_valid()
     try:
@@ -240,7 +234,7 @@ def outage_notify(request, pk: int):
 @require_POST
 def outage_cancel(request, pk: int):
     outage = _visible_outage(request, pk)
-    _require_writer(request.user)
+    require_writer(request.user, roles=WRITER_ROLES, message=WRITER_REFUSAL)
     services.cancel_outage(outage, actor=request.user)
     messages.info(request, _("Outage %(number)s cancelled.") % {"number": outage.number})
     return redirect("outages:detail", pk=outage.pk)
@@ -251,8 +245,7 @@ def outage_cancel(request, pk: int):
 def notice_ack_phone(request, pk: int):
     """Staff mark "acknowledged by phone" (any staff who sees the customer, except read-only)."""
     notice = get_visible_or_404(OutageNotice.objects.select_related("outage", "customer"), request.user, pk=pk)
-    if request.user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
+    require_writer(request.user)
     form = PhoneAckForm(request.POST)
     form.is_valid()
     services.acknowledge(notice, method=c.AckMethod.PHONE, actor=request.user, note=form.cleaned_data.get("note", ""))

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404, visible_customers
 from powerkam.customers import constants as cc
 from powerkam.customers.models import Customer
@@ -170,8 +171,7 @@ def survey_list(request):
 @login_required
 @require_POST
 def send_exit_survey(request):
-    if request.user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
+    require_writer(request.user)
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=request.POST.get("customer") or 0)
     if not customer.is_closed:
         messages.error(request, _("%(customer)s is not closed; the exit survey is for customers who left.")

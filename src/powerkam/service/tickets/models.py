@@ -28,6 +28,7 @@ class SlaRule(models.Model):
     limit = models.DecimalField(_("limit"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(_("unit"), max_length=16, choices=c.SlaUnit.choices, default=c.SlaUnit.WORKDAYS)
     warn_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("warn at % of time"), default=c.WARN_PERCENT,
         help_text=_("Escalate to the station supervisor when this share of the time has elapsed."))
     company_margin = models.DecimalField(

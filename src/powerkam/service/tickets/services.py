@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from powerkam.core import workqueue
 from powerkam.core.models import Task
+from powerkam.core.permissions import require_writer
 from powerkam.core.phrases import phrase
 from powerkam.core.scoping import visible_customers
 from powerkam.customers.services import add_timeline_event
@@ -46,13 +47,6 @@ TIMELINE_KIND = "ticket"
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _require_writer(actor) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDenied(_("Log in to work on tickets."))
-    if actor.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _audited(instance, actor) -> None:
@@ -186,7 +180,7 @@ def open_ticket(*, actor: Staff, customer, ticket_type: str, channel: str, subje
                 now: datetime | None = None) -> Ticket:
     """Take a request in. The actor becomes its first-contact owner for good; the first stage
     (verify for a complaint, accept otherwise) goes to `assignee` or, by default, the actor."""
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     errors: dict[str, str] = {}
     from powerkam.customers.models import Customer
@@ -240,7 +234,7 @@ def open_ticket(*, actor: Staff, customer, ticket_type: str, channel: str, subje
 @transaction.atomic
 def assign(ticket: Ticket, *, to: Staff, actor: Staff, note: str = "", now: datetime | None = None) -> Ticket:
     """Hand the current stage to someone else. The first-contact owner stays who it was."""
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     ticket = _locked(ticket)
     errors: dict[str, str] = {}
@@ -277,7 +271,7 @@ def advance(ticket: Ticket, *, actor: Staff, stage: str, result_note: str, outco
     `stage` is the stage the user saw (a form field): if the ticket has moved on meanwhile,
     or the value was tampered with, nothing happens. A revisit needs an outcome; "unsatisfied"
     reopens the complaint at rectify with a new deadline."""
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     ticket = _locked(ticket)
     if ticket.is_closed:
@@ -344,7 +338,7 @@ def _close(ticket: Ticket, *, actor, note: str, now: datetime) -> None:
 def reopen(ticket: Ticket, *, actor: Staff, reason: str, owner: Staff | None = None,
            now: datetime | None = None) -> Ticket:
     """Reopen a closed ticket: a complaint goes back to rectify, any other ticket to handle."""
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     ticket = _locked(ticket)
     errors: dict[str, str] = {}
@@ -368,7 +362,7 @@ def reopen(ticket: Ticket, *, actor: Staff, reason: str, owner: Staff | None = N
 
 @transaction.atomic
 def add_attachment(ticket: Ticket, *, actor: Staff, file, now: datetime | None = None) -> TicketAttachment:
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     errors: dict[str, str] = {}
     name = getattr(file, "name", "") or ""
@@ -499,7 +493,7 @@ def run_escalations(now: datetime | None = None) -> dict:
 @transaction.atomic
 def escalate(ticket: Ticket, *, actor: Staff, reason: str, now: datetime | None = None) -> TicketEvent:
     """Escalate the current stage one level by hand, with a reason."""
-    _require_writer(actor)
+    require_writer(actor)
     now = now or timezone.now()
     ticket = _locked(ticket)
     errors: dict[str, str] = {}

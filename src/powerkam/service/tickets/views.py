@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import scope_to_user
 from powerkam.customers.models import Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -47,11 +48,6 @@ from .models import Ticket, TicketAttachment
 def _htmx(request) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx and not htmx.history_restore_request)
-
-
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _visible_ticket(request, pk: int, queryset=None) -> Ticket:
@@ -131,7 +127,7 @@ def ticket_list(request):
 @login_required
 def ticket_create(request):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     if request.method == "POST":
         form = IntakeForm(request.POST, request.FILES, user=user)
         if form.is_valid():
@@ -199,7 +195,7 @@ def ticket_detail(request, pk: int):
 
 def _action(request, pk: int, form_class, form_name: str, run, *, success: str, prefix: str | None = None):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     ticket = _visible_ticket(request, pk)
     form = form_class(request.POST, request.FILES, prefix=prefix) if prefix else form_class(request.POST, request.FILES)
     if form.is_valid():

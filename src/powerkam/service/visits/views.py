@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from powerkam.core.params import record_id
+from powerkam.core.permissions import require_writer
 from powerkam.core.scoping import get_visible_or_404
 from powerkam.customers.models import Contact, Customer
 from powerkam.imports.exports import FORMATS, Column, export_response
@@ -48,11 +49,6 @@ from .forms import (
 from .models import MustVisitOccasion, Visit
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied(_("Your role is read-only."))
 
 
 def _is_admin(user) -> bool:
@@ -231,7 +227,7 @@ def visit_detail(request, pk: int):
 @login_required
 @require_POST
 def visit_record(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     visit = _visible_visit(request, pk)
     form = _record_form(request, visit, request.POST)
     if form.is_valid():
@@ -254,7 +250,7 @@ def visit_record(request, pk: int):
 @login_required
 @require_POST
 def visit_reschedule(request, pk: int):
-    _require_writer(request.user)
+    require_writer(request.user)
     visit = _visible_visit(request, pk)
     form = RescheduleForm(request.POST)
     if form.is_valid():
@@ -274,7 +270,7 @@ def visit_reschedule(request, pk: int):
 def visit_create(request):
     """Plan a visit by hand for one visible customer (?customer=<pk>)."""
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     customer_pk = _int(request.POST.get("customer") or request.GET.get("customer"))
     customer = get_visible_or_404(Customer.objects.select_related("primary_manager", "org_unit"), user, pk=customer_pk)
     form = PlanVisitForm(request.POST or None, staff_qs=assignable_staff(user),
@@ -378,7 +374,7 @@ def care(request):
 @login_required
 def care_create(request):
     user = request.user
-    _require_writer(user)
+    require_writer(user)
     customer_pk = _int(request.POST.get("customer") or request.GET.get("customer"))
     customer = get_visible_or_404(Customer.objects.all(), user, pk=customer_pk)
     contacts = list(Contact.objects.filter(customer=customer))
