@@ -33,4 +33,4 @@ class DashboardSnapshotAdmin(admin.ModelAdmin):
     list_display = ["month", "org_unit", "key_accounts", "churn_risk", "pipeline_yuan", "new_capacity_kva",
                     "arrears_yuan", "taken_on", "source"]
     list_filter = ["month", "source"]
-    readonly_fields = [f for f in list_display]
+    readonly_fields = list_display
