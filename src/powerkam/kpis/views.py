@@ -138,10 +138,13 @@ def targets(request):
                    for p in people]
     unit_rows = [{"unit": u, "cells": [cell(f"u-{u.pk}-{m}", label) for m, label in c.DashboardMetric.choices]}
                  for u in units]
+    shown = {x["name"] for r in people_rows + unit_rows for x in r["cells"]}
+    # errors of cells the page does not show (a person or unit outside the scope, a forged figure)
+    general = [msg for name, msg in errors.items() if name not in shown]
     return render(request, "kpis/targets.html", {
         "nav": "kpis", "month": month, "before": before, "unit": unit, "org_units": org_unit_options(request.user),
         "metrics": c.Metric.choices, "unit_metrics": c.DashboardMetric.choices, "people_rows": people_rows,
-        "unit_rows": unit_rows, "errors": errors, "general_errors": errors.get("__all__") or errors.get("month"),
+        "unit_rows": unit_rows, "errors": errors, "general_errors": list(dict.fromkeys(general)),
         "copied": copied, "copy_asked": copy,
     }, status=400 if errors else 200)
 

@@ -21,7 +21,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from powerkam.analytics.selectors import add_months
+from powerkam.analytics.selectors import add_months, dec
 from powerkam.core.scoping import scope_to_user, visible_customers
 from powerkam.customers.constants import CooperationDepth, Industry, LifecycleStatus, Scope
 
@@ -206,7 +206,7 @@ def attach_potential_reasons(user, rows: list, run: ScoringRun | None, today: da
     unscored = [r.pk for r in rows if r.score is None]
     if unscored:
         for g in _bill_growth(today.replace(day=1), unscored):
-            kwh12, prev = Decimal(g["kwh12"] or 0), Decimal(g["kwh_prev"] or 0)
+            kwh12, prev = dec(g["kwh12"]), dec(g["kwh_prev"])
             if prev > 0 and kwh12 >= c.POTENTIAL_MIN_KWH and kwh12 >= prev * (1 + c.POTENTIAL_GROWTH_PCT / 100):
                 pct = ((kwh12 - prev) * 100 / prev).quantize(Decimal("0.1"), ROUND_HALF_UP)
                 extra.setdefault(g["customer_id"], []).append(
