@@ -197,6 +197,7 @@ def dashboard(request):
     data = selectors.dashboard(request.user, month)
     return render(request, "kpis/dashboard.html", {
         "nav": "kpis", "data": data, "month": month, "labels": reports.dashboard_labels(),
+        "can_set": services.can_set_targets(request.user),
         "prev": add_months(month, -1), "next": add_months(month, 1) if add_months(month, 1) <= timezone.localdate() else None,
     })
 
