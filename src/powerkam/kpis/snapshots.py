@@ -134,7 +134,7 @@ def key_accounts_as_of(day: date) -> dict[int, int]:
     later = hist.filter(id=OuterRef("id"), history_date__lt=end, history_date__gt=OuterRef("history_date"))
     rows = (hist.filter(history_date__lt=end).exclude(history_type="-").filter(~Exists(later))
             .filter(is_key_account=True).exclude(lifecycle_status=LifecycleStatus.CLOSED)
-            .order_by().values("org_unit_id").annotate(n=Count("id")))
+            .order_by().values("org_unit_id").annotate(n=Count("id", distinct=True)))
     return {r["org_unit_id"]: r["n"] for r in rows if r["org_unit_id"] is not None}
 
 
