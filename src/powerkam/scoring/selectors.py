@@ -148,24 +148,21 @@ def potential_key_accounts(user, *, run: ScoringRun | None | object = _LATEST, t
     of the key-account cut-off, a capacity request or a large connection project, or a large open
     opportunity. Customers annotated with the latest run's `score`, `score_kwh` and `growth_pct`
     (None: not scored). One query per page (and its count)."""
-    from powerkam.customers.models import Customer
-
     run = latest_run() if run is _LATEST else run
     today = today or timezone.localdate()
     period = today.replace(day=1)
-    qs = visible_customers(user).filter(is_key_account=False).exclude(lifecycle_status=LifecycleStatus.CLOSED)
+    base = visible_customers(user).filter(is_key_account=False).exclude(lifecycle_status=LifecycleStatus.CLOSED)
+    qs = base
     on_track = (Q(pk__in=_capacity_requests(today).values("customer_id"))
                 | Q(pk__in=_large_opportunities().values("customer_id")))
     if run is None:
         qs = qs.annotate(score=Value(None, output_field=DecimalField()),
                          score_kwh=Value(None, output_field=DecimalField()),
                          growth_pct=Value(None, output_field=DecimalField()))
-        on_track |= Q(pk__in=_growing(period, Customer.objects.exclude(lifecycle_status=LifecycleStatus.CLOSED)
-                                      .filter(is_key_account=False).values("pk")))
+        on_track |= Q(pk__in=_growing(period, base.values("pk")))
     else:
         near = run.model.key_account_cutoff - c.POTENTIAL_SCORE_MARGIN
-        unscored = (Customer.objects.exclude(lifecycle_status=LifecycleStatus.CLOSED).filter(is_key_account=False)
-                    .exclude(pk__in=CustomerScore.objects.filter(run=run).values("customer_id")).values("pk"))
+        unscored = base.exclude(pk__in=CustomerScore.objects.filter(run=run).values("customer_id")).values("pk")
         qs = qs.annotate(latest=FilteredRelation("ka_scores", condition=Q(ka_scores__run=run))).annotate(
             score=F("latest__score"), score_kwh=F("latest__kwh"), growth_pct=F("latest__growth_pct"))
         on_track |= (Q(latest__growth_pct__gte=c.POTENTIAL_GROWTH_PCT, latest__kwh__gte=c.POTENTIAL_MIN_KWH)
