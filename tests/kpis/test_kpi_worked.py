@@ -103,7 +103,7 @@ def test_bad_target_writes_nothing(month_of_m, org_tree, make_staff, value, metr
 def test_target_set_and_shown(month_of_m, org_tree, make_staff, login):
     sup = make_staff("supervisor", org_tree["north"])
     client = login(sup)
-    r = client.post("/kpis/targets/", {"staff": month_of_m.pk, "metric": "revenue", "value": "2290", "month": "2026-10"})
+    r = client.post("/kpis/targets/?month=2026-10", {f"t-{month_of_m.pk}-revenue": "2290", "month": "2026-10"})
     assert r.status_code == 302
     t = Target.objects.get()
     assert t.value == D("2290") and t.set_by == sup and t.history.count() == 1

@@ -55,9 +55,9 @@ def world(org_tree, make_staff):
 
 def test_found_for_large_open_projects_and_opportunities(world):
     found = list(selectors.potential_key_accounts(world["mgr"]))
-    assert sorted(r.customer.number for r in found) == ["BIGOPP", "BIGPROJ", "RICHOPP"]
+    assert sorted(r.number for r in found) == ["BIGOPP", "BIGPROJ", "RICHOPP"]
     selectors.attach_potential_reasons(world["mgr"], found, selectors.latest_run())
-    reasons = {r.customer.number: r.reasons for r in found}
+    reasons = {r.number: r.reasons for r in found}
     assert reasons["BIGPROJ"] == ["Open capacity increase project P1: 1250.00 kVA requested"]
     assert reasons["BIGOPP"] == ["Open opportunity O1: 1000.00 kVA, 10000.00 yuan a year expected (40 %)"]
     assert "600000.00 yuan" in reasons["RICHOPP"][0]

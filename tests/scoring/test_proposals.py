@@ -136,7 +136,7 @@ def test_potential_growing_but_not_shrinking(org_tree, make_staff):
     services.publish_model(model)
     services.run_scoring(model, RUN)
     found = list(selectors.potential_key_accounts(mgr))
-    assert [r.customer_id for r in found] == [grower.pk]
+    assert [r.pk for r in found] == [grower.pk]
     assert "30.0" in selectors.potential_reasons(found[0], selectors.latest_run())[0]
 
 

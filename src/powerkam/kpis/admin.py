@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CostRate, MonthlyReport, ReportSubscription, Target
+from .models import CostRate, DashboardSnapshot, MonthlyReport, ReportSubscription, Target
 
 
 @admin.register(CostRate)
@@ -26,3 +26,11 @@ class ReportSubscriptionAdmin(SimpleHistoryAdmin):
 class MonthlyReportAdmin(admin.ModelAdmin):
     list_display = ["month", "generated_at", "seconds", "emailed_to", "pdf_error"]
     readonly_fields = ["month", "xlsx", "pdf", "pdf_error", "generated_at", "seconds", "emailed_to"]
+
+
+@admin.register(DashboardSnapshot)
+class DashboardSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["month", "org_unit", "key_accounts", "churn_risk", "pipeline_yuan", "new_capacity_kva",
+                    "arrears_yuan", "taken_on", "source"]
+    list_filter = ["month", "source"]
+    readonly_fields = list_display

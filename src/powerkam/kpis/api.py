@@ -228,6 +228,14 @@ class DashboardSerializer(serializers.Serializer):
     whole = DashboardFiguresSerializer()
     units = DashboardUnitSerializer(many=True)
     missing = serializers.ListField(child=serializers.CharField())
+    not_kept = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="State figures (arrears, key accounts, churn risk, pipeline, new capacity) with no figure kept for "
+                  "last year's month: their last_year is null because nothing was kept, not because it was 0.")
+    as_of_today = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="State figures whose value is today's state (the current month, or nothing kept for the month).")
+    kept_from = serializers.DateField(allow_null=True, help_text="The first month with a kept figure.")
 
 
 class DashboardView(APIView):
@@ -235,8 +243,9 @@ class DashboardView(APIView):
 
     @extend_schema(operation_id="dashboard", responses=DashboardSerializer, parameters=[MONTH],
                    description="The executive dashboard: the whole scope and each unit, this month against the same "
-                               "month last year and the target. Churn risk, weighted pipeline and key accounts "
-                               "are as of today (no last-year figure). `missing` names figures not shown (empty).")
+                               "month last year and the target. The state figures (arrears, key accounts, churn "
+                               "risk, weighted pipeline, new capacity expected) read last year's figure from the "
+                               "month-end snapshots; `not_kept` names those with none kept. `missing` is empty.")
     def get(self, request):
         return Response(DashboardSerializer(selectors.dashboard(request.user, _month(request))).data)
 

@@ -59,6 +59,12 @@ class DashboardMetric(models.TextChoices):
     PROJECT_WITHIN = "project_within", _("Connections within commitment (%)")
 
 
+# Targets in % cannot exceed 100; satisfaction targets are on the survey's 1–5 scale.
+PERCENT_TARGETS = {Metric.COLLECTION_RATE, Metric.TASK_COMPLETION, Metric.TIMELINESS, Metric.VISIT_COMPLETION,
+                   DashboardMetric.SLA, DashboardMetric.PROJECT_WITHIN}
+TARGET_MAX = {**dict.fromkeys(PERCENT_TARGETS, Decimal("100")), Metric.SATISFACTION: Decimal("5")}
+
+
 class Process(models.TextChoices):
     """The processes of the work-quality page (seed 004 营销工作质量: SLA compliance of every process)."""
 

@@ -97,3 +97,36 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard figures that cannot be recomputed for a past date (they are states, not
+    sums of dated records), kept per org unit and month: the state at the end of the month (the
+    nightly job rewrites the month's rows until the month is over). The dashboard reads last
+    year's figure from here; an empty field means the figure was not kept for that month."""
+
+    class Source(models.TextChoices):
+        JOB = "job", _("Nightly job")
+        HISTORY = "history", _("Recomputed from the audit trail")
+
+    month = models.DateField(_("month"))
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE,
+                                 related_name="+")
+    key_accounts = models.PositiveIntegerField(_("key accounts"), null=True, blank=True)
+    churn_risk = models.PositiveIntegerField(_("customers at churn risk"), null=True, blank=True)
+    pipeline_yuan = models.DecimalField(_("weighted pipeline (yuan)"), max_digits=18, decimal_places=2, null=True,
+                                        blank=True)
+    new_capacity_kva = models.DecimalField(_("new capacity expected (kVA)"), max_digits=16, decimal_places=2,
+                                           null=True, blank=True)
+    arrears_yuan = models.DecimalField(_("arrears (yuan)"), max_digits=18, decimal_places=2, null=True, blank=True)
+    taken_on = models.DateField(_("taken on"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.JOB)
+
+    class Meta:
+        ordering = ["month", "org_unit_id"]
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+        constraints = [models.UniqueConstraint(fields=["month", "org_unit"], name="kpi_one_snapshot_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.org_unit_id}"

@@ -39,6 +39,7 @@ from powerkam.org.models import COMPANY_ROLES, PORTFOLIO_ROLES, OrgUnit, Staff
 from powerkam.org.selectors import visible_portfolio_staff
 
 from . import constants as c
+from . import snapshots
 
 ZERO = Decimal("0")
 
@@ -512,6 +513,7 @@ def dashboard(user, month: date) -> dict[str, Any]:
               .order_by().values("org_unit_id").annotate(n=Count("id"))):
         add(r["org_unit_id"], "key_accounts", r["n"])
     _feeds_from_new_apps(user, month, ly, add)
+    kept = snapshots.kept_figures(user, month, ly, keys, find)  # last year's states (and a past month's)
     # targets: per display unit (and the whole: the root's or the user's unit)
     whole_unit = next((pk for pk, path in units if path == whole_path), None)
     target_units = {col.pk: col.pk for col in columns}
@@ -523,7 +525,8 @@ def dashboard(user, month: date) -> dict[str, Any]:
         targets[(target_units[t["org_unit_id"]], t["metric"])] = t["value"]
 
     def figures(k):
-        d = fig.get(k, {})
+        kd = kept["by_key"].get(k, {})
+        d = {**fig.get(k, {}), **{n: v for n, v in kd.items() if not n.endswith("_ly")}}
         sat = (d["sat_s"] / d["sat_n"]) if d.get("sat_n") else None
         sat_ly = (d["sat_s_ly"] / d["sat_n_ly"]) if d.get("sat_n_ly") else None
         unit_price = (d["revenue"] / d["kwh"]).quantize(Decimal("0.0001")) if d.get("kwh") else None
@@ -532,16 +535,16 @@ def dashboard(user, month: date) -> dict[str, Any]:
             ("revenue", money(d.get("revenue")), money(d.get("revenue_ly"))),
             ("kwh", money(d.get("kwh")), money(d.get("kwh_ly"))),
             ("unit_price", unit_price, unit_price_ly),
-            ("arrears", money(d.get("arrears")), None),
+            ("arrears", money(d.get("arrears")), kd.get("arrears_ly")),
             ("collection_rate", rate_pct(d.get("due_p"), d.get("due_b")), rate_pct(d.get("due_p_ly"), d.get("due_b_ly"))),
             ("complaints", int(d.get("complaints") or 0), int(d.get("complaints_ly") or 0)),
             ("sla", rate_pct(d.get("stages_met"), d.get("stages_done")),
              rate_pct(d.get("stages_met_ly"), d.get("stages_done_ly"))),
             ("satisfaction", avg1(sat), avg1(sat_ly)),
-            ("key_accounts", int(d.get("key_accounts") or 0), None),
-            ("churn_risk", int(d.get("churn_risk") or 0), None),
-            ("pipeline", money(d.get("pipeline")), None),
-            ("new_capacity", money(d.get("new_capacity")), money(d.get("new_capacity_ly"))),
+            ("key_accounts", int(d.get("key_accounts") or 0), kd.get("key_accounts_ly")),
+            ("churn_risk", int(d.get("churn_risk") or 0), kd.get("churn_risk_ly")),
+            ("pipeline", money(d.get("pipeline")), kd.get("pipeline_ly")),
+            ("new_capacity", money(d.get("new_capacity")), kd.get("new_capacity_ly")),
             ("project_cycle_time", cycle_mean(d, ""), cycle_mean(d, "_ly")),
             ("project_within", rate_pct(d.get("cycle_within"), d.get("cycle_judged")),
              rate_pct(d.get("cycle_within_ly"), d.get("cycle_judged_ly"))),
@@ -550,7 +553,8 @@ def dashboard(user, month: date) -> dict[str, Any]:
 
     return {"month": month, "last_year": ly, "whole": figures(None),
             "units": [{"unit": col, "figures": figures(col.pk)} for col in columns],
-            "missing": []}
+            "missing": [], "not_kept": kept["not_kept"], "as_of_today": kept["as_of_today"],
+            "kept_from": kept["first_month"], "per_unit_only": kept["per_unit_only"]}
 
 
 def cycle_mean(d: dict, suffix: str) -> Decimal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,27 +74,79 @@ def scorecard(request):
     })
 
 
-@login_required
-@require_POST
-def set_target(request):
-    staff_id, unit_id = record_id(request.POST.get("staff")), record_id(request.POST.get("org_unit"))
-    staff = visible_portfolio_staff(request.user).filter(pk=staff_id).first() if staff_id else None
-    if staff_id and staff is None:  # outside the scope answers like a wrong id, but clearly
-        from powerkam.org.models import Staff
+# --- unit targets page ----------------------------------------------------------------------------
 
-        staff = Staff.objects.filter(pk=staff_id).first()
-        if staff is None:
-            raise Http404
-    unit = OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
-    try:
-        services.set_target(actor=request.user, month=_month(request), metric=request.POST.get("metric", ""),
-                            value=request.POST.get("value", ""), staff=staff, org_unit=unit)
-    except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
-    else:
-        messages.success(request, _("Target saved."))
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/kpis/") else "kpis:scorecard")
+TARGET_CELL = re.compile(r"^([tu])-(\d{1,12})-([a-z_]{1,30})$")
+
+
+def _posted_cells(post) -> list[services.TargetCell]:
+    cells = []
+    for key, raw in post.items():
+        m = TARGET_CELL.match(key)
+        if m:
+            kind, pk, metric = m.groups()
+            cells.append(services.TargetCell(metric=metric, raw=raw, staff_id=int(pk) if kind == "t" else None,
+                                             org_unit_id=int(pk) if kind == "u" else None))
+    return cells
+
+
+@login_required
+def targets(request):
+    """The supervisor's targets for one month: every KPI of every person and every dashboard figure
+    of the units in their scope, in one form (all or nothing); last month's shown beside each and
+    copied into the empty cells on request."""
+    if not services.can_set_targets(request.user):
+        raise PermissionDenied(_("Only a supervisor or an administrator sets targets."))
+    month = _month(request, default_back=0)
+    raw_month = request.POST.get("month", "") if request.method == "POST" else ""
+    unit = _unit(request)
+    people = list(selectors.team(request.user, unit))
+    units = services.target_units(request.user)
+    posted: dict[str, str] | None = None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        cells = _posted_cells(request.POST)
+        posted = {x.name: x.raw for x in cells}
+        try:
+            if raw_month and f"{month:%Y-%m}" != raw_month[:7]:  # never write a month other than the one asked
+                raise ValidationError({"month": _("Enter the month as YYYY-MM.")})
+            counts = services.set_targets(actor=request.user, month=month, cells=cells)
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Targets of %(month)s saved: %(set)s set, %(changed)s changed, "
+                                        "%(removed)s removed.") % {"month": f"{month:%Y-%m}", **counts})
+            query = f"?month={month:%Y-%m}" + (f"&org_unit={unit.pk}" if unit else "")
+            return redirect(reverse("kpis:targets") + query)
+    known = services.month_targets(month, [p.pk for p in people], [u.pk for u in units])
+    before = add_months(month, -1)
+    copy = posted is None and bool(request.GET.get("copy"))
+    copied = 0
+
+    def cell(name: str, label) -> dict:
+        nonlocal copied
+        value, last = known.get((month, name)), known.get((before, name))
+        if posted is not None:
+            shown = posted.get(name, "")
+        elif value is None and copy and last is not None:
+            shown, copied = str(last), copied + 1
+        else:
+            shown = "" if value is None else str(value)
+        return {"name": name, "label": label, "value": shown, "last": last, "error": errors.get(name, "")}
+
+    people_rows = [{"staff": p, "cells": [cell(f"t-{p.pk}-{m}", label) for m, label in c.Metric.choices]}
+                   for p in people]
+    unit_rows = [{"unit": u, "cells": [cell(f"u-{u.pk}-{m}", label) for m, label in c.DashboardMetric.choices]}
+                 for u in units]
+    shown = {x["name"] for r in people_rows + unit_rows for x in r["cells"]}
+    # errors of cells the page does not show (a person or unit outside the scope, a forged figure)
+    general = [msg for name, msg in errors.items() if name not in shown]
+    return render(request, "kpis/targets.html", {
+        "nav": "kpis", "month": month, "before": before, "unit": unit, "org_units": org_unit_options(request.user),
+        "metrics": c.Metric.choices, "unit_metrics": c.DashboardMetric.choices, "people_rows": people_rows,
+        "unit_rows": unit_rows, "errors": errors, "general_errors": list(dict.fromkeys(general)),
+        "copied": copied, "copy_asked": copy,
+    }, status=400 if errors else 200)
 
 
 @login_required
@@ -143,6 +197,7 @@ def dashboard(request):
     data = selectors.dashboard(request.user, month)
     return render(request, "kpis/dashboard.html", {
         "nav": "kpis", "data": data, "month": month, "labels": reports.dashboard_labels(),
+        "can_set": services.can_set_targets(request.user),
         "prev": add_months(month, -1), "next": add_months(month, 1) if add_months(month, 1) <= timezone.localdate() else None,
     })
 

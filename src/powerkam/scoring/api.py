@@ -205,11 +205,12 @@ class KeyAccountListView(APIView):
 
 
 class PotentialSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(source="customer_id")
-    number = serializers.CharField(source="customer.number")
-    name = serializers.CharField(source="customer.name")
-    score = serializers.DecimalField(max_digits=5, decimal_places=2)
-    kwh = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    customer = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
+                                     help_text="The latest run's score (null: not scored yet).")
+    kwh = serializers.DecimalField(source="score_kwh", max_digits=16, decimal_places=2, allow_null=True)
     growth_pct = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
 
@@ -223,14 +224,15 @@ class PotentialListView(APIView):
 
     @extend_schema(operation_id="scoring_potential", responses=PotentialPage,
                    parameters=[OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT)],
-                   description="Customers not yet key accounts that the latest scoring run puts on track, with the reasons.")
+                   description="Customers not yet key accounts on track to become one (growth, capacity requests, "
+                               "connection projects, opportunities, a score near the cut-off), scored or not, "
+                               "with the reasons.")
     def get(self, request):
         run = selectors.latest_run()
         qs = selectors.potential_key_accounts(request.user, run=run)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        if run is not None:
-            selectors.attach_potential_reasons(request.user, page, run)
+        selectors.attach_potential_reasons(request.user, page, run)
         return paginator.get_paginated_response(PotentialSerializer(page, many=True).data)
 
 

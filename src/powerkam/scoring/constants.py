@@ -90,7 +90,11 @@ WINDOW_MONTHS = 12
 POTENTIAL_GROWTH_PCT = Decimal("20")  # kWh growth over 12 months at least this …
 POTENTIAL_MIN_KWH = Decimal("100000")  # … on at least this many kWh in the last 12 months
 POTENTIAL_SCORE_MARGIN = Decimal("10")  # or a score within this of the key-account cut-off
-POTENTIAL_CAPACITY_INCREASE_PCT = Decimal("20")  # or contract capacity raised by this in 12 months
+# or a capacity increase (open, or energised in the last 12 months) of at least this % of the
+# contract capacity and at least POTENTIAL_INCREASE_MIN_KVA (one 250 kVA transformer: below that an
+# increase does not make a key account)
+POTENTIAL_CAPACITY_INCREASE_PCT = Decimal("20")
+POTENTIAL_INCREASE_MIN_KVA = Decimal("250")
 # or an open new-connection / capacity-increase project requesting at least this (connection projects)
 POTENTIAL_PROJECT_KVA = Decimal("800")
 # or an open opportunity expecting at least this capacity or this annual revenue (pipeline)

@@ -257,10 +257,9 @@ def potential_list(request):
     run = selectors.latest_run()
     qs = selectors.potential_key_accounts(request.user, run=run)
     page = _page(request, qs)
-    if run is not None:
-        rows = list(page.object_list)
-        selectors.attach_potential_reasons(request.user, rows, run)
-        page.object_list = rows
+    rows = list(page.object_list)
+    selectors.attach_potential_reasons(request.user, rows, run)
+    page.object_list = rows
     return render(request, "scoring/potential.html", {
         "nav": "scoring", "page": page, "run": run, "can_plan": not request.user.is_read_only,
         "managers": list(visible_portfolio_staff(request.user).order_by("full_name", "username")),
