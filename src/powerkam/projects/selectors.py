@@ -358,7 +358,9 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 def report_base(user, p: ReportParams) -> QuerySet:
-    qs = visible_projects(user)
+    # The scope's customer side resolved once (scoping.project_scope_q): the report filters the
+    # projects five times, and a region's or a tracker's scope joined every customer each time.
+    qs = visible_projects(user, resolve=True)
     if p.unit_path:
         qs = qs.filter(org_unit__path__startswith=p.unit_path)
     if p.application_type:
