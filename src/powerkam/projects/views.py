@@ -98,16 +98,16 @@ SORT_LABELS = (("number", gettext_lazy("Project number")), ("applicant", gettext
 def project_list(request):
     user = request.user
     params = selectors.parse_params(request.GET)
-    qs = selectors.list_queryset(user, params)
     fmt = request.GET.get("export")
     if fmt:
         if fmt not in FORMATS:
             raise Http404
-        return export_response(qs.iterator(chunk_size=2000), exports.project_columns(), fmt=fmt,
+        return export_response(selectors.list_queryset(user, params).iterator(chunk_size=2000), exports.project_columns(), fmt=fmt,
                                filename=_("connection-projects"))
     today = timezone.localdate()
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.prepare_rows(page.object_list, today)
+    # Page over the bare ids (sorted and sliced without joins), then read that page's rows.
+    page = Paginator(selectors.list_ids(user, params), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.rows_by_id(page.object_list, today)
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     context = {"nav": "projects", "page": page, "params": params, "today": today,
                "export_formats": FORMATS, "sort_columns": SORT_LABELS, "sort": params.sort,
