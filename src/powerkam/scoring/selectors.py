@@ -139,6 +139,8 @@ def _growing(period: date, customers: QuerySet) -> QuerySet:
 
 
 _LATEST = object()
+# Up to this many customers the latest run did not score are looked up by id (one more query).
+UNSCORED_BY_ID = 5000
 
 
 def potential_key_accounts(user, *, run: ScoringRun | None | object = _LATEST, today: date | None = None) -> QuerySet:
@@ -147,7 +149,8 @@ def potential_key_accounts(user, *, run: ScoringRun | None | object = _LATEST, t
     for the customers it scored, the bills for the others), a score within POTENTIAL_SCORE_MARGIN
     of the key-account cut-off, a capacity request or a large connection project, or a large open
     opportunity. Customers annotated with the latest run's `score`, `score_kwh` and `growth_pct`
-    (None: not scored). One query per page (and its count)."""
+    (None: not scored). One query per page (and its count), after one for the unscored customers'
+    ids."""
     run = latest_run() if run is _LATEST else run
     today = today or timezone.localdate()
     period = today.replace(day=1)
@@ -162,11 +165,19 @@ def potential_key_accounts(user, *, run: ScoringRun | None | object = _LATEST, t
         on_track |= Q(pk__in=_growing(period, base.values("pk")))
     else:
         near = run.model.key_account_cutoff - c.POTENTIAL_SCORE_MARGIN
-        unscored = base.exclude(pk__in=CustomerScore.objects.filter(run=run).values("customer_id")).values("pk")
+        # the customers the run did not score (those added since): usually few, so their ids first and
+        # the bills read through the (customer, period) index rather than a scan of every bill
+        unscored = list(base.exclude(pk__in=CustomerScore.objects.filter(run=run).values("customer_id"))
+                        .values_list("pk", flat=True)[:UNSCORED_BY_ID + 1])
+        if len(unscored) > UNSCORED_BY_ID:
+            unscored = base.exclude(pk__in=CustomerScore.objects.filter(run=run).values("customer_id")).values("pk")
         qs = qs.annotate(latest=FilteredRelation("ka_scores", condition=Q(ka_scores__run=run))).annotate(
             score=F("latest__score"), score_kwh=F("latest__kwh"), growth_pct=F("latest__growth_pct"))
-        on_track |= (Q(latest__growth_pct__gte=c.POTENTIAL_GROWTH_PCT, latest__kwh__gte=c.POTENTIAL_MIN_KWH)
-                     | Q(latest__score__gte=near) | Q(pk__in=_growing(period, unscored)))
+        # on the annotations, not latest__…: one join of the scores, not two
+        on_track |= (Q(growth_pct__gte=c.POTENTIAL_GROWTH_PCT, score_kwh__gte=c.POTENTIAL_MIN_KWH)
+                     | Q(score__gte=near))
+        if unscored:
+            on_track |= Q(pk__in=_growing(period, unscored))
     return (qs.filter(on_track).select_related("org_unit", "primary_manager")
             .order_by(F("score").desc(nulls_last=True), "number"))
 
