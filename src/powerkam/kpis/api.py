@@ -228,6 +228,11 @@ class DashboardSerializer(serializers.Serializer):
     whole = DashboardFiguresSerializer()
     units = DashboardUnitSerializer(many=True)
     missing = serializers.ListField(child=serializers.CharField())
+    from_summary = serializers.BooleanField(
+        help_text="True: revenue, kWh, collection rate and arrears from the monthly summaries (subtree and company "
+                  "scopes), as of `as_of`; false: live from the bills (portfolios).")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the summaries were refreshed (null: live, "
+                                                                 "or never refreshed).")
 
 
 class DashboardView(APIView):
@@ -236,7 +241,9 @@ class DashboardView(APIView):
     @extend_schema(operation_id="dashboard", responses=DashboardSerializer, parameters=[MONTH],
                    description="The executive dashboard: the whole scope and each unit, this month against the same "
                                "month last year and the target. Churn risk, weighted pipeline and key accounts "
-                               "are as of today (no last-year figure). `missing` names figures not shown (empty).")
+                               "are as of today (no last-year figure); revenue, kWh, collection rate and arrears "
+                               "as of `as_of` for subtree and company scopes (the nightly summaries). `missing` "
+                               "names figures not shown (empty).")
     def get(self, request):
         return Response(DashboardSerializer(selectors.dashboard(request.user, _month(request))).data)
 
