@@ -79,7 +79,8 @@ def team(user, org_unit: OrgUnit | None = None) -> QuerySet:
 
 
 def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
-    """Every KPI of every person for month M: nine queries whatever the number of people."""
+    """Every KPI of every person for month M: nine grouped queries whatever the number of people."""
+    from powerkam.billing.models import Bill
     from powerkam.core.models import Task
     from powerkam.customers.constants import LifecycleStatus
     from powerkam.customers.models import Customer
@@ -107,16 +108,13 @@ def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
     put(Ticket.objects.filter(ticket_type=TicketType.COMPLAINT, about_staff_id__in=ids, created_at__gte=start,
                               created_at__lt=end).order_by().values("about_staff_id").annotate(n=Count("id")),
         "about_staff_id", complaints="n")
-    # The portfolios: every customer of these people (one query), counted here and driving the two
-    # bill queries below — billing month, due month — through the (customer, period) index.
-    portfolio = list(Customer.objects.filter(primary_manager_id__in=ids).order_by()
-                     .values_list("pk", "primary_manager_id", "lifecycle_status"))
-    for _pk, manager_id, status in portfolio:
-        if status != LifecycleStatus.CLOSED:
-            out[manager_id]["portfolio"] = out[manager_id].get("portfolio", 0) + 1
-    for window, sums in ((Q(period=month), {"billed": Sum("total"), "kwh": Sum("kwh")}),
-                         (Q(due_on__gte=first, due_on__lte=last), {"due_total": Sum("total"), "due_paid": Sum("paid_amount")})):
-        put(_portfolio_sums(portfolio, ids, window, sums), "manager_id", **{k: k for k in sums})
+    bills = Bill.objects.exclude(status=Bill.Status.VOID).filter(customer__primary_manager_id__in=ids).order_by()
+    # two queries, each on one index (billing month; due date), rather than an OR of both
+    put(bills.filter(period=month).values("customer__primary_manager_id")
+        .annotate(billed=Sum("total"), kwh=Sum("kwh")), "customer__primary_manager_id", billed="billed", kwh="kwh")
+    put(bills.filter(due_on__gte=first, due_on__lte=last).values("customer__primary_manager_id")
+        .annotate(due_total=Sum("total"), due_paid=Sum("paid_amount")),
+        "customer__primary_manager_id", due_total="due_total", due_paid="due_paid")
     put(Visit.objects.filter(assignee_id__in=ids).filter(Q(due_on__gte=first, due_on__lte=last)
                                                           | Q(done_on__gte=first, done_on__lte=last))
         .exclude(status=VisitStatus.CANCELLED).order_by().values("assignee_id")
@@ -133,6 +131,8 @@ def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
         .annotate(n=Count("id"), done=Count("id", filter=Q(status=Task.Status.DONE)),
                   on_time=Count("id", filter=Q(status=Task.Status.DONE, closed_at__lte=F("due_at")))),
         "assignee_id", tasks_due="n", tasks_done="done", tasks_on_time="on_time")
+    put(Customer.objects.filter(primary_manager_id__in=ids).exclude(lifecycle_status=LifecycleStatus.CLOSED)
+        .order_by().values("primary_manager_id").annotate(n=Count("id")), "primary_manager_id", portfolio="n")
     rates = cost_rates()
     for r in out.values():
         hours = (dec(r.get("stage_seconds")) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -152,34 +152,6 @@ def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
         r["portfolio_flag"] = ("below" if r["portfolio"] < c.PORTFOLIO_MIN
                                else "far_above" if r["portfolio"] > c.PORTFOLIO_MIN * c.PORTFOLIO_FAR_ABOVE else "")
     return out
-
-
-# Up to this many portfolio customers, their bills are looked up by customer id (the ids in the
-# query: the planner reads each customer's few bills by the (customer, period) index, covering on
-# PostgreSQL, instead of every bill of the month or due month joined to its customer — 400 ms at
-# 100,000 customers for a 50-person unit). Beyond it (a company-wide scorecard), one join.
-PORTFOLIO_BY_ID_MAX = 5000
-
-
-def _portfolio_sums(portfolio: list[tuple], ids: list[int], window: Q, sums: dict[str, Sum]) -> list[dict]:
-    """`sums` over the non-void bills in `window` of the portfolios, one dict per primary manager
-    (`manager_id`): grouped by customer over the customers' ids for a portfolio of up to
-    PORTFOLIO_BY_ID_MAX customers (added up per manager here), else joined to the customers."""
-    from powerkam.billing.models import Bill
-
-    bills = Bill.objects.exclude(status=Bill.Status.VOID).filter(window).order_by()
-    if len(portfolio) > PORTFOLIO_BY_ID_MAX:
-        return list(bills.filter(customer__primary_manager_id__in=ids)
-                    .values(manager_id=F("customer__primary_manager_id")).annotate(**sums))
-    manager_of = {pk: manager_id for pk, manager_id, _status in portfolio}
-    out: dict[int, dict] = {}
-    for r in bills.filter(customer_id__in=list(manager_of)).values("customer_id").annotate(**sums):
-        m = manager_of[r["customer_id"]]
-        agg = out.setdefault(m, {"manager_id": m, **dict.fromkeys(sums)})
-        for name in sums:
-            if r[name] is not None:  # the database's SUM of no value is NULL
-                agg[name] = dec(r[name]) if agg[name] is None else agg[name] + dec(r[name])
-    return list(out.values())
 
 
 def _achievement(metric: str, value, target) -> Decimal | None:
