@@ -10,7 +10,7 @@ bench/out/var-scoring-sqlite/) with the money benchmark's loader (phase_load: th
 archive demo at --customers and 24 months of bills with arrears), then, each phase in its own
 process:
 
-1. prepare: the nightly jobs the pages read (analytics monthly sales, ticket summaries), the
+1. prepare: the nightly jobs the pages read (analytics monthly sales and collection, ticket summaries), the
    default scoring model published, an assessment for every key account, a 50-person unit
    (managers added to one station, 15 customers each) and a target per person;
 2. scoring: `scoring.services.run_scoring` over every customer — target under 60 s — and the
@@ -60,7 +60,7 @@ def phase_prepare(args) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from powerkam.analytics.services import refresh_monthly_sales
+    from powerkam.analytics.services import refresh_monthly_collection, refresh_monthly_sales
     from powerkam.customers.models import Customer
     from powerkam.kpis.models import Target
     from powerkam.org.models import OrgUnit, Role, Staff
@@ -73,6 +73,9 @@ def phase_prepare(args) -> dict:
     started = time.perf_counter()
     refresh_monthly_sales()
     t["monthly_sales_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    refresh_monthly_collection()
+    t["monthly_collection_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     refresh_ticket_summary(timezone.localdate())
     t["ticket_summary_s"] = round(time.perf_counter() - started, 1)

@@ -205,7 +205,11 @@ def test_management_command_and_nightly_job(world):
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("refresh_analytics", "--month", "2026/01")
     assert "analytics_monthly_sales" in jobs.JOBS
-    assert jobs.run_job("analytics_monthly_sales", date(2026, 4, 1))["rows"] == 13
+    result = jobs.run_job("analytics_monthly_sales", date(2026, 4, 1))
+    assert result["monthly_sales"]["rows"] == 13
+    # (due month, station): 2025-02 s1 and s3, 2025-03 s3, 2026-01 s1, 2026-02 s1 and s3,
+    # 2026-03 s1 and s3, 2026-04 s1 (bills are due on the 20th of the month after their period)
+    assert result["monthly_collection"]["rows"] == 9
 
 
 class _Out:

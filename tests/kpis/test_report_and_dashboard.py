@@ -34,9 +34,9 @@ def company(org_tree, make_staff):
                          planned_on=date(2026, 10, 10), status="done", done_on=date(2026, 10, 14))
     Visit.objects.create(customer=c3, org_unit=org_tree["s3"], assignee=m, due_on=date(2026, 10, 10),
                          planned_on=date(2026, 10, 10), status="done", done_on=date(2026, 10, 9))
-    from powerkam.analytics.services import refresh_monthly_sales
+    from powerkam.analytics.services import refresh_summaries
 
-    refresh_monthly_sales()
+    refresh_summaries()  # the nightly job: the dashboard's money figures read the summaries
     return {"m": m, "c1": c1, "c3": c3}
 
 

@@ -103,3 +103,36 @@ class ArrearsPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.outstanding}"
+
+
+class MonthlyCollection(models.Model):
+    """The non-void bills whose due date falls in one month, summed per org unit of their
+    customer: billed, paid so far and still outstanding (the bills open with something left to
+    pay, analytics.ArrearsPosition's rule).
+
+    A pre-aggregate like MonthlySales (rebuilt by services.refresh_monthly_collection in the same
+    nightly job "analytics_monthly_sales" and `manage.py refresh_analytics`), so the executive
+    dashboard reads the collection rate of a month and of the same month last year, and the
+    arrears, from a few hundred rows instead of grouping ~100,000 bills and arrears positions
+    joined to their customers on every request (issue #15). Payments are counted as of the
+    refresh (`refreshed_at`, shown on the page); the drill-downs read the bills live."""
+
+    due_month = models.DateField(_("due month"))
+    # No database constraint, as MonthlySales: rebuilt from the bills, never edited.
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("supply station"), null=True,
+                                 on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    bills = models.PositiveIntegerField(_("bills"), default=0)
+    billed = models.DecimalField(_("billed"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    paid = models.DecimalField(_("paid"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    open_bills = models.PositiveIntegerField(_("open bills"), default=0)
+    outstanding = models.DecimalField(_("outstanding"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        ordering = ["due_month", "org_unit_id"]
+        verbose_name = _("monthly collection summary")
+        verbose_name_plural = _("monthly collection summaries")
+        indexes = [models.Index(fields=["due_month", "org_unit"], name="monthly_coll_month_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.due_month:%Y-%m} {self.org_unit_id}: {self.paid} / {self.billed}"

@@ -177,10 +177,7 @@ def uses_summary(user) -> bool:
 
 def summary_rows(user, f: ReportFilter) -> QuerySet:
     """The MonthlySales rows in `user`'s scope matching the filter's customer attributes (no
-    period limit): the scope as core.scoping.customer_scope_q draws it — every unit for the
-    company roles, the org-unit ids of the user's subtree for supervisors and clerks."""
-    from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
-
+    period limit), in the user's scope (scope_summary)."""
     from .models import MonthlySales
 
     qs = MonthlySales.objects.order_by()
@@ -189,6 +186,16 @@ def summary_rows(user, f: ReportFilter) -> QuerySet:
     for name in ("industry", "usage_category", "ka_tier"):
         if value := getattr(f, name):
             qs = qs.filter(**{name: value})
+    return scope_summary(user, qs)
+
+
+def scope_summary(user, qs: QuerySet) -> QuerySet:
+    """Rows of a per-org-unit summary (MonthlySales, MonthlyCollection) in `user`'s scope, as
+    core.scoping.customer_scope_q draws it: every unit for the company roles, the org-unit ids of
+    the user's subtree for supervisors and clerks, nothing for portfolios (they read their own
+    records live, see uses_summary)."""
+    from powerkam.org.models import COMPANY_ROLES, SUBTREE_ROLES
+
     if not user or not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_superuser or user.role in COMPANY_ROLES:

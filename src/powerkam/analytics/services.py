@@ -1,9 +1,11 @@
-"""Writes of the analytics app: the monthly sales summary (analytics.MonthlySales).
+"""Writes of the analytics app: the monthly sales summary (analytics.MonthlySales) and the
+monthly collection summary (analytics.MonthlyCollection).
 
 `refresh_monthly_sales` rebuilds the summary of some billing months (or all of them) from the
 bills, set-based: one DELETE of those months' rows, one GROUP BY over their non-void bills and
 a bulk INSERT of the groups, in one transaction — so a reader sees either the old or the new
-figures, and running it twice gives the same rows (idempotent).
+figures, and running it twice gives the same rows (idempotent). `refresh_monthly_collection`
+does the same for the bills by due month. `refresh_summaries` runs both (the nightly job).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from powerkam.billing.models import Bill
 
-from .models import MonthlySales
-from .selectors import energy, money
+from .models import MonthlyCollection, MonthlySales
+from .selectors import energy, money, month_end
 
 SUMMED = ("kwh", "energy_charge", "basic_charge", "pf_adjustment", "surcharges", "total")
 # summary column → the bill's customer attribute it groups by
@@ -66,6 +68,54 @@ def refresh_monthly_sales(periods: Iterable[date] | None = None) -> dict[str, in
     return {"deleted": deleted, "rows": len(rows), "months": len({r.period for r in rows})}
 
 
-def nightly_refresh(day: date) -> dict[str, int]:
-    """The nightly job: every month (a bill of any month may have been voided or re-imported)."""
-    return refresh_monthly_sales()
+# A bill in arrears: open with something left to pay (ArrearsPosition's rule, migration 0003).
+OPEN = Q(status=Bill.Status.OPEN, total__gt=F("paid_amount"))
+
+
+def refresh_monthly_collection(months: Iterable[date] | None = None) -> dict[str, int]:
+    """Rebuild the collection summary rows of the due months `months` (any day of the month;
+    None = every due month, and the rows of months without bills any more go). Returns counts.
+
+    One GROUP BY (due date, customer's org unit) over the non-void bills — by day rather than
+    by month, which needs no date function (SQLite's is a Python call per row) — added up into
+    months here; a few hundred groups per month."""
+    now = timezone.now()
+    bills = Bill.objects.exclude(status=Bill.Status.VOID).order_by()
+    summary = MonthlyCollection.objects.all()
+    if months is not None:
+        firsts = sorted({m.replace(day=1) for m in months})
+        within = Q(pk__in=[])
+        for first in firsts:
+            within |= Q(due_on__gte=first, due_on__lte=month_end(first))
+        bills = bills.filter(within)
+        summary = summary.filter(due_month__in=firsts)
+    groups = (bills.values("due_on", "customer__org_unit_id")
+              .annotate(n=Count("id"), billed=Sum("total"), paid=Sum("paid_amount"),
+                        n_open=Count("id", filter=OPEN), owed=Sum(F("total") - F("paid_amount"), filter=OPEN))
+              .order_by())
+    cells: dict[tuple[date, int | None], dict] = {}
+    for g in groups.iterator(chunk_size=BATCH):
+        cell = cells.setdefault((g["due_on"].replace(day=1), g["customer__org_unit_id"]),
+                                {"bills": 0, "billed": 0, "paid": 0, "open_bills": 0, "outstanding": 0})
+        cell["bills"] += g["n"]
+        cell["open_bills"] += g["n_open"]
+        for name, value in (("billed", g["billed"]), ("paid", g["paid"]), ("outstanding", g["owed"])):
+            cell[name] += money(value)
+    rows = [MonthlyCollection(due_month=month, org_unit_id=unit, refreshed_at=now, **figures)
+            for (month, unit), figures in cells.items()]
+    with transaction.atomic():
+        deleted, _ = summary.delete()
+        MonthlyCollection.objects.bulk_create(rows, batch_size=BATCH)
+    return {"deleted": deleted, "rows": len(rows), "months": len({r.due_month for r in rows})}
+
+
+def refresh_summaries(months: Iterable[date] | None = None) -> dict[str, dict[str, int]]:
+    """Both summaries of `months` (billing months for the sales, due months for the collection;
+    None = every month)."""
+    months = None if months is None else list(months)
+    return {"monthly_sales": refresh_monthly_sales(months), "monthly_collection": refresh_monthly_collection(months)}
+
+
+def nightly_refresh(day: date) -> dict[str, dict[str, int]]:
+    """The nightly job: every month (a bill of any month may have been voided, re-imported or paid)."""
+    return refresh_summaries()

@@ -236,6 +236,11 @@ class DashboardSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="State figures whose value is today's state (the current month, or nothing kept for the month).")
     kept_from = serializers.DateField(allow_null=True, help_text="The first month with a kept figure.")
+    from_summary = serializers.BooleanField(
+        help_text="True: revenue, kWh, collection rate from the monthly summaries (subtree and company "
+                  "scopes), as of `as_of`; false: live from the bills (portfolios).")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the summaries were refreshed (null: live, "
+                                                                 "or never refreshed).")
 
 
 class DashboardView(APIView):
@@ -245,7 +250,9 @@ class DashboardView(APIView):
                    description="The executive dashboard: the whole scope and each unit, this month against the same "
                                "month last year and the target. The state figures (arrears, key accounts, churn "
                                "risk, weighted pipeline, new capacity expected) read last year's figure from the "
-                               "month-end snapshots; `not_kept` names those with none kept. `missing` is empty.")
+                               "month-end snapshots; `not_kept` names those with none kept. Revenue, kWh and the "
+                               "collection rate are as of `as_of` for subtree and company scopes (the nightly "
+                               "summaries); arrears are live. `missing` is empty.")
     def get(self, request):
         return Response(DashboardSerializer(selectors.dashboard(request.user, _month(request))).data)
 

@@ -18,9 +18,9 @@ from .models import CostRate, MonthlyReport, ReportSubscription, Target
 def load_demo(*, seed: int, today: date, log=None) -> dict:
     if MonthlyReport.objects.exists():
         return {"skipped": "reports already there"}
-    from powerkam.analytics.services import refresh_monthly_sales
+    from powerkam.analytics.services import refresh_summaries
 
-    refresh_monthly_sales()  # the dashboard and the report read the summary (the nightly job refreshes it again)
+    refresh_summaries()  # the dashboard and the report read the summaries (the nightly job refreshes them again)
     for item, yuan in c.DEFAULT_COST_RATES.items():
         CostRate.objects.get_or_create(item=item, defaults={"yuan": yuan})
     month = add_months(today.replace(day=1), -1)

@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from powerkam.analytics.selectors import add_months, dec, money, rate_pct
@@ -425,11 +425,16 @@ def late_items(user, process: str, month: date, unit: OrgUnit | None = None) -> 
 # --- executive dashboard ------------------------------------------------------------------------------------
 
 
-def dashboard(user, month: date) -> dict[str, Any]:
+def dashboard(user, month: date, *, from_summary: bool | None = None) -> dict[str, Any]:
     """The company (or the user's unit) and each display unit: each figure this month, the same
-    month last year and the target. A fixed number of grouped queries (summaries where they exist)."""
-    from powerkam.analytics.selectors import ReportFilter, summary_rows
-    from powerkam.billing.models import Bill
+    month last year and the target. A fixed number of grouped queries (summaries where they exist).
+
+    Billed, kWh, the collection rate and the arrears come from the monthly summaries for subtree
+    and company scopes (`as_of`: their refresh time), from the bills and arrears positions for
+    portfolios (`as_of` None: live) — as the sales-volume page (analytics.selectors.uses_summary).
+    Arrears are live everywhere: the open bills past their due date (issue #10).
+    `from_summary` forces one source (None: uses_summary(user))."""
+    from powerkam.analytics.selectors import uses_summary
     from powerkam.customers.constants import LifecycleStatus
     from powerkam.service.surveys.models import SurveyResponse
     from powerkam.service.tickets.constants import TicketType
@@ -455,36 +460,15 @@ def dashboard(user, month: date) -> dict[str, Any]:
             bucket = fig.setdefault(k, {})
             bucket[name] = bucket.get(name, ZERO) + dec(value)
 
-    # revenue and kWh: the monthly sales summary (subtree / company) — both months in one query
-    f = ReportFilter(ly, month)
-    if user.is_superuser or user.role not in PORTFOLIO_ROLES:
-        for r in (summary_rows(user, f).filter(period__in=[month, ly]).values("period", "org_unit_id")
-                  .annotate(t=Sum("total"), k=Sum("kwh"))):
-            suffix = "" if r["period"] == month else "_ly"
-            add(r["org_unit_id"], "revenue" + suffix, r["t"])
-            add(r["org_unit_id"], "kwh" + suffix, r["k"])
-    else:  # a portfolio: its own bills
-        for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID).filter(period__in=[month, ly]), user)
-                  .order_by().values("period", "customer__org_unit_id").annotate(t=Sum("total"), k=Sum("kwh"))):
-            suffix = "" if r["period"] == month else "_ly"
-            add(r["customer__org_unit_id"], "revenue" + suffix, r["t"])
-            add(r["customer__org_unit_id"], "kwh" + suffix, r["k"])
-    # collection rate of the bills due in the month, this year and last: one range on the due-date
-    # index per month (an OR of the two ranges scans every bill on SQLite)
-    for suffix, first in (("", month), ("_ly", ly)):
-        for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID)
-                                .filter(due_on__gte=first, due_on__lte=last_day(first)), user).order_by()
-                  .values("customer__org_unit_id").annotate(b=Sum("total"), p=Sum("paid_amount"))):
-            add(r["customer__org_unit_id"], "due_b" + suffix, r["b"])
-            add(r["customer__org_unit_id"], "due_p" + suffix, r["p"])
-    # arrears now: the open bills past their due date (issue #10; the open-bills partial index),
-    # not those not yet due (the arrears position counts those too)
-    for r in (scope_to_user(Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
-                                                due_on__lt=timezone.localdate()), user)
-              .order_by().values("customer__org_unit_id")
-              .annotate(s=Sum(F("total") - F("paid_amount")), n=Count("customer_id", distinct=True))):
-        add(r["customer__org_unit_id"], "arrears", r["s"])
-        add(r["customer__org_unit_id"], "arrears_customers", r["n"])
+    # revenue and kWh, collection rate: the monthly sales and collection summaries for subtree and
+    # company scopes (as of their refresh), a portfolio's own bills live; arrears live for all
+    summary = uses_summary(user) if from_summary is None else from_summary
+    if summary:
+        as_of = _dashboard_summaries(user, month, ly, add)
+    else:
+        as_of = None
+        _dashboard_live_money(user, month, ly, add)
+    _dashboard_arrears(user, add)
     # complaints (the ticket summary) and complaint-stage SLA (the stage summary)
     unit_ids = subtree_unit_ids(user) if user.role not in COMPANY_ROLES and not user.is_superuser else None
     tsum = TicketMonthlySummary.objects.filter(month__in=[month, ly], ticket_type=TicketType.COMPLAINT)
@@ -554,7 +538,74 @@ def dashboard(user, month: date) -> dict[str, Any]:
     return {"month": month, "last_year": ly, "whole": figures(None),
             "units": [{"unit": col, "figures": figures(col.pk)} for col in columns],
             "missing": [], "not_kept": kept["not_kept"], "as_of_today": kept["as_of_today"],
-            "kept_from": kept["first_month"], "per_unit_only": kept["per_unit_only"]}
+            "kept_from": kept["first_month"], "per_unit_only": kept["per_unit_only"],
+            "from_summary": summary, "as_of": as_of}
+
+
+def _dashboard_summaries(user, month: date, ly: date, add) -> datetime | None:
+    """Billed and kWh of the month and of the same month last year (analytics.MonthlySales), the
+    bills due in those months and what is paid on them (analytics.MonthlyCollection):
+    two grouped queries over the summaries, one row per unit each. Returns the refresh time of the
+    figures (the older of the two summaries'; None when neither was ever refreshed)."""
+    from powerkam.analytics.models import MonthlyCollection, MonthlySales
+    from powerkam.analytics.selectors import scope_summary
+
+    times = []
+    sales = (scope_summary(user, MonthlySales.objects.order_by()).filter(period__in=[month, ly])
+             .values("org_unit_id").annotate(t=Sum("total", filter=Q(period=month)), k=Sum("kwh", filter=Q(period=month)),
+                                             t_ly=Sum("total", filter=Q(period=ly)), k_ly=Sum("kwh", filter=Q(period=ly)),
+                                             as_of=Max("refreshed_at")))
+    for r in sales:
+        for name, src in (("revenue", "t"), ("kwh", "k"), ("revenue_ly", "t_ly"), ("kwh_ly", "k_ly")):
+            add(r["org_unit_id"], name, r[src])
+        times.append(r["as_of"])
+    collection = (scope_summary(user, MonthlyCollection.objects.order_by()).values("org_unit_id").annotate(
+        b=Sum("billed", filter=Q(due_month=month)), p=Sum("paid", filter=Q(due_month=month)),
+        b_ly=Sum("billed", filter=Q(due_month=ly)), p_ly=Sum("paid", filter=Q(due_month=ly)),
+        as_of=Max("refreshed_at")))
+    collection_times = []
+    for r in collection:
+        for name, src in (("due_b", "b"), ("due_p", "p"), ("due_b_ly", "b_ly"), ("due_p_ly", "p_ly")):
+            add(r["org_unit_id"], name, r[src])
+        collection_times.append(r["as_of"])
+    # the sales rows read are those of two months only: when neither has any, the collection
+    # summary's time (same job) stands for both
+    latest = [t for t in (max(filter(None, times), default=None), max(filter(None, collection_times), default=None))
+              if t is not None]
+    return min(latest, default=None)
+
+
+def _dashboard_live_money(user, month: date, ly: date, add) -> None:
+    """The same figures for a portfolio (a manager's or specialist's few bills), from the bills,
+    through the user's scope: three grouped queries."""
+    from powerkam.billing.models import Bill
+
+    for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID).filter(period__in=[month, ly]), user)
+              .order_by().values("period", "customer__org_unit_id").annotate(t=Sum("total"), k=Sum("kwh"))):
+        suffix = "" if r["period"] == month else "_ly"
+        add(r["customer__org_unit_id"], "revenue" + suffix, r["t"])
+        add(r["customer__org_unit_id"], "kwh" + suffix, r["k"])
+    # one range on the due-date index per month (an OR of the two ranges scans every bill on SQLite)
+    for suffix, first in (("", month), ("_ly", ly)):
+        for r in (scope_to_user(Bill.objects.exclude(status=Bill.Status.VOID)
+                                .filter(due_on__gte=first, due_on__lte=last_day(first)), user).order_by()
+                  .values("customer__org_unit_id").annotate(b=Sum("total"), p=Sum("paid_amount"))):
+            add(r["customer__org_unit_id"], "due_b" + suffix, r["b"])
+            add(r["customer__org_unit_id"], "due_p" + suffix, r["p"])
+
+
+def _dashboard_arrears(user, add) -> None:
+    """Arrears now, for every scope: the open bills past their due date (issue #10; the open-bills
+    partial index), not those not yet due (the arrears position and the collection summary count
+    those too), with the number of customers owing."""
+    from powerkam.billing.models import Bill
+
+    for r in (scope_to_user(Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
+                                                due_on__lt=timezone.localdate()), user)
+              .order_by().values("customer__org_unit_id")
+              .annotate(s=Sum(F("total") - F("paid_amount")), n=Count("customer_id", distinct=True))):
+        add(r["customer__org_unit_id"], "arrears", r["s"])
+        add(r["customer__org_unit_id"], "arrears_customers", r["n"])
 
 
 def cycle_mean(d: dict, suffix: str) -> Decimal | None:

@@ -1,11 +1,11 @@
-"""manage.py refresh_analytics [--month YYYY-MM ...]: rebuild the monthly sales summary."""
+"""manage.py refresh_analytics [--month YYYY-MM ...]: rebuild the monthly sales and collection summaries."""
 
 import time
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from powerkam.analytics.services import refresh_monthly_sales
+from powerkam.analytics.services import refresh_summaries
 
 
 def _month(value: str):
@@ -16,14 +16,16 @@ def _month(value: str):
 
 
 class Command(BaseCommand):
-    help = "Rebuild the monthly sales summary (analytics.MonthlySales) from the bills; every month by default."
+    help = ("Rebuild the monthly sales summary (analytics.MonthlySales, by billing month) and the monthly "
+            "collection summary (analytics.MonthlyCollection, by due month) from the bills; every month by default.")
 
     def add_arguments(self, parser):
         parser.add_argument("--month", action="append", default=None,
-                            help="Billing month YYYY-MM to rebuild (repeatable); default: every month.")
+                            help="Month YYYY-MM to rebuild (billing month of the sales, due month of the collection; "
+                                 "repeatable); default: every month.")
 
     def handle(self, *args, month=None, **options):
         periods = [_month(m) for m in month] if month else None
         started = time.perf_counter()
-        result = refresh_monthly_sales(periods)
+        result = refresh_summaries(periods)
         self.stdout.write(self.style.SUCCESS(f"{result} in {time.perf_counter() - started:.1f} s"))
