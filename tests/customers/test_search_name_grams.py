@@ -150,33 +150,26 @@ def _triggers_and_indexes() -> set[str]:
 
 @only_sqlite
 @pytest.mark.django_db(transaction=True)
-def test_a_table_rebuild_by_a_migration_is_repaired_after_migrate(org_tree):
+def test_what_a_table_rebuild_drops_is_put_back_after_migrate(org_tree):
+    # Django rebuilds a SQLite table for some ALTERs (new table, copy, drop, rename): the new
+    # table has none of the raw triggers and indexes. Simulated by dropping them.
     from django.core.management import call_command
 
     CustomerFactory(name="城北纺织厂", number="3900000200", org_unit=org_tree["s1"])
     everything = {*search_index.TRIGGERS, *search_index.INDEXES}
     assert _triggers_and_indexes() == everything
-    field = Customer._meta.get_field("legal_representative")
-    wider = field.clone()
-    wider.set_attributes_from_name("legal_representative")
-    wider.max_length = field.max_length + 1
-    try:
-        with connection.schema_editor() as editor:
-            editor.alter_field(Customer, field, wider)  # SQLite rebuilds the table
-        assert _triggers_and_indexes() == set()
-        # Written while the triggers are gone: not in the index …
-        CustomerFactory(name="城南医院", number="3900000201", org_unit=org_tree["s1"])
-        assert not search_customers(Customer.objects.all(), "医院").exists()
-        call_command("migrate", verbosity=0)  # … until migrate's post_migrate repairs it
-        assert _triggers_and_indexes() == everything
-        assert _index_tokens() == _expected_tokens()
-        assert searched("医院") == plain("医院") != set()
-        assert search_index.ensure(connection) == {"triggers": [], "indexes": []}  # nothing left to do
-    finally:
-        with connection.schema_editor() as editor:
-            editor.alter_field(Customer, wider, field)
-        search_index.ensure(connection)
+    with connection.cursor() as cursor:
+        for name in search_index.TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+        cursor.execute("DROP INDEX cust_number_nocase_idx")
+    # Written while the triggers are gone: not in the index …
+    CustomerFactory(name="城南医院", number="3900000201", org_unit=org_tree["s1"])
+    assert not search_customers(Customer.objects.all(), "医院").exists()
+    call_command("migrate", verbosity=0)  # … until migrate's post_migrate puts everything back
     assert _triggers_and_indexes() == everything
+    assert _index_tokens() == _expected_tokens()
+    assert searched("医院") == plain("医院") != set()
+    assert search_index.ensure(connection) == {"triggers": [], "indexes": []}  # nothing left to do
 
 
 @only_sqlite
