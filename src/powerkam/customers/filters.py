@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from powerkam.core.filters import RecordIdFilter
 
+from . import search_index
 from .models import Contact, Customer
 
 
@@ -32,14 +33,38 @@ class NameHasBigram(Func):
         return f"{column} @> ARRAY[UPPER({term_sql})::text]", [*name_params, *term_params]
 
 
+class NameHasGrams(Func):
+    """`<customer>.id IN (SELECT rowid FROM customers_name_grams WHERE … MATCH …)`: the customer's
+    name has every two-character piece of `term` (SQLite only: the FTS5 table of migration
+    customers 0007, see search_index). Follows the query's alias for the customer table."""
+
+    output_field = BooleanField()
+
+    def __init__(self, term: str):
+        super().__init__(F("pk"), Value(search_index.match_expression(term)))
+
+    def as_sql(self, compiler, connection, **extra):
+        pk, match = self.get_source_expressions()
+        pk_sql, pk_params = compiler.compile(pk)
+        match_sql, match_params = compiler.compile(match)
+        table = search_index.TABLE
+        return (f"{pk_sql} IN (SELECT rowid FROM {table} WHERE {table} MATCH {match_sql})",
+                [*pk_params, *match_params])
+
+
 def name_condition(queryset: QuerySet, term: str) -> Q:
-    """`name__icontains=term`; for a two-character term on PostgreSQL with the bigram index
-    (name_bigrams) as well, which gives the same rows from the index instead of a scan: pg_trgm
-    cannot serve a fragment shorter than three characters, and two-character words are the
-    commonest search in Chinese (issue #11)."""
+    """`name__icontains=term`, with an index condition that gives the same rows without reading
+    every customer (issue #11): on PostgreSQL for a two-character term the bigram column
+    (name_bigrams; pg_trgm cannot serve a fragment shorter than three characters, and
+    two-character words are the commonest search in Chinese; longer terms use the trigram
+    index by themselves); on SQLite for any term of two characters or more the FTS5 table of
+    name pieces (search_index). A one-character term reads every name."""
     q = Q(name__icontains=term)
-    if len(term) == 2 and connections[queryset.db].vendor == "postgresql":
+    vendor = connections[queryset.db].vendor
+    if len(term) == 2 and vendor == "postgresql":
         q = Q(NameHasBigram(term)) & q
+    elif len(term) >= 2 and vendor == "sqlite":
+        q = Q(NameHasGrams(term)) & q
     return q
 
 

@@ -120,7 +120,10 @@ class ListPaginator(CountCachingPaginator):
         if not isinstance(rows, QuerySet):
             return super().page(number)
         if "count" not in self.__dict__ and _is_first_page(number):
-            first = list(rows[: self.per_page + self.orphans + 1])
+            # The ids first, then their rows: SQLite evaluates the per-row annotations of every
+            # row it sorts, so a search that gathers its candidates from an index and sorts
+            # them (customers.search_index) would count open findings for thousands of rows.
+            first = list(rows.filter(pk__in=rows.values("pk")[: self.per_page + self.orphans + 1]))
             if len(first) <= self.per_page + self.orphans:
                 self.__dict__["count"] = len(first)
                 return self._get_page(first, 1, self)
