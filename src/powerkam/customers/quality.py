@@ -6,6 +6,7 @@ every archive save (signals) and for everybody by the nightly job (`run_quality_
 """
 
 import contextvars
+import functools
 import json
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -15,11 +16,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from powerkam.core.phrases import Phrase, phrase
+from powerkam.core.phrases import Phrase, _stored, phrase
 
 from . import constants as c
 
@@ -112,6 +113,8 @@ def check_contract(f: Facts, today):
 
 
 def check_multiplier(f: Facts, today):
+    if not f.metering_points:
+        return None
     from .models import ratio_factor
 
     wrong = []
@@ -122,21 +125,33 @@ def check_multiplier(f: Facts, today):
     return {"points": "; ".join(wrong[:3])} if wrong else None
 
 
+IDENTITY_LABELS = {"id_number": _("ID card number"), "credit_code": _("unified social credit code"),
+                   "legal_representative": _("legal representative")}
+
+
+@functools.lru_cache(maxsize=64)
+def _translated(key: str, language: str | None) -> str:
+    """A rule's label text in `language` (the active one): translated once per language, not
+    once per customer — an import evaluates 100,000 customers."""
+    if key.startswith("category:"):
+        return str(c.UsageCategory(key.partition(":")[2]).label)
+    return str(IDENTITY_LABELS[key])
+
+
 def check_identity(f: Facts, today):
     cust = f.c
+    language = translation.get_language()
     if cust.customer_type == c.CustomerType.PERSON:
-        missing = [] if cust.id_number else [str(_("ID card number"))]
+        missing = [] if cust.id_number else [_translated("id_number", language)]
     else:
-        missing = [str(label) for name, label in (
-            ("credit_code", _("unified social credit code")),
-            ("legal_representative", _("legal representative")),
-        ) if not getattr(cust, name)]
+        missing = [_translated(name, language) for name in ("credit_code", "legal_representative")
+                   if not getattr(cust, name)]
     return {"missing": "、".join(missing)} if missing else None
 
 
 def check_two_part_tariff(f: Facts, today):
     if f.c.usage_category == c.UsageCategory.LARGE_INDUSTRY and f.c.basic_charge_method == c.BasicChargeMethod.NONE:
-        return {"category": str(c.UsageCategory(f.c.usage_category).label)}
+        return {"category": _translated(f"category:{f.c.usage_category}", translation.get_language())}
     return None
 
 
@@ -220,8 +235,6 @@ class TaskTexts:
         self._items: dict[tuple, tuple[dict, str] | None] = {}
 
     def _item(self, code: str, params: dict | None) -> tuple[dict, str] | None:
-        from powerkam.core.phrases import _stored
-
         try:
             key = (code, *(params or {}).items())
             hit = self._items.get(key, False)
@@ -246,14 +259,13 @@ class TaskTexts:
         return hit
 
     def fields(self, customer_name: str, findings: list[tuple]) -> dict:
-        from powerkam.core import workqueue
-        from powerkam.core.phrases import _stored
-
         ordered = sorted(findings, key=lambda f: (RULE_ORDER.get(f[1], len(RULES)), f[0]))
         items, texts = [], []
         for _pk, code, params in ordered:
             hit = self._item(code, params)
             if hit is None:
+                from powerkam.core import workqueue
+
                 return workqueue.title_fields(*customer_task_phrases(customer_name, findings))
             items.append(hit[0])
             texts.append(hit[1])
@@ -589,11 +601,15 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
         link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"  # reverse() once, not per row
         head, tail = link.split(str(LINK_PLACEHOLDER), 1)
         due_by_day: dict = {}  # detection day → due (end of the day a week later), computed once each
+        day_of: dict = {}  # detection time → its local day (an import's findings share one)
         for cid in need_task:
             if cid not in assignees:
                 continue  # nobody anywhere above the customer: the quality page still lists its findings
             found, cust = by_customer[cid], facts[cid].c
-            day = timezone.localdate(min(f[3] for f in found))
+            first = min(f[3] for f in found)
+            day = day_of.get(first)
+            if day is None:
+                day = day_of[first] = timezone.localdate(first)
             if day not in due_by_day:
                 due_by_day[day] = workqueue._aware(day + timedelta(days=TASK_DUE_DAYS))
             specs.append({
