@@ -77,8 +77,7 @@ class Customer(models.Model):
     pf_standard = models.CharField(_("power factor standard"), max_length=8, choices=c.PFStandard.choices, default=c.PFStandard.NONE)
     tou_enabled = models.BooleanField(_("time-of-use pricing"), default=False)
     # Organisation and portfolio (谁开发，谁维护; 1+1 dual managers)
-    # Indexed by cust_org_ka_idx (org_unit, is_key_account), whose first column serves it alone.
-    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("supply station"), on_delete=models.PROTECT, related_name="customers", db_index=False)
+    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("supply station"), on_delete=models.PROTECT, related_name="customers")
     primary_manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("primary manager"), null=True, blank=True, on_delete=models.PROTECT, related_name="primary_customers")
     secondary_manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("secondary manager"), null=True, blank=True, on_delete=models.PROTECT, related_name="secondary_customers")
     developed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("developed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="developed_customers")

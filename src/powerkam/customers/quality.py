@@ -129,29 +129,46 @@ IDENTITY_LABELS = {"id_number": _("ID card number"), "credit_code": _("unified s
                    "legal_representative": _("legal representative")}
 
 
-@functools.lru_cache(maxsize=64)
-def _translated(key: str, language: str | None) -> str:
-    """A rule's label text in `language` (the active one): translated once per language, not
-    once per customer — an import evaluates 100,000 customers."""
-    if key.startswith("category:"):
-        return str(c.UsageCategory(key.partition(":")[2]).label)
-    return str(IDENTITY_LABELS[key])
+@functools.lru_cache(maxsize=16)
+def _label_texts(language: str | None) -> dict[str, str]:
+    """The texts the rules put in findings, in `language` (the active one): translated once per
+    language, not once per customer — an import evaluates 100,000 customers."""
+    texts = {key: str(label) for key, label in IDENTITY_LABELS.items()}
+    texts.update({f"category:{value}": str(label) for value, label in c.UsageCategory.choices})
+    return texts
+
+
+# The texts of the active language while many customers are evaluated (`_evaluating`): looking
+# the language up costs more than a rule.
+_labels: contextvars.ContextVar[dict | None] = contextvars.ContextVar("quality_labels", default=None)
+
+
+@contextmanager
+def _evaluating():
+    token = _labels.set(_label_texts(translation.get_language()))
+    try:
+        yield
+    finally:
+        _labels.reset(token)
+
+
+def _label(key: str) -> str:
+    texts = _labels.get()
+    return (texts if texts is not None else _label_texts(translation.get_language()))[key]
 
 
 def check_identity(f: Facts, today):
     cust = f.c
-    language = translation.get_language()
     if cust.customer_type == c.CustomerType.PERSON:
-        missing = [] if cust.id_number else [_translated("id_number", language)]
+        missing = [] if cust.id_number else [_label("id_number")]
     else:
-        missing = [_translated(name, language) for name in ("credit_code", "legal_representative")
-                   if not getattr(cust, name)]
+        missing = [_label(name) for name in ("credit_code", "legal_representative") if not getattr(cust, name)]
     return {"missing": "、".join(missing)} if missing else None
 
 
 def check_two_part_tariff(f: Facts, today):
     if f.c.usage_category == c.UsageCategory.LARGE_INDUSTRY and f.c.basic_charge_method == c.BasicChargeMethod.NONE:
-        return {"category": _translated(f"category:{f.c.usage_category}", translation.get_language())}
+        return {"category": _label(f"category:{f.c.usage_category}")}
     return None
 
 
@@ -345,7 +362,8 @@ def _changes(ids: list[int], today: date, now) -> tuple[dict[int, "Facts"], dict
             customer_id__in=ids, status=DataQualityFinding.Status.OPEN).values_list(
             "pk", "customer_id", "rule", "params", "detected_at")}
     to_create, to_update = [], []
-    found_by_customer = {cid: findings_for(f, today) for cid, f in facts.items()}
+    with _evaluating():
+        found_by_customer = {cid: findings_for(f, today) for cid, f in facts.items()}
     for cid, found in found_by_customer.items():
         for code, params in found.items():
             existing = open_findings.get((cid, code))
@@ -425,13 +443,32 @@ def evaluate_new(customers: Iterable[dict], today: date | None = None) -> dict[s
     now = timezone.now()
     facts: dict[int, Facts] = {}
     to_create: list[tuple] = []
-    for row in customers:
-        f = facts[row["id"]] = Facts(SimpleNamespace(**{name: row[name] for name in CUSTOMER_FIELDS}))
-        for code, params in findings_for(f, today).items():
-            to_create.append((f.c.id, code, params))
+    with _evaluating():
+        for row in customers:
+            f = facts[row["id"]] = Facts(SimpleNamespace(**{name: row[name] for name in CUSTOMER_FIELDS}))
+            for code, params in findings_for(f, today).items():
+                to_create.append((f.c.id, code, params))
     if facts:
         _write_changes(list(facts), facts, {}, to_create, [], [], now, fresh=True)
     return {"opened": len(to_create), "resolved": 0, "customers": len(facts)}
+
+
+def _json_memo() -> Callable[[dict], str]:
+    """json.dumps of findings' params, each distinct one once (most repeat: "-", the same text)."""
+    done: dict[tuple, str] = {}
+
+    def dumps(params: dict) -> str:
+        try:
+            key = tuple(params.items())
+            text = done.get(key)
+        except TypeError:
+            return json.dumps(params)
+        if text is None:
+            text = json.dumps(params)
+            if len(done) < 10_000:
+                done[key] = text
+        return text
+    return dumps
 
 
 def _write_changes(batch: list[int], facts: dict[int, "Facts"], open_findings: dict, to_create: list,
@@ -449,17 +486,18 @@ def _write_changes(batch: list[int], facts: dict[int, "Facts"], open_findings: d
                 status=DataQualityFinding.Status.RESOLVED, resolved_at=now)
         new: list[tuple] = []
         ids_given = workqueue.allocate_ids(DataQualityFinding, len(to_create)) if to_create else None
+        json_of = _json_memo()
         if ids_given is not None and to_create:  # PostgreSQL: ids from the sequence, rows by COPY
             status = DataQualityFinding.Status.OPEN.value
             workqueue.copy_rows(DataQualityFinding,
                                 ("id", "customer_id", "rule", "params", "status", "detected_at"),
-                                ((pk, cid, code, json.dumps(params), status, now)
+                                ((pk, cid, code, json_of(params), status, now)
                                  for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)))
             new = [(pk, cid, code, params, now) for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)]
         elif to_create:
             status = DataQualityFinding.Status.OPEN.value
             workqueue.copy_rows(DataQualityFinding, ("customer_id", "rule", "params", "status", "detected_at"),
-                                ((cid, code, json.dumps(params), status, now) for cid, code, params in to_create))
+                                ((cid, code, json_of(params), status, now) for cid, code, params in to_create))
             # The new findings' ids, by the one-open-finding-per-rule constraint.
             new_params = {(cid, code): p for cid, code, p in to_create}
             for pk, cid, code in DataQualityFinding.objects.filter(
