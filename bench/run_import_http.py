@@ -18,7 +18,9 @@ What is measured, per file:
   (the file stored and the job queued);
 - `import_s`, `import_rows_s`: from before the POST until the job's status is "done";
 - `end_to_end_s`, `end_to_end_rows_s`: until the data-quality pass of the imported customers is
-  done (`quality.finished_at` of the job in the API; a small import runs it inside the import);
+  done (`quality.finished_at` of the job in the API when a job after the commit runs it; a
+  customers import runs it batch by batch with the import — beside it on a second connection on
+  PostgreSQL — so it is done when the job is);
 - `status_poll_ms`: p50 / p95 of the job-status requests made meanwhile (how the server answers
   while the worker imports);
 - peak RSS (MB) of every server process — the gunicorn master and workers and the job worker —

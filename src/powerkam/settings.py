@@ -207,6 +207,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Imports above this many rows run as a background job with a progress bar.
 POWERKAM_IMPORT_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_INLINE_ROWS", "3000"))
 POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALITY_INLINE_ROWS", "10000"))
+# Customers imports of at least this many rows on PostgreSQL check their new customers' data
+# quality on a second connection beside the import (imports.services.QualityWriter).
+POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", "2000"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

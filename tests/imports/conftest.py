@@ -51,6 +51,12 @@ def customer_rows(count: int, **kw) -> list[list]:
     return [list(CUSTOMER_HEADERS)] + [customer_row(i, **kw) for i in range(1, count + 1)]
 
 
+def supply_point_rows(customers) -> list[list]:
+    """One main supply point (no supply line) per customer."""
+    return [["客户编号", "电源名称", "电源类型", "电压等级", "容量(kVA)"]] + [
+        [cu.number, "1号电源", "主供", "10kV", "800"] for cu in customers]
+
+
 @pytest.fixture
 def clerk(org_tree, make_staff):
     return make_staff(role="clerk", org_unit=org_tree["north"], username="clerk1")
@@ -66,7 +72,7 @@ def admin_user(org_tree, make_staff):
     return make_staff(role="admin", org_unit=org_tree["company"], username="admin1")
 
 
-__all__ = ["COLUMNS", "csv_bytes", "xlsx_bytes", "upload", "customer_row", "customer_rows"]
+__all__ = ["COLUMNS", "csv_bytes", "xlsx_bytes", "upload", "customer_row", "customer_rows", "supply_point_rows"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """The customers import writes new rows without model instances (COPY on PostgreSQL, executemany
-elsewhere): what it writes must be what a model instance would have written; and a large import
-evaluates the data-quality rules in a job that starts right after the commit, saying so."""
+elsewhere): what it writes must be what a model instance would have written; a customers import
+evaluates the data-quality rules batch by batch inside its transaction, and a large import of
+archive records evaluates them in a job that starts right after the commit, saying so."""
 
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,8 @@ import pytest
 from powerkam.core.models import Task
 from powerkam.customers.models import Customer, DataQualityFinding, TimelineEvent
 from powerkam.imports.services import run_import
-from tests.imports.conftest import customer_rows, upload
+from tests.factories import CustomerFactory
+from tests.imports.conftest import customer_rows, supply_point_rows, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -56,20 +58,23 @@ def test_portfolio_rules_still_apply_to_new_customers(clerk, manager):
     assert not Customer.objects.exists()
 
 
-def test_large_import_evaluates_quality_right_after_commit(clerk, manager, settings,
-                                                           django_capture_on_commit_callbacks):
+def test_large_archive_import_evaluates_quality_right_after_commit(clerk, manager, org_tree, settings,
+                                                                   django_capture_on_commit_callbacks):
+    """An archive-records import touching more customers than the setting evaluates them in a job
+    right after its commit (a customer may be touched by many rows, so only after the last)."""
     settings.POWERKAM_IMPORT_QUALITY_INLINE_ROWS = 2
-    f, name = upload(customer_rows(3, manager="mgr1"), fmt="csv")
+    customers = [CustomerFactory(number=f"310000000{i}", org_unit=org_tree["s1"], primary_manager=manager)
+                 for i in range(1, 4)]
+    f, name = upload(supply_point_rows(customers), fmt="csv")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        result = run_import("customers", f, name, actor=clerk, dry_run=False)
+        result = run_import("supply_points", f, name, actor=clerk, dry_run=False)
     assert result.committed and result.quality_deferred and result.summary()["quality_deferred"] is True
     assert len(result.quality_customer_ids) == 3
     assert not DataQualityFinding.objects.exists()  # not inside the import's transaction
     assert len(callbacks) == 1
     callbacks[0]()  # the job (run at once by the test task backend)
-    ids = set(Customer.objects.values_list("pk", flat=True))
     findings = DataQualityFinding.objects.filter(status="open")
-    assert {f.customer_id for f in findings} == ids
+    assert {f.customer_id for f in findings} == {cu.pk for cu in customers}
     assert findings.filter(rule="metering_missing").count() == 3
     tasks = Task.objects.filter(kind=Task.Kind.DATA_QUALITY)
     assert tasks.count() == 3  # one task per customer, listing its findings
@@ -77,14 +82,20 @@ def test_large_import_evaluates_quality_right_after_commit(clerk, manager, setti
     assert set(tasks.values_list("assignee_id", flat=True)) == {manager.pk}
 
 
-def test_small_import_evaluates_quality_in_its_transaction(clerk, manager, settings,
-                                                          django_capture_on_commit_callbacks):
-    settings.POWERKAM_IMPORT_QUALITY_INLINE_ROWS = 3
+@pytest.mark.parametrize("inline_rows", [1, 3])
+def test_customers_import_evaluates_quality_in_its_transaction(clerk, manager, settings, inline_rows,
+                                                               django_capture_on_commit_callbacks):
+    """A customers import, however large, evaluates the rules batch by batch inside its own
+    transaction (each customer's row is its only change): nothing is left for a job after it."""
+    settings.POWERKAM_IMPORT_QUALITY_INLINE_ROWS = inline_rows
     f, name = upload(customer_rows(3, manager="mgr1"), fmt="csv")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = run_import("customers", f, name, actor=clerk, dry_run=False)
+        # inside the import's transaction already: the callbacks have not run
+        assert DataQualityFinding.objects.filter(rule="metering_missing").count() == 3
     assert result.committed and not result.quality_deferred and not callbacks
-    assert DataQualityFinding.objects.filter(rule="metering_missing").count() == 3
+    tasks = Task.objects.filter(kind=Task.Kind.DATA_QUALITY)
+    assert tasks.count() == 3 and set(tasks.values_list("assignee_id", flat=True)) == {manager.pk}
 
 
 def test_the_job_page_says_the_quality_checks_run_in_the_background(login, clerk, manager, settings):
@@ -94,8 +105,10 @@ def test_the_job_page_says_the_quality_checks_run_in_the_background(login, clerk
     from powerkam.imports.services import commit_import, start_import
 
     settings.POWERKAM_IMPORT_QUALITY_INLINE_ROWS = 1
-    f, name = upload(customer_rows(2, manager="mgr1"), fmt="csv")
-    job = start_import("customers", f, name, actor=clerk, dry_run=True)
+    customers = [CustomerFactory(number=f"310000000{i}", primary_manager=manager, org_unit=manager.org_unit)
+                 for i in range(1, 3)]
+    f, name = upload(supply_point_rows(customers), fmt="csv")
+    job = start_import("supply_points", f, name, actor=clerk, dry_run=True)
     job = commit_import(job, actor=clerk)
     assert job.status == ImportJob.Status.DONE and job.summary["quality_deferred"] is True
     page = login(clerk).get(reverse("imports:job", args=[job.pk]))

@@ -1,5 +1,5 @@
-"""A large import's data-quality pass runs as a job right after the commit and reports its
-progress on the import job (issue #11: "import end to end, until the data-quality pass is done"):
+"""A large archive-records import's data-quality pass runs as a job right after the commit and
+reports its progress on the import job (issue #11: "import end to end, until the data-quality pass is done"):
 customers checked of total and when it finished, on the job page and in the API."""
 
 import pytest
@@ -8,7 +8,8 @@ from django.urls import reverse
 from powerkam.core.models import Task
 from powerkam.imports.models import ImportJob
 from powerkam.imports.services import commit_import, start_import
-from tests.imports.conftest import customer_rows, upload
+from tests.factories import CustomerFactory
+from tests.imports.conftest import customer_rows, supply_point_rows, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,10 @@ pytestmark = pytest.mark.django_db
 def test_quality_progress_on_the_job_page_and_in_the_api(login, clerk, manager, settings,
                                                          django_capture_on_commit_callbacks):
     settings.POWERKAM_IMPORT_QUALITY_INLINE_ROWS = 1
-    f, name = upload(customer_rows(3, manager="mgr1"), fmt="csv")
-    job = start_import("customers", f, name, actor=clerk, dry_run=True)
+    customers = [CustomerFactory(number=f"310000000{i}", primary_manager=manager, org_unit=manager.org_unit)
+                 for i in range(1, 4)]
+    f, name = upload(supply_point_rows(customers), fmt="csv")
+    job = start_import("supply_points", f, name, actor=clerk, dry_run=True)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = commit_import(job, actor=clerk)
     job.refresh_from_db()

@@ -363,18 +363,32 @@ def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
 
 
 def allocate_ids(model, count: int) -> list[int] | None:
-    """`count` new primary keys for `model` from its PostgreSQL sequence (one query), so rows
-    written by `copy_rows` with an "id" column need no read-back; None on other databases."""
+    """`count` new primary keys for `model`, so rows written by `copy_rows` with an "id" column
+    need no read-back: from its sequence on PostgreSQL (one query); on SQLite by moving the
+    table's AUTOINCREMENT counter (`sqlite_sequence`) past them — an UPDATE, so the ids are
+    reserved under SQLite's write lock and never handed out twice, and no later row reuses them.
+    None on other databases."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("postgresql", "sqlite"):
         return None
     if count <= 0:
         return []
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count])
-        return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [connection.ops.quote_name(table), model._meta.pk.column, count])
+            return [row[0] for row in cursor.fetchall()]
+        qn = connection.ops.quote_name
+        pk, name = qn(model._meta.pk.column), qn(table)
+        # A table that never had a row has no counter yet: start it at the highest id there is.
+        cursor.execute(f"INSERT INTO sqlite_sequence (name, seq) SELECT %s, COALESCE(MAX({pk}), 0) FROM {name} "
+                       "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)", [table, table])
+        cursor.execute(f"UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX({pk}), 0) FROM {name})) + %s "
+                       "WHERE name = %s RETURNING seq", [count, table])
+        last = cursor.fetchone()[0]
+    return list(range(last - count + 1, last + 1))
 
 
 def insert_history_rows_many(model, pks, *, user_id: int | None = None, reason: str | None = None,
@@ -407,12 +421,13 @@ def insert_history_rows_many(model, pks, *, user_id: int | None = None, reason: 
 def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
     """`open_tasks_bulk` for large batches (imports): the same tasks and history rows, but the
     rows go in by `copy_rows` (COPY on PostgreSQL) and the taken keys and new ids are read with
-    one `key = ANY(%s)` query each per `batch_size` tasks. Keys that exist are skipped. If a
-    concurrent run takes a key between the check and the COPY, the batch falls back to
-    `open_tasks_bulk` (row by row on conflict). Returns how many tasks were created."""
+    one `key = ANY(%s)` query each per `batch_size` tasks (SQLite: executemany, `key IN (…)`,
+    ids reserved by `allocate_ids`). Keys that exist are skipped. If a concurrent run takes a
+    key between the check and the COPY, the batch falls back to `open_tasks_bulk` (row by row
+    on conflict). Returns how many tasks were created."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("postgresql", "sqlite"):
         return open_tasks_bulk(specs, created_by=created_by)
     actor_id = getattr(created_by, "pk", None)
     specs = [s for s in specs if s.get("key")]
@@ -422,9 +437,12 @@ def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
     created = 0
     for start in range(0, len(specs), batch_size):
         chunk = {s["key"]: s for s in specs[start:start + batch_size]}  # one per key
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {qn('key')} FROM {table} WHERE {qn('key')} = ANY(%s)", [list(chunk)])
-            taken = {row[0] for row in cursor.fetchall()}
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {qn('key')} FROM {table} WHERE {qn('key')} = ANY(%s)", [list(chunk)])
+                taken = {row[0] for row in cursor.fetchall()}
+        else:
+            taken = set(Task.objects.filter(key__in=list(chunk)).values_list("key", flat=True))
         now = timezone.now()
         rows = []
         for key, s in chunk.items():

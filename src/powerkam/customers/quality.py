@@ -122,6 +122,8 @@ def check_contract(f: Facts, today):
 
 
 def check_multiplier(f: Facts, today):
+    if not f.metering_points:
+        return None
     from .models import ratio_factor
 
     wrong = []
@@ -225,25 +227,46 @@ class TaskTexts:
         self.title, self.detail, self.item = translate(TITLE_MSGID), translate(DETAIL_MSGID), translate(ITEM_MSGID)
         self.rules = {r.code: (msgid_of(r.label), msgid_of(r.message), translate(msgid_of(r.label)),
                                translate(msgid_of(r.message))) for r in RULES}
+        # (rule, params) → (stored item, its text): imported customers share most findings'
+        # params ("-", the same missing documents…), so each distinct one is formatted once.
+        self._items: dict[tuple, tuple[dict, str] | None] = {}
 
-    def fields(self, customer_name: str, findings: list[tuple]) -> dict:
-        from powerkam.core import workqueue
-
-        ordered = sorted(findings, key=lambda f: (RULE_ORDER.get(f[1], len(RULES)), f[0]))
-        items, texts = [], []
-        for _pk, code, params in ordered:
-            rule = self.rules.get(code)
-            if rule is None:
-                return workqueue.title_fields(*customer_task_phrases(customer_name, findings))
+    def _item(self, code: str, params: dict | None) -> tuple[dict, str] | None:
+        try:
+            key = (code, _frozen(params or {}))
+            hit = self._items.get(key, False)
+        except TypeError:  # a parameter that is not hashable
+            key, hit = None, False
+        if hit is not False:
+            return hit
+        rule = self.rules.get(code)
+        if rule is None:
+            hit = None
+        else:
             label_id, message_id, label, message = rule
             stored = {k: _stored(v) for k, v in (params or {}).items()}
             try:
                 shown = {k: _shown(v) for k, v in stored.items()}  # UI words among them, translated
                 text = self.item % {"rule": label, "message": message % shown if shown else message}
+                hit = ({"t": ITEM_MSGID, "p": {"rule": {"t": label_id}, "message": {"t": message_id, "p": stored}}},
+                       text)
             except (KeyError, TypeError, ValueError):  # a translation that does not fit: the slow, safe path
+                hit = None
+        if key is not None and len(self._items) < 10_000:
+            self._items[key] = hit
+        return hit
+
+    def fields(self, customer_name: str, findings: list[tuple]) -> dict:
+        ordered = sorted(findings, key=lambda f: (RULE_ORDER.get(f[1], len(RULES)), f[0]))
+        items, texts = [], []
+        for _pk, code, params in ordered:
+            hit = self._item(code, params)
+            if hit is None:
+                from powerkam.core import workqueue
+
                 return workqueue.title_fields(*customer_task_phrases(customer_name, findings))
-            items.append({"t": ITEM_MSGID, "p": {"rule": {"t": label_id}, "message": {"t": message_id, "p": stored}}})
-            texts.append(text)
+            items.append(hit[0])
+            texts.append(hit[1])
         title_params = {"count": len(ordered), "customer": _stored(customer_name)}
         return {"title": (self.title % title_params)[:200], "title_msgid": TITLE_MSGID, "title_params": title_params,
                 "detail": self.detail % {"items": "; ".join(texts)}, "detail_msgid": DETAIL_MSGID,
@@ -379,10 +402,6 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
     new findings and their tasks go in by COPY on PostgreSQL (`workqueue.copy_rows`,
     `workqueue.open_tasks_copy`) and each rule's label and message are translated once per call,
     not once per finding. Returns counts {"opened", "resolved", "customers"}."""
-    from powerkam.core import workqueue
-
-    from .models import DataQualityFinding
-
     ids = sorted(set(customer_ids))
     today = today or timezone.localdate()
     totals = {"opened": 0, "resolved": 0, "customers": 0}
@@ -390,36 +409,7 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
         batch = ids[start:start + chunk]
         now = timezone.now()
         facts, open_findings, to_create, to_update, resolved_ids = _changes(batch, today, now)
-        with transaction.atomic():
-            if resolved_ids:
-                DataQualityFinding.objects.filter(pk__in=resolved_ids).update(
-                    status=DataQualityFinding.Status.RESOLVED, resolved_at=now)
-            new: list[tuple] = []
-            ids_given = workqueue.allocate_ids(DataQualityFinding, len(to_create)) if to_create else None
-            if ids_given is not None and to_create:  # PostgreSQL: ids from the sequence, rows by COPY
-                status = DataQualityFinding.Status.OPEN.value
-                workqueue.copy_rows(DataQualityFinding,
-                                    ("id", "customer_id", "rule", "params", "status", "detected_at"),
-                                    ((pk, cid, code, json.dumps(params), status, now)
-                                     for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)))
-                new = [(pk, cid, code, params, now) for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)]
-            elif to_create:
-                status = DataQualityFinding.Status.OPEN.value
-                workqueue.copy_rows(DataQualityFinding, ("customer_id", "rule", "params", "status", "detected_at"),
-                                    ((cid, code, json.dumps(params), status, now) for cid, code, params in to_create))
-                # The new findings' ids, by the one-open-finding-per-rule constraint.
-                new_params = {(cid, code): p for cid, code, p in to_create}
-                for pk, cid, code in DataQualityFinding.objects.filter(
-                        customer_id__in={cid for cid, _code, _p in to_create}, status=status,
-                        detected_at=now).values_list("pk", "customer_id", "rule").iterator(chunk_size=chunk):
-                    if (cid, code) in new_params:
-                        new.append((pk, cid, code, new_params[(cid, code)], now))
-            if to_update:
-                DataQualityFinding.objects.bulk_update(to_update, ["params"], batch_size=1000)
-            resolved = set(resolved_ids)
-            still_open = [(pk, cid, code, params, detected)
-                          for (cid, code), (pk, params, detected) in open_findings.items() if pk not in resolved]
-            sync_customer_tasks(batch, still_open + new, facts, copy=True)
+        _write_changes(batch, facts, open_findings, to_create, to_update, resolved_ids, now)
         totals["opened"] += len(to_create)
         totals["resolved"] += len(resolved_ids)
         totals["customers"] += len(batch)
@@ -427,6 +417,95 @@ def evaluate_bulk(customer_ids: Iterable[int], today: date | None = None, chunk:
         if progress is not None:
             progress(totals["customers"])
     return totals
+
+
+def evaluate_new(customers: Iterable[dict], today: date | None = None) -> dict[str, int]:
+    """`evaluate_bulk` for customers created a moment ago in the caller's transaction (an
+    import's new rows), from the values just written — each a dict holding at least the
+    CUSTOMER_FIELDS (attnames: "org_unit_id", …), "id" included. A new customer has no archive
+    records, findings or tasks yet, so nothing is read back: the rules run on the values, and
+    the findings and one task per customer are written as `evaluate_bulk` writes them (the same
+    rows: tests/customers/test_quality_new.py). A constant number of queries per call."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    facts: dict[int, Facts] = {}
+    to_create: list[tuple] = []
+    for row in customers:
+        f = facts[row["id"]] = Facts(SimpleNamespace(**{name: row[name] for name in CUSTOMER_FIELDS}))
+        for code, params in findings_for(f, today).items():
+            to_create.append((f.c.id, code, params))
+    if facts:
+        _write_changes(list(facts), facts, {}, to_create, [], [], now, fresh=True)
+    return {"opened": len(to_create), "resolved": 0, "customers": len(facts)}
+
+
+def _frozen(value):
+    """A hashable key for stored params (dicts and lists of msgids and values)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _json_memo() -> Callable[[dict], str]:
+    """json.dumps of findings' params, each distinct one once (most repeat: "-", the same text)."""
+    done: dict[tuple, str] = {}
+
+    def dumps(params: dict) -> str:
+        try:
+            key = _frozen(params)
+            text = done.get(key)
+        except TypeError:
+            return json.dumps(params)
+        if text is None:
+            text = json.dumps(params)
+            if len(done) < 10_000:
+                done[key] = text
+        return text
+    return dumps
+
+
+def _write_changes(batch: list[int], facts: dict[int, "Facts"], open_findings: dict, to_create: list,
+                   to_update: list, resolved_ids: list[int], now, *, fresh: bool = False) -> None:
+    """Write what `_changes` found for these customers (the bulk paths): resolve, insert (COPY on
+    PostgreSQL, ids from the sequence) and update findings, then the customers' tasks
+    (`sync_customer_tasks`). `fresh`: the customers were created in this transaction (no tasks)."""
+    from powerkam.core import workqueue
+
+    from .models import DataQualityFinding
+
+    with transaction.atomic():
+        if resolved_ids:
+            DataQualityFinding.objects.filter(pk__in=resolved_ids).update(
+                status=DataQualityFinding.Status.RESOLVED, resolved_at=now)
+        new: list[tuple] = []
+        ids_given = workqueue.allocate_ids(DataQualityFinding, len(to_create)) if to_create else None
+        json_of = _json_memo()
+        if ids_given is not None and to_create:  # PostgreSQL: ids from the sequence, rows by COPY
+            status = DataQualityFinding.Status.OPEN.value
+            workqueue.copy_rows(DataQualityFinding,
+                                ("id", "customer_id", "rule", "params", "status", "detected_at"),
+                                ((pk, cid, code, json_of(params), status, now)
+                                 for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)))
+            new = [(pk, cid, code, params, now) for pk, (cid, code, params) in zip(ids_given, to_create, strict=True)]
+        elif to_create:
+            status = DataQualityFinding.Status.OPEN.value
+            workqueue.copy_rows(DataQualityFinding, ("customer_id", "rule", "params", "status", "detected_at"),
+                                ((cid, code, json_of(params), status, now) for cid, code, params in to_create))
+            # The new findings' ids, by the one-open-finding-per-rule constraint.
+            new_params = {(cid, code): p for cid, code, p in to_create}
+            for pk, cid, code in DataQualityFinding.objects.filter(
+                    customer_id__in={cid for cid, _code, _p in to_create}, status=status,
+                    detected_at=now).values_list("pk", "customer_id", "rule").iterator(chunk_size=5000):
+                if (cid, code) in new_params:
+                    new.append((pk, cid, code, new_params[(cid, code)], now))
+        if to_update:
+            DataQualityFinding.objects.bulk_update(to_update, ["params"], batch_size=1000)
+        resolved = set(resolved_ids)
+        still_open = [(pk, cid, code, params, detected)
+                      for (cid, code), (pk, params, detected) in open_findings.items() if pk not in resolved]
+        sync_customer_tasks(batch, still_open + new, facts, copy=True, fresh=fresh)
 
 
 def _insert_findings(findings: list) -> None:
@@ -503,7 +582,7 @@ def _covered(key: str, detail_params: dict) -> int:
 
 
 def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], facts: dict[int, "Facts"],
-                        *, copy: bool = False) -> dict[str, int]:
+                        *, copy: bool = False, fresh: bool = False) -> dict[str, int]:
     """The work queue after evaluating these customers: ONE open data_quality task per customer
     with open findings (given as (finding pk, customer id, rule, params, detected_at)), listing
     them all. A customer's open task is updated when its findings change (a new one listed, a
@@ -512,7 +591,8 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
     is never reopened; a finding found later opens a new one). Assigned by `task_assignees`, due a
     week after the earliest finding's detection, linked to the 360 page's quality tab. Audited
     (history rows). A constant number of queries per call; `copy` writes new tasks by COPY on
-    PostgreSQL (imports). Returns counts {"opened", "updated", "closed"}."""
+    PostgreSQL (imports); `fresh`: the customers were created in this transaction, so they have no
+    task yet and none is looked up. Returns counts {"opened", "updated", "closed"}."""
     from django.urls import reverse
 
     from powerkam.core import workqueue
@@ -522,8 +602,9 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
     for pk, cid, code, params, detected in open_findings:
         by_customer.setdefault(cid, []).append((pk, code, params, detected))
     open_tasks: dict[int, list[tuple]] = {}
-    for row in (Task.objects.filter(kind=Task.Kind.DATA_QUALITY, customer_id__in=customer_ids, status=Task.Status.OPEN)
-                .order_by("pk").values_list("pk", "customer_id", "key", "title_params", "detail_params")):
+    for row in () if fresh else (
+            Task.objects.filter(kind=Task.Kind.DATA_QUALITY, customer_id__in=customer_ids, status=Task.Status.OPEN)
+            .order_by("pk").values_list("pk", "customer_id", "key", "title_params", "detail_params")):
         open_tasks.setdefault(row[1], []).append(row)
     texts = TaskTexts()
     to_close, to_merge, to_update, need_task = [], [], [], []
@@ -541,7 +622,7 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
         elif found:
             need_task.append(cid)
     covered: dict[int, int] = {}
-    if need_task:
+    if need_task and not fresh:
         for cid, key, detail_params in Task.objects.filter(
                 kind=Task.Kind.DATA_QUALITY, customer_id__in=need_task).exclude(status=Task.Status.OPEN).values_list(
                 "customer_id", "key", "detail_params"):
@@ -553,11 +634,15 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
         link = reverse("customers:detail", args=[LINK_PLACEHOLDER]) + "?tab=quality"  # reverse() once, not per row
         head, tail = link.split(str(LINK_PLACEHOLDER), 1)
         due_by_day: dict = {}  # detection day → due (end of the day a week later), computed once each
+        day_of: dict = {}  # detection time → its local day (an import's findings share one)
         for cid in need_task:
             if cid not in assignees:
                 continue  # nobody anywhere above the customer: the quality page still lists its findings
             found, cust = by_customer[cid], facts[cid].c
-            day = timezone.localdate(min(f[3] for f in found))
+            first = min(f[3] for f in found)
+            day = day_of.get(first)
+            if day is None:
+                day = day_of[first] = timezone.localdate(first)
             if day not in due_by_day:
                 due_by_day[day] = workqueue._aware(day + timedelta(days=TASK_DUE_DAYS))
             specs.append({

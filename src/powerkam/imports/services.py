@@ -10,7 +10,10 @@ How an import runs (`run_import`):
    (and their simple-history records, by the actor) inside ONE transaction; if any row of the
    file has an error the transaction is rolled back, so nothing is written;
 4. after the writes, one timeline event per touched customer and the data-quality rules for
-   the touched customers (evaluated once, not per save).
+   the touched customers (evaluated once, not per save): a customers import evaluates each
+   batch's customers right after writing them, new ones from the values it holds
+   (`quality.evaluate_new`); the other kinds evaluate every touched customer at the end (or in
+   a job right after the commit when they are many: `quality_inline_rows`).
 Upserts are idempotent: a row that changes nothing counts as unchanged and writes nothing.
 """
 
@@ -19,6 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,13 +37,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from powerkam.core import leases
 from powerkam.core.scoping import customer_scope_q, visible_customers
-from powerkam.core.workqueue import copy_rows, insert_history_rows, insert_history_rows_many
+from powerkam.core.workqueue import (
+    allocate_ids,
+    copy_rows,
+    insert_history_rows,
+    insert_history_rows_many,
+)
 from powerkam.customers import quality
 from powerkam.customers import services as customer_services
 from powerkam.customers.models import (
@@ -389,6 +399,15 @@ class Importer:
                   [(cid, TIMELINE_KIND, now, title, detail, actor_id) for cid in sorted(customer_ids)])
         self.timeline_done |= customer_ids
 
+    def start(self, source: RowSource, *, write: bool) -> None:
+        """Called once before the first row, outside the import's transaction."""
+
+    def before_commit(self) -> None:
+        """Called in the import's transaction after the last row was written, before `finish`."""
+
+    def close(self, *, committed: bool) -> None:
+        """Called once the import's transaction is over, committed or not, whatever happened."""
+
     def finish(self) -> None:
         """Evaluate the data-quality rules once for every touched customer."""
         quality.evaluate_bulk(self.touched)
@@ -402,6 +421,111 @@ class Importer:
         return sorted(self.touched)
 
 
+def parallel_quality_rows() -> int:
+    """Customers imports of at least this many rows (PostgreSQL) run the data-quality pass of
+    their new customers on a second connection, beside the import (QualityWriter)."""
+    return int(getattr(settings, "POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", 2000))
+
+
+class QualityWriter:
+    """The data-quality pass of a customers import's new rows (`quality.evaluate_new`: findings,
+    one task per customer, their history) on a second database connection, in a thread, while
+    the import goes on writing the next batches: on PostgreSQL the rules and those writes run
+    beside the customers' own writes (two server processes, two cores) instead of after them.
+
+    Its transaction commits only after the import's (`finish(commit=True)`): the findings' and
+    tasks' foreign keys, checked at commit, then find the customers; if the import rolls back,
+    so does it — and a commit in the wrong order could not pass those checks anyway. Between the
+    two commits the new customers have no findings yet; should its own commit fail, `finish`
+    says so and the importer evaluates them again."""
+
+    def __init__(self):
+        from django.urls import get_script_prefix
+
+        # The thread works as the import's own thread would: same language, time zone, URL prefix.
+        self.language = translation.get_language()
+        self.zone = timezone.get_current_timezone()
+        self.script_prefix = get_script_prefix()
+        self.batches: queue.Queue = queue.Queue(maxsize=4)  # the import waits when it is 4 batches ahead
+        self.decided = threading.Event()
+        self.commit = False
+        self.committed = False
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="import-quality", daemon=True)
+        self.thread.start()
+        self.ready.wait(60)
+        if self.error is not None or not self.ready.is_set():  # no second connection: the caller goes without
+            self.finish(commit=False)
+            raise RuntimeError(f"no second database connection for the data-quality pass: {self.error}")
+
+    def _put(self, item) -> None:
+        while True:
+            if not self.thread.is_alive():
+                raise self.error or RuntimeError("the data-quality writer stopped")
+            try:
+                self.batches.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def submit(self, customers: list[dict]) -> None:
+        """New customers just written by the import ({attname: value} with "id")."""
+        if self.error is not None:
+            raise self.error
+        self._put(customers)
+
+    def drain(self) -> None:
+        """Wait until every batch submitted is written (not committed); raise what failed."""
+        done = threading.Event()
+        self._put(done)
+        while not done.wait(0.5) and self.thread.is_alive():
+            pass
+        if self.error is not None:
+            raise self.error
+
+    def finish(self, *, commit: bool) -> bool:
+        """Commit (call it after the import's commit) or roll back; True if committed."""
+        self.commit = commit
+        if self.thread.is_alive():
+            try:
+                self._put(None)
+            except BaseException:  # noqa: BLE001 - it stopped meanwhile: nothing to tell it
+                pass
+        self.decided.set()
+        self.thread.join()
+        return self.committed
+
+    def _run(self) -> None:
+        from django.db import connection
+        from django.urls import set_script_prefix
+
+        set_script_prefix(self.script_prefix)
+        try:
+            connection.ensure_connection()
+            self.ready.set()
+            with translation.override(self.language), timezone.override(self.zone), transaction.atomic():
+                while (item := self.batches.get()) is not None:
+                    if isinstance(item, threading.Event):
+                        item.set()
+                    elif self.error is None:
+                        try:
+                            quality.evaluate_new(item)
+                        except BaseException as exc:  # noqa: BLE001 - told to the import (drain, submit)
+                            self.error = exc
+                self.decided.wait()
+                if not self.commit or self.error is not None:
+                    transaction.set_rollback(True)
+            self.committed = self.commit and self.error is None
+        except BaseException as exc:  # noqa: BLE001 - e.g. its commit refused: finish() says so
+            logger.exception("the data-quality writer of an import failed")
+            self.error = self.error or exc
+            self.committed = False
+        finally:
+            self.ready.set()  # (when it failed before: the constructor stops waiting)
+            connection.close()
+
+
 class CustomerImporter(Importer):
     model = Customer
     FIELDS = tuple(s.field for s in COLUMNS["customers"])
@@ -409,6 +533,8 @@ class CustomerImporter(Importer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen_numbers: dict[str, int] = {}
+        self.quality_writer: QualityWriter | None = None
+        self.created_ids: list[int] = []
         self.org_units: dict[str, OrgUnit | None] = {}
         self.staff: dict[str, Staff | None] = {}
         self.scope_path = self._scope_path()
@@ -577,24 +703,30 @@ class CustomerImporter(Importer):
         return True
 
     def write(self, plans: list[Plan]) -> None:
-        """New customers by COPY (PostgreSQL) / executemany with their ids read back by number;
-        changed ones by bulk_update; history rows by INSERT … SELECT; one timeline event each."""
+        """New customers by COPY (PostgreSQL; executemany on SQLite) with their ids reserved
+        beforehand (`workqueue.allocate_ids`: nothing read back); changed ones by bulk_update;
+        history rows by INSERT … SELECT; one timeline event each; then the data-quality rules of
+        the batch's customers (findings and one task per customer, written in bulk)."""
         creates = [p for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
         actor_id = self.actor.pk if self.actor else None
         if creates:
             now = timezone.now()
             attnames = self.new_attnames
-            rows = []
             for p in creates:
-                values = p.obj
-                values["created_at"] = values["updated_at"] = now
-                rows.append(tuple([values[a] for a in attnames]))
-            copy_rows(Customer, self.new_columns, rows)
-            ids = dict(Customer.objects.filter(number__in=[p.obj["number"] for p in creates])
-                       .values_list("number", "pk"))
-            for p in creates:
-                p.customer_id = ids[p.obj["number"]]
+                p.obj["created_at"] = p.obj["updated_at"] = now
+            given = allocate_ids(Customer, len(creates))
+            if given is not None:
+                copy_rows(Customer, ["id", *self.new_columns],
+                          [(pk, *[p.obj[a] for a in attnames]) for pk, p in zip(given, creates, strict=True)])
+                for pk, p in zip(given, creates, strict=True):
+                    p.customer_id = p.obj["id"] = pk
+            else:
+                copy_rows(Customer, self.new_columns, [tuple([p.obj[a] for a in attnames]) for p in creates])
+                ids = dict(Customer.objects.filter(number__in=[p.obj["number"] for p in creates])
+                           .values_list("number", "pk"))
+                for p in creates:
+                    p.customer_id = p.obj["id"] = ids[p.obj["number"]]
             insert_history_rows_many(Customer, [p.customer_id for p in creates], user_id=actor_id,
                                      reason=self.change_reason, history_type="+", when=now)
         if updates:
@@ -605,6 +737,42 @@ class CustomerImporter(Importer):
         touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
         self.touched |= touched
         self.add_timeline(touched - self.timeline_done)
+        # The data-quality rules, batch by batch inside the import's transaction: a row of the
+        # file is its customer's only change in this import (a number given twice is an error),
+        # so the customer's findings are final once its batch is written. New customers are
+        # evaluated from the values just written (nothing read back), changed ones from the database.
+        if creates:
+            if self.quality_writer is not None:
+                self.quality_writer.submit([p.obj for p in creates])
+                self.created_ids += [p.customer_id for p in creates]
+            else:
+                quality.evaluate_new(p.obj for p in creates)
+        if updates:
+            quality.evaluate_bulk(p.customer_id for p in updates)
+
+    def start(self, source: RowSource, *, write: bool) -> None:
+        from django.db import connection
+
+        if (write and connection.vendor == "postgresql" and not connection.in_atomic_block
+                and source.total >= parallel_quality_rows()):
+            try:
+                self.quality_writer = QualityWriter()
+            except RuntimeError:  # e.g. no connection left: the pass runs in the import's own
+                logger.warning("import %s: data-quality pass inside the import", self.filename, exc_info=True)
+
+    def before_commit(self) -> None:
+        if self.quality_writer is not None:
+            self.quality_writer.drain()
+
+    def close(self, *, committed: bool) -> None:
+        writer, self.quality_writer = self.quality_writer, None
+        if writer is not None and not writer.finish(commit=committed) and committed:
+            # The import is in, its findings are not: evaluate its new customers again, now.
+            logger.error("the data-quality pass of import %s did not commit; evaluating again", self.filename)
+            quality.evaluate_bulk(self.created_ids)
+
+    def finish(self) -> None:
+        """Nothing left: `write` evaluated the data-quality rules of each batch's customers."""
 
 
 class ChildImporter(Importer):
@@ -917,16 +1085,19 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
     except FileRefused as exc:
         result.add_error(0, "", exc.message)
         return result
+    importer: Importer | None = None
     try:
         columns = map_headers(kind, source.headers)
         result.headers = [c.header for c in columns]
         importer = get_kind(kind).importer_class(kind, actor=actor, columns=columns, filename=filename, result=result)
+        importer.start(source, write=not dry_run)
         if dry_run:
             _process(importer, source, result, write=False, progress=progress)
         else:
             with transaction.atomic(), quality.suspended():
                 _process(importer, source, result, write=True, progress=progress)
                 if result.ok:
+                    importer.before_commit()
                     later = importer.quality_after_commit()
                     if later is None:
                         importer.finish()
@@ -948,7 +1119,11 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
         result.add_error(0, "", _("The database refused the data (was the same data changed at the same time?). "
                                   "Nothing was imported; try again."))
     finally:
-        source.close()
+        try:
+            if importer is not None:
+                importer.close(committed=result.committed)
+        finally:
+            source.close()
     return result
 
 
