@@ -28,9 +28,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from powerkam.billing.constants import TOU_PERIODS
 from powerkam.imports.readers import FileRefused, file_format, is_blank, open_xlsx
 
 from . import aggregates as agg
@@ -53,6 +55,20 @@ ACTIVE_REGISTER_HEADERS = ("active_register", "正向有功总", "有功示数",
 REACTIVE_REGISTER_HEADERS = ("reactive_register", "正向无功总", "无功示数", "无功总示数")
 DAILY_KWH_HEADERS = ("kwh", "日电量", "有功电量")
 DAILY_KVARH_HEADERS = ("kvarh", "无功电量")
+# Daily TOU registers and kWh (the collection system's 日冻结 export: 正向有功总、尖、峰、平、谷).
+PERIODS = tuple(str(p) for p in TOU_PERIODS)  # sharp, peak, flat, valley
+PERIOD_REGISTER_HEADERS = {
+    "sharp": ("sharp_register", "正向有功尖", "正向有功尖示值", "有功尖示数", "尖示数"),
+    "peak": ("peak_register", "正向有功峰", "正向有功峰示值", "有功峰示数", "峰示数"),
+    "flat": ("flat_register", "正向有功平", "正向有功平示值", "有功平示数", "平示数"),
+    "valley": ("valley_register", "正向有功谷", "正向有功谷示值", "有功谷示数", "谷示数"),
+}
+PERIOD_KWH_HEADERS = {
+    "sharp": ("kwh_sharp", "尖电量", "日尖电量"),
+    "peak": ("kwh_peak", "峰电量", "日峰电量"),
+    "flat": ("kwh_flat", "平电量", "日平电量"),
+    "valley": ("kwh_valley", "谷电量", "日谷电量"),
+}
 REACTIVE_KINDS = {"无功", "reactive", "q", "kvar", "正向无功"}
 ACTIVE_KINDS = {"", "有功", "active", "p", "kw", "正向有功"}
 
@@ -856,7 +872,7 @@ class Ingest:
 
     # -- daily readings
     def _daily(self, source: Source) -> None:
-        from .models import DailyAggregate, DailyReading
+        from .models import DailyReading
 
         headers = source.headers
         meter_col, customer_col = self._id_columns(headers)
@@ -866,9 +882,19 @@ class Ingest:
         cols = {"active_register": _find(headers, ACTIVE_REGISTER_HEADERS),
                 "reactive_register": _find(headers, REACTIVE_REGISTER_HEADERS),
                 "kwh": _find(headers, DAILY_KWH_HEADERS), "kvarh": _find(headers, DAILY_KVARH_HEADERS)}
-        if cols["active_register"] is None and cols["kwh"] is None:
+        for period in PERIODS:
+            cols[f"{period}_register"] = _find(headers, PERIOD_REGISTER_HEADERS[period])
+            cols[f"kwh_{period}"] = _find(headers, PERIOD_KWH_HEADERS[period])
+        # The periods the file gives (register or kWh); a period it has no column for is one the meter
+        # does not register (many tariffs have no sharp peak) — the sum check below proves it.
+        split_periods = [p for p in PERIODS if cols[f"{p}_register"] is not None or cols[f"kwh_{p}"] is not None]
+        has_total = cols["active_register"] is not None or cols["kwh"] is not None
+        if not has_total and not split_periods:
             raise FileRefused(_("A daily file needs the active register (正向有功总 / active_register) or the "
                                 "day's energy (日电量 / kwh)."))
+        if not has_total and len(split_periods) < len(PERIODS):
+            raise FileRefused(_("Without the total (正向有功总 / 日电量), a daily file needs all four time-of-use "
+                                "periods: sharp, peak, flat and valley (尖、峰、平、谷)."))
         readings: dict[tuple[int, date], dict] = {}
         meters: dict[int, Meter] = {}
         for number, cells in source.rows:
@@ -912,76 +938,122 @@ class Ingest:
             self.out.saw_day(day)
         if not readings:
             return
-        # Registers never go backwards: against the previous reading in the file, or the last stored one.
-        previous = {}
+        registers = ["active_register", "reactive_register", *(f"{p}_register" for p in PERIODS)]
+        # Registers never go backwards: against the meter's previous reading in the file, or the last one
+        # stored before the file. A day's energy is a difference only with the reading of the day before.
         first_day = min(d for _, d in readings)
-        for mp_id, day, reg, qreg in (DailyReading.objects.filter(metering_point_id__in=list(meters), day__lt=first_day)
-                                      .order_by("metering_point_id", "day")
-                                      .values_list("metering_point_id", "day", "active_register", "reactive_register")):
-            previous[mp_id] = (day, reg, qreg)
+        last_stored = DailyReading.objects.filter(metering_point_id__in=list(meters), day__lt=first_day)
+        if connection.vendor == "postgresql":
+            last_stored = last_stored.order_by("metering_point_id", "-day").distinct("metering_point_id")
+        else:
+            last_stored = last_stored.order_by("metering_point_id", "day")  # the last one of each meter wins
+        previous: dict[int, dict[str, tuple[date, float]]] = defaultdict(dict)
+        for mp_id, day, *regs in last_stored.values_list("metering_point_id", "day", *registers):
+            previous[mp_id] = {name: (day, float(v)) for name, v in zip(registers, regs, strict=True) if v is not None}
+        # the column an error about the day's total names: its register, its kWh, or the four periods
+        total_header = ", ".join(headers[cols[f"{p}_register"] if cols[f"{p}_register"] is not None else cols[f"kwh_{p}"]]
+                                 for p in split_periods)
+        for name in ("kwh", "active_register"):
+            if cols[name] is not None:
+                total_header = headers[cols[name]]
         daily_rows = []
         per_customer_day: dict[tuple[int, date], list] = defaultdict(list)
-        reg_col = headers[cols["active_register"]] if cols["active_register"] is not None else ""
         for (mp_id, day), v in sorted(readings.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             meter = meters[mp_id]
             mult = 1.0 if self.already_multiplied else meter.multiplier
-            prev = previous.get(mp_id)
-            kwh = v["kwh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kwh"] is not None else None
-            kvarh = v["kvarh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kvarh"] is not None else None
-            reg, qreg = v["active_register"], v["reactive_register"]
-            if reg is not None and prev is not None and prev[1] is not None:
-                if reg < float(prev[1]):
-                    self.out.error(v["row"], reg_col, _("The register went backwards: %(now)s on %(day)s after "
-                                                        "%(before)s on %(prev)s.")
-                                   % {"now": f"{reg:g}", "day": day, "before": f"{float(prev[1]):g}", "prev": prev[0]})
-                elif kwh is None and prev[0] == day - timedelta(days=1):
-                    kwh = (reg - float(prev[1])) * mult
-            if qreg is not None and prev is not None and prev[2] is not None and kvarh is None \
-                    and prev[0] == day - timedelta(days=1) and qreg >= float(prev[2]):
-                kvarh = (qreg - float(prev[2])) * mult
+            prev = previous[mp_id]
+            energy = {}
+            for name, kwh_name, unit in (("active_register", "kwh", "kwh"), ("reactive_register", "kvarh", "kvarh"),
+                                         *((f"{p}_register", f"kwh_{p}", "kwh") for p in PERIODS)):
+                reg, given = v[name], v[kwh_name]
+                amount = None if given is None else given * mult
+                before = prev.get(name)
+                if reg is not None and before is not None:
+                    if reg < before[1]:
+                        if unit == "kwh":  # as the reactive total always was: no kvarh that day, not an error
+                            self.out.error(v["row"], headers[cols[name]],
+                                           _("The register went backwards: %(now)s on %(day)s after %(before)s on "
+                                             "%(prev)s.") % {"now": f"{reg:g}", "day": day, "before": f"{before[1]:g}",
+                                                             "prev": before[0]})
+                    elif amount is None and before[0] == day - timedelta(days=1):
+                        amount = (reg - before[1]) * mult
+                if reg is not None:
+                    prev[name] = (day, reg)
+                energy[kwh_name] = amount
+            kwh, kvarh = energy["kwh"], energy["kvarh"]
+            split = _split(split_periods, energy)
+            if split is not None and kwh is None and not has_total:
+                kwh = sum(split.values())
+            total_col = headers[cols["kwh"]] if v["kwh"] is not None else total_header
+            if split is not None and kwh is not None:
+                tolerance = max(kwh * float(c.TOU_SUM_TOLERANCE_SHARE), float(c.TOU_SUM_TOLERANCE_UNITS) * mult)
+                if abs(sum(split.values()) - kwh) > tolerance:
+                    self.out.error(v["row"], total_col, _(
+                        "The time-of-use periods add up to %(sum)s kWh, the day's total is %(total)s kWh (more than "
+                        "%(tolerance)s kWh apart): check the period columns.")
+                        % {"sum": f"{sum(split.values()):.2f}", "total": f"{kwh:.2f}", "tolerance": f"{tolerance:.2f}"})
             cap = self.archive.capacity_kw.get(meter.customer_id) or 0.0
             if kwh is not None and cap and kwh > cap * 24:
-                self.out.error(v["row"], reg_col or headers[cols["kwh"]],
+                self.out.error(v["row"], total_col,
                                _("%(value)s kWh in a day is beyond the customer's capacity × the configured factor × "
                                  "24 h (%(limit)s kWh).") % {"value": f"{kwh:.0f}", "limit": f"{cap * 24:.0f}"})
-            previous[mp_id] = (day, reg if reg is not None else (prev[1] if prev else None),
-                               qreg if qreg is not None else (prev[2] if prev else None))
             daily_rows.append(DailyReading(
                 customer_id=meter.customer_id, day=day, metering_point_id=mp_id,
-                active_register=None if reg is None else Decimal(repr(reg)),
-                reactive_register=None if qreg is None else Decimal(repr(qreg)),
+                **{name: None if v[name] is None else Decimal(repr(v[name])) for name in registers},
                 kwh=None if kwh is None else agg.dec(kwh), kvarh=None if kvarh is None else agg.dec(kvarh),
+                **{f"kwh_{p}": None if split is None else agg.dec(split[p]) for p in PERIODS},
                 batch_id=self.batch_id))
-            per_customer_day[(meter.customer_id, day)].append((kwh, kvarh))
+            per_customer_day[(meter.customer_id, day)].append((kwh, kvarh, split))
         if self.out.error_count:
             return
         DailyReading.objects.bulk_create(
             daily_rows, batch_size=2000, update_conflicts=True, unique_fields=["customer", "day", "metering_point"],
-            update_fields=["active_register", "reactive_register", "kwh", "kvarh", "batch"])
+            update_fields=[*registers, "kwh", "kvarh", *(f"kwh_{p}" for p in PERIODS), "batch"])
         self.out.values_written = len(daily_rows)
-        # Daily aggregates where no 15-minute curve gave a richer one.
+        self._daily_aggregates(per_customer_day, first_day)
+        self.out.quality.update({"readings": len(daily_rows), "customers": len(self.out.customers),
+                                 "without_kwh": sum(1 for r in daily_rows if r.kwh is None)})
+
+    def _daily_aggregates(self, per_customer_day: dict, first_day: date) -> None:
+        """Daily aggregates where no 15-minute curve gave a richer one: the kWh of the customer's meters,
+        and the TOU split when every meter's reading has one (else unknown: NULL, never guessed)."""
+        from .models import DailyAggregate
+
         with_curve = set(DailyAggregate.objects.filter(
             customer_id__in={k[0] for k in per_customer_day}, day__gte=first_day, day__lte=self.out.day_to,
             source=c.AggregateSource.INTERVAL).values_list("customer_id", "day"))
         now = timezone.now()
         rows = []
+        unknown = 0
         for (cust, day), parts in per_customer_day.items():
             if (cust, day) in with_curve:
                 continue
-            kwhs = [p for p, _q in parts if p is not None]
-            if not kwhs:
+            metered = [(p, q, s) for p, q, s in parts if p is not None]
+            if not metered:
                 continue
-            total = sum(kwhs)
-            qs = [q for _p, q in parts if q is not None]
+            total = sum(p for p, _q, _s in metered)
+            qs = [q for _p, q, _s in parts if q is not None]
             kvarh = sum(qs) if qs else None
-            complete = len(kwhs) >= self.archive.meters_of.get(cust, 1)
-            zero = Decimal("0.000")  # a daily reading has no time-of-use split
-            rows.append((cust, day, agg.dec(total), zero, zero, zero, zero, None if kvarh is None else agg.dec(kvarh), None, None, None,
+            complete = len(metered) >= self.archive.meters_of.get(cust, 1)
+            if all(s is not None for _p, _q, s in metered):
+                split = [agg.dec(sum(s[p] for _p, _q, s in metered)) for p in PERIODS]
+            else:
+                split = [None] * len(PERIODS)
+                unknown += 1
+            rows.append((cust, day, agg.dec(total), *split, None if kvarh is None else agg.dec(kvarh), None, None, None,
                          None if kvarh is None else agg.power_factor(total, kvarh), 0, c.AggregateSource.DAILY,
                          complete, self.batch_id, now))
         self.out.aggregates_written = storage.upsert_aggregates(rows)
-        self.out.quality.update({"readings": len(daily_rows), "customers": len(self.out.customers),
-                                 "without_kwh": sum(1 for r in daily_rows if r.kwh is None)})
+        self.out.quality.update({"without_tou_split": unknown, "with_tou_split": len(rows) - unknown})
+
+
+def _split(split_periods: list[str], energy: dict[str, float | None]) -> dict[str, float] | None:
+    """A meter-day's kWh per TOU period, or None when unknown: no period columns, a blank period, or no
+    reading of the day before to take the register differences from. A period the file has no column
+    for counts 0 (the sum check against the total catches a period that is missing but used)."""
+    if not split_periods or any(energy[f"kwh_{p}"] is None for p in split_periods):
+        return None
+    return {p: energy[f"kwh_{p}"] if p in split_periods else 0.0 for p in PERIODS}
 
 
 def _masks(values: np.ndarray) -> list[int]:
