@@ -566,7 +566,7 @@ class Ingest:
             frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(w.width)), index_col=False,
                                 usecols=id_cols + value_cols, dtype={**{i: object for i in id_cols},
                                                                      **{i: np.float64 for i in value_cols}},
-                                keep_default_na=False, na_values=[""], engine="c")
+                                keep_default_na=False, na_values=[""], float_precision="round_trip", engine="c")
         except (ValueError, pd.errors.ParserError):
             return False
         n = len(frame)
@@ -792,10 +792,10 @@ class Ingest:
         day = np.fromiter((k[1] for k in keys), dtype=np.int64, count=n)
         cust = np.fromiter((e[0] for e in entries), dtype=np.int64, count=n)
         first, last = date.fromordinal(int(day.min())), date.fromordinal(int(day.max()))
-        for month in _months(first, last):
-            if month not in self.months:
-                partitions.ensure_partitions(date(*month, 1), date(*month, 1))
-                self.months.add(month)
+        new_months = [m for m in _months(first, last) if m not in self.months]
+        if new_months:
+            partitions.ensure_partitions_now(date(*new_months[0], 1), date(*new_months[-1], 1))
+            self.months.update(new_months)
         # A meter-day is "fresh" when nothing of its customer is stored on that day yet (nor written by
         # this batch): those are copied straight in; the others are merged (upsert).
         ranges = storage.stored_day_ranges(set(cust.tolist()), first, last)
