@@ -566,7 +566,7 @@ class Ingest:
             frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(w.width)), index_col=False,
                                 usecols=id_cols + value_cols, dtype={**{i: object for i in id_cols},
                                                                      **{i: np.float64 for i in value_cols}},
-                                keep_default_na=False, na_values=[""], float_precision="round_trip", engine="c")
+                                keep_default_na=False, na_values=[""], engine="c", **_exact_floats(pd))
         except (ValueError, pd.errors.ParserError):
             return False
         n = len(frame)
@@ -1045,6 +1045,12 @@ class Ingest:
                          complete, self.batch_id, now))
         self.out.aggregates_written = storage.upsert_aggregates(rows)
         self.out.quality.update({"without_tou_split": unknown, "with_tou_split": len(rows) - unknown})
+
+
+def _exact_floats(pd) -> dict:
+    """pandas' C parser reading every value exactly as Python's float(text) does: its default from
+    pandas 3 on; before, `float_precision="round_trip"` (deprecated in 3)."""
+    return {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
 def _split(split_periods: list[str], energy: dict[str, float | None]) -> dict[str, float] | None:
