@@ -69,3 +69,19 @@ def test_advice_figures_from_twelve_months(meter, tariff):
 @pytest.mark.django_db
 def test_no_data_no_advice(meter):
     assert not usage_advice(meter.customer, today=date(2026, 11, 15)).has_data
+
+
+@pytest.mark.django_db
+def test_shares_are_over_the_days_with_a_known_split(meter, tariff):
+    """A month with days of daily readings without period registers (split NULL): the peak and valley
+    shares are over the other days, and that month is counted, not billed on a partial split."""
+    customer = meter.customer
+    _year_of_aggregates(customer, date(2025, 11, 1))  # 10 % sharp, 30 % peak, 30 % flat, 30 % valley
+    DailyAggregate.objects.filter(customer=customer, day__range=(date(2026, 3, 1), date(2026, 3, 10))).update(
+        kwh_total=Decimal("20000"), kwh_sharp=None, kwh_peak=None, kwh_flat=None, kwh_valley=None)
+    advice = usage_advice(customer, today=date(2026, 11, 15))
+    assert advice.split_incomplete_months == 1
+    assert advice.peak_share == Decimal("0.400") and advice.valley_share == Decimal("0.300")
+    march = next(m for m in advice.months if m.month == date(2026, 3, 1))
+    assert march.kwh == Decimal("9600") * 21 + Decimal("20000") * 10 and march.kwh_split == Decimal("9600") * 21
+    assert march.capacity_charge is None  # a TOU tariff is not billed on part of the month's energy

@@ -46,3 +46,29 @@ def test_sqlite_has_no_partitions():
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL")
     assert partitions.ensure_partitions(date(2026, 1, 1), date(2026, 3, 1)) == []
+
+
+@pg_only
+@pytest.mark.django_db
+def test_an_ingest_creates_a_month_while_another_ingest_is_writing():
+    """Files ingested side by side: a month's partition is created and committed at once (a plain table
+    ATTACHed on a connection of its own), not blocked by another ingest's open transaction."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    partitions.ensure_partitions_now(date(2031, 1, 1), date(2031, 1, 1))
+    other, fresh = connections.create_connection(DEFAULT_DB_ALIAS), connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        other.ensure_connection()
+        other.connection.autocommit = False  # an ingest in progress: its COPY holds the parent until it commits
+        other.connection.execute(f'INSERT INTO "{partitions.TABLE}" VALUES (1, %s, 1, 1, 5.0, NULL)', [date(2031, 1, 5)])
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '3s'")  # the old way would wait for `other`: fail, not hang
+        partitions.ensure_partitions_now(date(2031, 2, 1), date(2031, 2, 1))
+        fresh.ensure_connection()
+        committed = {r[0] for r in fresh.connection.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid").fetchall()}
+        assert "consumption_intervalreading_y2031m02" in committed
+    finally:
+        other.connection.rollback()
+        other.close()
+        fresh.close()

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from powerkam.billing import constants as bc
@@ -56,6 +56,7 @@ class MonthFigures:
     demand_charge: Decimal | None = None
     high_use: bool = False
     shift_yuan: Decimal | None = None
+    kwh_split: Decimal | None = None  # the kWh of the days whose TOU split is known (None: all of them)
     pf_adjustment_now: Decimal | None = None
     pf_adjustment_at_standard: Decimal | None = None
 
@@ -77,6 +78,7 @@ class Advice:
     kvar: Decimal | None = None
     pf_yuan_saved: Decimal | None = None
     kwh_total: Decimal = Decimal("0")
+    split_incomplete_months: int = 0  # months with days of daily readings without period registers
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -105,7 +107,8 @@ def monthly_totals(customer_id: int, first: date, end: date) -> list[MonthFigure
     rows = (DailyAggregate.objects.filter(customer_id=customer_id, day__gte=first, day__lt=end)
             .annotate(month=TruncMonth("day")).values("month")
             .annotate(kwh=Sum("kwh_total"), sharp=Sum("kwh_sharp"), peak=Sum("kwh_peak"), flat=Sum("kwh_flat"),
-                      valley=Sum("kwh_valley"), kvarh=Sum("kvarh"), max_kw=Max("max_demand_kw"))
+                      valley=Sum("kwh_valley"), kvarh=Sum("kvarh"), max_kw=Max("max_demand_kw"),
+                      kwh_split=Sum("kwh_total", filter=Q(kwh_valley__isnull=False)))
             .order_by("month"))
     out = []
     for r in rows:
@@ -120,7 +123,8 @@ def monthly_totals(customer_id: int, first: date, end: date) -> list[MonthFigure
             month=month, kwh=kwh,
             kwh_by_period={"sharp": Decimal(r["sharp"] or 0), "peak": Decimal(r["peak"] or 0),
                            "flat": Decimal(r["flat"] or 0), "valley": Decimal(r["valley"] or 0)},
-            kvarh=kvarh, max_demand_kw=None if r["max_kw"] is None else Decimal(r["max_kw"]), power_factor=pf))
+            kvarh=kvarh, max_demand_kw=None if r["max_kw"] is None else Decimal(r["max_kw"]), power_factor=pf,
+            kwh_split=Decimal(r["kwh_split"] or 0)))
     return out
 
 
@@ -143,7 +147,12 @@ def usage_advice(customer, today: date | None = None) -> Advice:
         except ValidationError:  # no tariff in force: the month gives kWh figures only
             comparable = False
             continue
-        tou = tariff.is_tou and any(mf.kwh_by_period.values())
+        # the month's energy by period only when every day's split is known; a month with days of
+        # daily readings without period registers is not billed on a partial split
+        split_complete = mf.kwh_split is None or mf.kwh_split == mf.kwh
+        if not split_complete:
+            advice.split_incomplete_months += 1
+        tou = tariff.is_tou and split_complete and any(mf.kwh_by_period.values())
         kwh = {p: v for p, v in mf.kwh_by_period.items() if v} if tou else {}
         load = Load(kwh=kwh, kwh_total=None if tou else mf.kwh, kvarh=mf.kvarh,
                     max_demand_kw=mf.max_demand_kw, declared_demand_kw=mf.max_demand_kw, capacity_kva=capacity,
@@ -184,11 +193,13 @@ def usage_advice(customer, today: date | None = None) -> Advice:
     if shift_sum:
         advice.shift_yuan_per_percent = money(shift_sum)
     total = advice.kwh_total
-    if total:
+    # the shares over the days whose TOU split is known
+    split_total = sum((m.kwh if m.kwh_split is None else m.kwh_split for m in advice.months), Decimal("0"))
+    if split_total:
         advice.peak_share = (sum((m.kwh_by_period["sharp"] + m.kwh_by_period["peak"] for m in advice.months),
-                                 Decimal("0")) / total).quantize(Decimal("0.001"))
+                                 Decimal("0")) / split_total).quantize(Decimal("0.001"))
         advice.valley_share = (sum((m.kwh_by_period["valley"] for m in advice.months), Decimal("0"))
-                               / total).quantize(Decimal("0.001"))
+                               / split_total).quantize(Decimal("0.001"))
     kvarh_total = sum((m.kvarh for m in advice.months if m.kvarh is not None), Decimal("0"))
     if total and kvarh_total:
         advice.pf_now = Decimal(repr(float(total) / math.hypot(float(total), float(kvarh_total)))).quantize(

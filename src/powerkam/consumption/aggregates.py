@@ -94,9 +94,11 @@ def _fmt(values: np.ndarray, places: int) -> list[str | None]:
     return [None if v != v else f"{v:.{places}f}" for v in values.tolist()]
 
 
-def batch_figures(days: list[date], kw: np.ndarray, kvar: np.ndarray, weights: np.ndarray) -> list[tuple]:
+def batch_figures(days: list[date], kw: np.ndarray, kvar: np.ndarray, weights: np.ndarray,
+                  index: np.ndarray | None = None) -> list[tuple]:
     """The aggregates of n customer-days at once, vectorised: kw and kvar (n, 96) with NaN for
-    missing, weights (n, 96, 4). Returns per day (kwh_total, kwh_sharp, kwh_peak, kwh_flat,
+    missing, weights (n, 96, 4) — or, with `index` (n,), the k distinct weight matrices (k, 96, 4)
+    and which one each day uses. Returns per day (kwh_total, kwh_sharp, kwh_peak, kwh_flat,
     kwh_valley, kvarh, max_demand_kw, max_demand_at, load_factor, avg_power_factor, slots) with the
     numbers as decimal strings (3 places; 4 for the factors) — what the database stores."""
     n = len(days)
@@ -104,7 +106,13 @@ def batch_figures(days: list[date], kw: np.ndarray, kvar: np.ndarray, weights: n
     slots = present.sum(axis=1)
     kwh_slot = np.where(present, kw, 0.0) * float(c.INTERVAL_HOURS)
     total = kwh_slot.sum(axis=1)
-    by_period = np.einsum("ns,nsp->np", kwh_slot, weights)
+    if index is None:
+        by_period = np.einsum("ns,nsp->np", kwh_slot, weights)
+    else:
+        by_period = np.empty((n, weights.shape[2]))
+        for j in range(len(weights)):
+            rows = index == j
+            by_period[rows] = kwh_slot[rows] @ weights[j]
     masked = np.where(present, kw, -np.inf)
     peak_idx = masked.argmax(axis=1)
     max_kw = masked[np.arange(n), peak_idx]

@@ -135,9 +135,14 @@ def load_charts(customer, year: int, day: date) -> dict[str, Any]:
               "yAxis": [{"type": "value", "name": "kWh", "pkUnit": "kwh"}],
               "dataZoom": [{"type": "inside"}, {"type": "slider", "bottom": 25}],
               "series": [{"name": _("Sharp and peak"), "type": "bar", "stack": "kwh",
-                          "data": [None if d not in rows else round(float(rows[d].kwh_sharp + rows[d].kwh_peak), 1) for d in days]},
+                          "data": [round(float(rows[d].kwh_sharp + rows[d].kwh_peak), 1)
+                                   if d in rows and rows[d].split_known else None for d in days]},
                          {"name": _("Flat"), "type": "bar", "stack": "kwh", "data": col("kwh_flat")},
-                         {"name": _("Valley"), "type": "bar", "stack": "kwh", "data": col("kwh_valley")}]}
+                         {"name": _("Valley"), "type": "bar", "stack": "kwh", "data": col("kwh_valley")},
+                         # a day of daily readings without period registers: its kWh, not a guessed split
+                         {"name": _("Split unknown"), "type": "bar", "stack": "kwh", "itemStyle": {"color": "#adb5bd"},
+                          "data": [round(float(rows[d].kwh_total), 1) if d in rows and not rows[d].split_known else None
+                                   for d in days]}]}
     capacity = _f(customer.contract_capacity_kva)
     declared = _declared_demand(customer, year)
     marks = [{"name": _("Contract capacity (kVA)"), "yAxis": capacity}] if capacity else []
@@ -159,10 +164,15 @@ def load_charts(customer, year: int, day: date) -> dict[str, Any]:
                "series": [{"name": _("Metered kWh"), "type": "bar", "data": [_f(m["metered_kwh"]) for m in data.monthly]},
                           {"name": _("Billed kWh"), "type": "bar", "data": [_f(m["billed_kwh"]) for m in data.monthly]}]}
     total = sum((r.kwh_total for r in rows.values()), ZERO)
-    peak = sum((r.kwh_sharp + r.kwh_peak for r in rows.values()), ZERO)
-    valley = sum((r.kwh_valley for r in rows.values()), ZERO)
-    summary = {"kwh": total, "days": len(rows), "peak_share": peak / total * 100 if total else None,
-               "valley_share": valley / total * 100 if total else None,
+    # TOU shares over the days whose split is known (a day of daily readings without period registers
+    # has none: the page says how many such days there are)
+    split = [r for r in rows.values() if r.split_known]
+    split_kwh = sum((r.kwh_total for r in split), ZERO)
+    peak = sum((r.kwh_sharp + r.kwh_peak for r in split), ZERO)
+    valley = sum((r.kwh_valley for r in split), ZERO)
+    summary = {"kwh": total, "days": len(rows), "peak_share": peak / split_kwh * 100 if split_kwh else None,
+               "valley_share": valley / split_kwh * 100 if split_kwh else None,
+               "split_unknown_days": len(rows) - len(split),
                "max_demand_kw": max((r.max_demand_kw for r in rows.values() if r.max_demand_kw is not None), default=None),
                "capacity_kva": customer.contract_capacity_kva, "declared_kw": declared}
     return {"summary": summary, "monthly": data.monthly, "has_curve": any(v is not None for v in c[day]),

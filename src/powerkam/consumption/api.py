@@ -53,7 +53,9 @@ class IngestRequestSerializer(serializers.Serializer):
         child=serializers.DictField(), allow_empty=False, max_length=MAX_API_ROWS,
         help_text="wide: {meter_no | customer_number, date, kind (active/reactive, optional), values: [96 numbers, "
                   "00:15 … 24:00]}; long: {meter_no | customer_number, timestamp (interval end), kw, kvar?}; daily: "
-                  "{meter_no | customer_number, date, active_register?, reactive_register?, kwh?, kvarh?}.")
+                  "{meter_no | customer_number, date, active_register?, reactive_register?, kwh?, kvarh?, "
+                  "sharp_register?, peak_register?, flat_register?, valley_register?, kwh_sharp?, kwh_peak?, "
+                  "kwh_flat?, kwh_valley?} (time-of-use periods: registers or the day's kWh).")
 
 
 class IngestBatchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,

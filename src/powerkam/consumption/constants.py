@@ -12,6 +12,13 @@ INTERVAL_HOURS = Decimal("0.25")
 
 # Values beyond contract capacity (kVA, taken as kW at PF 1) × this factor are flagged as implausible.
 DEFAULT_CAPACITY_FACTOR = Decimal("1.20")
+# Daily TOU registers (日冻结 正向有功总、尖、峰、平、谷): the total register of an electronic meter is
+# the sum of its period registers but for each register's display rounding (two decimals: ±0.005 on
+# each of five registers, at both ends of the day). A day's period kWh may differ from its total kWh by
+# the larger of this share of the total and this many raw register units × the multiplier; beyond
+# that the row is refused (a period column missing or mixed up).
+TOU_SUM_TOLERANCE_SHARE = Decimal("0.01")
+TOU_SUM_TOLERANCE_UNITS = Decimal("0.1")
 # Months of interval partitions created ahead of the current month (PostgreSQL).
 PARTITION_MONTHS_AHEAD = 3
 

@@ -1,7 +1,8 @@
 """Demo metering data (load_demo): loaded through the real ingest, as a clerk would, so the import
 pages show real batches and every consumption page has data on a first run.
 
-- daily register readings (active and reactive) for a year for up to DAILY_ACCOUNTS key accounts;
+- daily register readings (active total and TOU periods, reactive) for a year for up to
+  DAILY_ACCOUNTS key accounts (every third without the period registers: its split stays unknown);
 - 15-minute curves (wide layout, active and reactive rows) for the last CURVE_DAYS_FULL days for
   the first FULL_CURVE_ACCOUNTS of them (a whole year: the advice letter has every month) and the
   last CURVE_DAYS days for the next few.
@@ -15,8 +16,11 @@ import math
 import random
 from datetime import date, timedelta
 
+import numpy as np
+
 from powerkam.billing.demo import load_catalogue
 
+from . import aggregates as agg
 from . import constants as c
 from .models import IngestBatch
 
@@ -89,18 +93,24 @@ def load_demo(*, seed: int = 1, today: date, log=None) -> dict:
     first = end - timedelta(days=364)
     counts = {"batches": 0, "daily_readings": 0, "values": 0}
 
-    # Daily registers for a year (raw meter units; the register times the multiplier is kWh).
-    lines = ["资产号,日期,正向有功总,正向无功总"]
-    for cu, mp in accounts:
+    # Daily registers for a year (raw meter units; the register times the multiplier is kWh): the
+    # total, and the TOU period registers (尖峰平谷, from the day's curve and the customer's tariff
+    # bands) — except every third meter, whose export has the total only: its days' split is unknown.
+    calendar = agg.TouCalendar({cu.tariff_code for cu, _mp in accounts})
+    lines = ["资产号,日期,正向有功总,正向有功尖,正向有功峰,正向有功平,正向有功谷,正向无功总"]
+    for i, (cu, mp) in enumerate(accounts):
         prof = profiles[cu.pk]
         mult = float(mp.multiplier or 1) or 1.0
         reg, qreg = rng.uniform(1000, 50000), rng.uniform(500, 20000)
+        periods = np.array([0.1, 0.3, 0.35, 0.25]) * reg  # sharp, peak, flat, valley: they add up to the total
         day = first - timedelta(days=1)
         while day <= end:
-            kwh = sum(_curve(rng, prof, day)) * 0.25
-            reg += kwh / mult
-            qreg += kwh * math.tan(math.acos(prof["pf"])) / mult
-            lines.append(f"{mp.meter_no},{day.isoformat()},{reg:.2f},{qreg:.2f}")
+            kw = np.array(_curve(rng, prof, day))
+            periods += kw * 0.25 @ calendar.weights(cu.tariff_code, day) / mult
+            reg = float(periods.sum())
+            qreg += float(kw.sum()) * 0.25 * math.tan(math.acos(prof["pf"])) / mult
+            tou = ",".join(f"{v:.2f}" for v in periods) if i % 3 != 2 else ",,,"
+            lines.append(f"{mp.meter_no},{day.isoformat()},{reg:.2f},{tou},{qreg:.2f}")
             day += timedelta(days=1)
     batch = services.start_ingest(io.BytesIO(("\n".join(lines) + "\n").encode("gbk")), "日冻结示数.csv",
                                   layout=c.Layout.DAILY, actor=clerk, background=False)

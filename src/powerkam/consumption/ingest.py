@@ -18,6 +18,7 @@ the file's data-quality report, and the day's aggregate is marked incomplete.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -27,9 +28,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from powerkam.billing.constants import TOU_PERIODS
 from powerkam.imports.readers import FileRefused, file_format, is_blank, open_xlsx
 
 from . import aggregates as agg
@@ -39,6 +42,7 @@ from . import partitions, storage
 MAX_ERRORS = 200
 MAX_EXAMPLES = 50
 FLUSH_KEYS = 4000  # meter-days per write (≈ 384,000 values)
+CHUNK_LINES = 4000  # CSV lines read (and, when clean, parsed and checked) at once
 
 METER_HEADERS = ("meter_no", "meter", "电能表资产号", "电表资产号", "表计资产号", "资产编号", "资产号", "表号")
 CUSTOMER_HEADERS = ("customer_number", "customer", "户号", "用户编号", "客户编号")
@@ -51,6 +55,20 @@ ACTIVE_REGISTER_HEADERS = ("active_register", "正向有功总", "有功示数",
 REACTIVE_REGISTER_HEADERS = ("reactive_register", "正向无功总", "无功示数", "无功总示数")
 DAILY_KWH_HEADERS = ("kwh", "日电量", "有功电量")
 DAILY_KVARH_HEADERS = ("kvarh", "无功电量")
+# Daily TOU registers and kWh (the collection system's 日冻结 export: 正向有功总、尖、峰、平、谷).
+PERIODS = tuple(str(p) for p in TOU_PERIODS)  # sharp, peak, flat, valley
+PERIOD_REGISTER_HEADERS = {
+    "sharp": ("sharp_register", "正向有功尖", "正向有功尖示值", "有功尖示数", "尖示数"),
+    "peak": ("peak_register", "正向有功峰", "正向有功峰示值", "有功峰示数", "峰示数"),
+    "flat": ("flat_register", "正向有功平", "正向有功平示值", "有功平示数", "平示数"),
+    "valley": ("valley_register", "正向有功谷", "正向有功谷示值", "有功谷示数", "谷示数"),
+}
+PERIOD_KWH_HEADERS = {
+    "sharp": ("kwh_sharp", "尖电量", "日尖电量"),
+    "peak": ("kwh_peak", "峰电量", "日峰电量"),
+    "flat": ("kwh_flat", "平电量", "日平电量"),
+    "valley": ("kwh_valley", "谷电量", "日谷电量"),
+}
 REACTIVE_KINDS = {"无功", "reactive", "q", "kvar", "正向无功"}
 ACTIVE_KINDS = {"", "有功", "active", "p", "kw", "正向有功"}
 
@@ -116,6 +134,10 @@ class Source:
     rows: Iterator[tuple[int, list[Any] | Problem]]  # a Problem: a row that cannot be decoded
     encoding: str = ""
     close: Callable[[], None] = lambda: None
+    # CSV only: the same data as blocks of raw lines (first row number, lines), for the vectorised
+    # wide reader; `text_rows` turns a block into what `rows` yields. Use `rows` or `chunks`, not both.
+    chunks: Iterator[tuple[int, list[bytes]]] | None = None
+    text_rows: Callable[[int, list[bytes]], Iterator[tuple[int, list[Any] | Problem]]] | None = None
 
 
 def _decode_row(raw: bytes, encoding: str, headers: list[str], number: int) -> str | Problem:
@@ -161,19 +183,34 @@ def open_csv(fileobj) -> Source:
     if is_blank(headers):
         raise FileRefused(_("The file is empty."))
 
-    def rows() -> Iterator[tuple[int, list[Any] | Problem]]:
-        number = 1
-        while raw := fileobj.readline():  # not `for raw in fileobj`: Django's File iterates from the start
-            number += 1
+    def chunks() -> Iterator[tuple[int, list[bytes]]]:
+        number = 2
+        readline = fileobj.readline  # not `for raw in fileobj`: Django's File iterates from the start
+        while True:
+            lines = []
+            while len(lines) < CHUNK_LINES and (raw := readline()):
+                lines.append(raw)
+            if not lines:
+                return
+            yield number, lines
+            number += len(lines)
+
+    def text_rows(number: int, lines: list[bytes]) -> Iterator[tuple[int, list[Any] | Problem]]:
+        for raw in lines:
             text = _decode_row(raw, encoding, headers, number)
             if isinstance(text, Problem):
                 yield number, text
-                continue
-            values = next(csv.reader([text]), [])
-            if values and (values[0].strip() or not is_blank(values)):
-                yield number, values
+            else:
+                values = next(csv.reader([text]), [])
+                if values and (values[0].strip() or not is_blank(values)):
+                    yield number, values
+            number += 1
 
-    return Source(headers=headers, rows=rows(), encoding=encoding)
+    def rows() -> Iterator[tuple[int, list[Any] | Problem]]:
+        for number, lines in chunks():
+            yield from text_rows(number, lines)
+
+    return Source(headers=headers, rows=rows(), encoding=encoding, chunks=chunks(), text_rows=text_rows)
 
 
 def open_file(fileobj, filename: str) -> Source:
@@ -314,6 +351,21 @@ class Archive:
 
 # --- The ingest -------------------------------------------------------------------------------
 
+@dataclass
+class _Wide:
+    """The columns of a wide file, and its parsed dates."""
+
+    headers: list[str]
+    meter_col: int | None
+    customer_col: int | None
+    date_col: int
+    kind_col: int | None
+    first: int  # the 00:15 column
+    width: int
+    slot_headers: list[str]
+    days: dict[str, date] = field(default_factory=dict)
+
+
 class Ingest:
     """One file or API batch through validation and (when clean so far) writing."""
 
@@ -428,49 +480,163 @@ class Ingest:
         date_col = _find(headers, DATE_HEADERS)
         if date_col is None:
             raise FileRefused(_("The file needs a date column (日期 / date)."))
-        kind_col = _find(headers, KIND_HEADERS)
         first = self._time_columns(headers)
-        width = len(headers)
-        slot_headers = headers[first:first + c.SLOTS_PER_DAY]
-        day_cache: dict[str, date] = {}
+        w = _Wide(headers=headers, meter_col=meter_col, customer_col=customer_col, date_col=date_col,
+                  kind_col=_find(headers, KIND_HEADERS), first=first, width=len(headers),
+                  slot_headers=headers[first:first + c.SLOTS_PER_DAY])
+        if source.chunks is not None:
+            # CSV: a block of clean rows is parsed and checked at once; a block with anything to report
+            # goes row by row, which gives every problem its row and column.
+            for number, lines in source.chunks:
+                if not self._wide_block(number, lines, w, source.encoding):
+                    for row_number, cells in source.text_rows(number, lines):
+                        self._wide_row(row_number, cells, w)
+                if len(self.buffer) >= FLUSH_KEYS:
+                    self._flush()
+            return
         for number, cells in source.rows:
-            self.out.rows += 1
-            if isinstance(cells, Problem):
-                self.out.error(cells.row, cells.column, cells.message)
-                continue
-            if len(cells) > width and not is_blank(cells[width:]):
-                self.out.error(number, str(width + 1),
-                               _("The row has %(n)s columns, the header %(width)s: a wide row has 96 values "
-                                 "(00:15 … 24:00), no more.") % {"n": len(cells), "width": width})
-                continue
-            meter = self._meter(number, cells, meter_col, customer_col, headers)
-            raw_day = cells[date_col] if date_col < len(cells) else None
-            day = day_cache.get(raw_day) if isinstance(raw_day, str) else None
-            if day is None:
-                day = parse_day(raw_day)
-                if isinstance(raw_day, str) and day is not None:
-                    day_cache[raw_day] = day
-            if day is None:
-                self.out.error(number, headers[date_col], _("Not a date (use YYYY-MM-DD)."))
-            reactive = False
-            if kind_col is not None and kind_col < len(cells):
-                kind = str(cells[kind_col] or "").strip().lower()
-                if kind in REACTIVE_KINDS:
-                    reactive = True
-                elif kind not in ACTIVE_KINDS:
-                    self.out.error(number, headers[kind_col], _("Unknown kind: use 有功 (active) or 无功 (reactive)."))
-                    continue
-            if meter is None or day is None:
-                continue
-            raw = list(cells[first:first + c.SLOTS_PER_DAY])
-            if len(raw) < c.SLOTS_PER_DAY:
-                raw += [None] * (c.SLOTS_PER_DAY - len(raw))
-            values = self._values(number, raw, slot_headers)
-            if values is None:
-                continue
-            self._put(number, meter, day, values, reactive, slot_headers)
+            self._wide_row(number, cells, w)
             if len(self.buffer) >= FLUSH_KEYS:
                 self._flush()
+
+    def _wide_day(self, raw_day: Any, w: _Wide) -> date | None:
+        day = w.days.get(raw_day) if isinstance(raw_day, str) else None
+        if day is None:
+            day = parse_day(raw_day)
+            if isinstance(raw_day, str) and day is not None:
+                w.days[raw_day] = day
+        return day
+
+    def _wide_row(self, number: int, cells: list | Problem, w: _Wide) -> None:
+        headers = w.headers
+        self.out.rows += 1
+        if isinstance(cells, Problem):
+            self.out.error(cells.row, cells.column, cells.message)
+            return
+        if len(cells) > w.width and not is_blank(cells[w.width:]):
+            self.out.error(number, str(w.width + 1),
+                           _("The row has %(n)s columns, the header %(width)s: a wide row has 96 values "
+                             "(00:15 … 24:00), no more.") % {"n": len(cells), "width": w.width})
+            return
+        meter = self._meter(number, cells, w.meter_col, w.customer_col, headers)
+        day = self._wide_day(cells[w.date_col] if w.date_col < len(cells) else None, w)
+        if day is None:
+            self.out.error(number, headers[w.date_col], _("Not a date (use YYYY-MM-DD)."))
+        reactive = False
+        if w.kind_col is not None and w.kind_col < len(cells):
+            kind = str(cells[w.kind_col] or "").strip().lower()
+            if kind in REACTIVE_KINDS:
+                reactive = True
+            elif kind not in ACTIVE_KINDS:
+                self.out.error(number, headers[w.kind_col], _("Unknown kind: use 有功 (active) or 无功 (reactive)."))
+                return
+        if meter is None or day is None:
+            return
+        raw = list(cells[w.first:w.first + c.SLOTS_PER_DAY])
+        if len(raw) < c.SLOTS_PER_DAY:
+            raw += [None] * (c.SLOTS_PER_DAY - len(raw))
+        values = self._values(number, raw, w.slot_headers)
+        if values is None:
+            return
+        self._put(number, meter, day, values, reactive, w.slot_headers)
+
+    def _wide_block(self, number: int, lines: list[bytes], w: _Wide, encoding: str) -> bool:
+        """Read, check and buffer a block of CSV lines at once (pandas' C parser, numpy checks over the
+        whole block). Returns False, having changed nothing, when any line has something to report
+        (or anything unusual: quotes, blank lines, a ragged row, a repeated meter-day): the caller
+        then reads the block row by row, which reports each problem with its row and column."""
+        if self.out.error_count:
+            return False  # the file is rejected already: list every problem, row by row
+        commas = w.width - 1
+        for raw in lines:
+            if raw.count(b",") != commas or not raw.strip(b" \t\r\n,"):
+                return False
+        blob = b"".join(lines)
+        if b'"' in blob:
+            return False
+        try:
+            text = blob.decode(encoding)
+        except UnicodeDecodeError:
+            return False
+        import pandas as pd
+
+        id_cols = [i for i in (w.meter_col, w.customer_col, w.date_col, w.kind_col) if i is not None]
+        value_cols = list(range(w.first, w.first + c.SLOTS_PER_DAY))
+        try:
+            frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(w.width)), index_col=False,
+                                usecols=id_cols + value_cols, dtype={**{i: object for i in id_cols},
+                                                                     **{i: np.float64 for i in value_cols}},
+                                keep_default_na=False, na_values=[""], engine="c", **_exact_floats(pd))
+        except (ValueError, pd.errors.ParserError):
+            return False
+        n = len(frame)
+        if n != len(lines):
+            return False
+        values = frame[value_cols].to_numpy(dtype=np.float64)
+        if np.isinf(values).any() or (values < 0).any():
+            return False
+        # meters (the meter number first, else the customer number of a one-meter customer) and days
+        archive = self.archive
+        meter_ids = frame[w.meter_col].tolist() if w.meter_col is not None else [None] * n
+        customer_ids = frame[w.customer_col].tolist() if w.customer_col is not None else [None] * n
+        meters: list[Meter] = []
+        for m_raw, c_raw in zip(meter_ids, customer_ids, strict=True):
+            meter = None
+            if isinstance(m_raw, str) and m_raw.strip():
+                meter = archive.by_meter.get(m_raw.strip())
+            elif isinstance(c_raw, str) and c_raw.strip():
+                found = archive.by_customer.get(c_raw.strip(), ())
+                meter = found[0] if len(found) == 1 else None
+            if meter is None:
+                return False
+            meters.append(meter)
+        days = []
+        for raw_day in frame[w.date_col].tolist():
+            day = self._wide_day(raw_day, w) if isinstance(raw_day, str) else None
+            if day is None:
+                return False
+            days.append(day.toordinal())
+        reactive = np.zeros(n, dtype=bool)
+        if w.kind_col is not None:
+            for i, kind in enumerate(frame[w.kind_col].tolist()):
+                kind = kind.strip().lower() if isinstance(kind, str) else ""
+                if kind in REACTIVE_KINDS:
+                    reactive[i] = True
+                elif kind not in ACTIVE_KINDS:
+                    return False
+        # repeated meter-days (in the block, or already read) go row by row for their message
+        keys = [(m.mp_id, d) for m, d in zip(meters, days, strict=True)]
+        seen = set()
+        for key, q in zip(keys, reactive.tolist(), strict=True):
+            idx = 2 if q else 1
+            if (key, q) in seen:
+                return False
+            seen.add((key, q))
+            done, entry = self.flushed.get(key), self.buffer.get(key)
+            if (done is not None and done[idx]) or (entry is not None and not np.isnan(entry[idx]).all()):
+                return False
+        # × multiplier (once), kW, and the capacity check, over the whole block
+        if not self.already_multiplied:
+            values *= np.fromiter((m.multiplier for m in meters), dtype=np.float64, count=n)[:, None]
+        if self.to_kw != 1.0:
+            values *= self.to_kw
+        cap = np.fromiter((archive.capacity_kw.get(m.customer_id) or 0.0 for m in meters), dtype=np.float64, count=n)
+        limit = np.where((cap > 0) & ~reactive, cap, np.inf)
+        if (values > limit[:, None]).any():
+            return False
+        # clean: into the buffer
+        buffer = self.buffer
+        for i, (key, meter) in enumerate(zip(keys, meters, strict=True)):
+            entry = buffer.get(key)
+            if entry is None:
+                entry = buffer[key] = [meter.customer_id, np.full(c.SLOTS_PER_DAY, np.nan),
+                                       np.full(c.SLOTS_PER_DAY, np.nan), number + i]
+            entry[2 if reactive[i] else 1] = values[i]
+        self.out.rows += n
+        self.out.customers.update(m.customer_id for m in meters)
+        self.out.saw_day(date.fromordinal(min(days)))
+        self.out.saw_day(date.fromordinal(max(days)))
+        return True
 
     def _values(self, number: int, raw: list, slot_headers: list[str]) -> np.ndarray | None:
         """96 floats (NaN = blank), or None after recording the cells that are not numbers."""
@@ -604,15 +770,17 @@ class Ingest:
         if not buffer:
             return
         keys = list(buffer)
-        self._note_gaps(buffer)
+        n = len(keys)
+        entries = [buffer[k] for k in keys]
+        kw = np.stack([e[1] for e in entries])
+        kvar = np.stack([e[2] for e in entries])
+        self._note_gaps(keys, entries, kw)
         revisited = [k for k in keys if k in self.flushed]
-        for key in keys:
-            cust, kw, kvar, row = buffer[key]
-            p_mask = _mask(kw)
-            q_mask = _mask(kvar)
-            old = self.flushed.get(key)
+        flushed = self.flushed
+        for key, entry, p_mask, q_mask in zip(keys, entries, _masks(kw), _masks(kvar), strict=True):
+            old = flushed.get(key)
             if old is None:
-                self.flushed[key] = [cust, p_mask, q_mask, row]
+                flushed[key] = [entry[0], p_mask, q_mask, entry[3]]
             else:
                 old[1] |= p_mask
                 old[2] |= q_mask
@@ -620,24 +788,24 @@ class Ingest:
             self.progress(self.out.rows)
         if self.out.error_count:
             return  # the file is rejected; keep validating, write nothing more
-        n = len(keys)
         mp = np.fromiter((k[0] for k in keys), dtype=np.int64, count=n)
         day = np.fromiter((k[1] for k in keys), dtype=np.int64, count=n)
-        cust = np.fromiter((buffer[k][0] for k in keys), dtype=np.int64, count=n)
-        kw = np.stack([buffer[k][1] for k in keys])
-        kvar = np.stack([buffer[k][2] for k in keys])
+        cust = np.fromiter((e[0] for e in entries), dtype=np.int64, count=n)
         first, last = date.fromordinal(int(day.min())), date.fromordinal(int(day.max()))
-        for month in _months(first, last):
-            if month not in self.months:
-                partitions.ensure_partitions(date(*month, 1), date(*month, 1))
-                self.months.add(month)
+        new_months = [m for m in _months(first, last) if m not in self.months]
+        if new_months:
+            partitions.ensure_partitions_now(date(*new_months[0], 1), date(*new_months[-1], 1))
+            self.months.update(new_months)
         # A meter-day is "fresh" when nothing of its customer is stored on that day yet (nor written by
         # this batch): those are copied straight in; the others are merged (upsert).
         ranges = storage.stored_day_ranges(set(cust.tolist()), first, last)
-        revisited_set = set(revisited)
-        fresh_key = np.fromiter(
-            (k not in revisited_set and not (buffer[k][0] in ranges and ranges[buffer[k][0]][0] <= k[1] <= ranges[buffer[k][0]][1])
-             for k in keys), dtype=bool, count=n)
+        stored = np.zeros(n, dtype=bool)
+        for customer, (lo, hi) in ranges.items():
+            stored |= (cust == customer) & (day >= lo) & (day <= hi)
+        if revisited:
+            revisited_set = set(revisited)
+            stored |= np.fromiter((k in revisited_set for k in keys), dtype=bool, count=n)
+        fresh_key = ~stored
         rows = storage.Rows(
             customer=np.repeat(cust, c.SLOTS_PER_DAY), day=np.repeat(day, c.SLOTS_PER_DAY),
             mp=np.repeat(mp, c.SLOTS_PER_DAY), slot=np.tile(np.arange(1, c.SLOTS_PER_DAY + 1, dtype=np.int16), n),
@@ -650,15 +818,17 @@ class Ingest:
         self.out.values_changed += storage.write_intervals(rows.take(~fresh_row), fresh=False)
         self._aggregate(buffer, {k for k, f in zip(keys, fresh_key.tolist(), strict=True) if f})
 
-    def _note_gaps(self, buffer) -> None:
-        for (mp, day), (_cust, kw, _kvar, row) in buffer.items():
-            missing = np.isnan(kw)
-            if missing.any() and not missing.all():
-                self.gaps += int(missing.sum())
-                if len(self.gap_examples) < MAX_EXAMPLES:
-                    self.gap_examples.append({"row": row, "metering_point": mp, "day": date.fromordinal(day).isoformat(),
-                                              "intervals": [_slot_label(int(i) + 1) for i in np.flatnonzero(missing)][:12],
-                                              "missing": int(missing.sum())})
+    def _note_gaps(self, keys: list, entries: list, kw: np.ndarray) -> None:
+        missing = np.isnan(kw)
+        count = missing.sum(axis=1)
+        for i in np.flatnonzero((count > 0) & (count < c.SLOTS_PER_DAY)).tolist():
+            self.gaps += int(count[i])
+            if len(self.gap_examples) < MAX_EXAMPLES:
+                mp, day = keys[i]
+                self.gap_examples.append({"row": entries[i][3], "metering_point": mp,
+                                          "day": date.fromordinal(day).isoformat(),
+                                          "intervals": [_slot_label(int(j) + 1) for j in np.flatnonzero(missing[i])][:12],
+                                          "missing": int(count[i])})
 
     def _aggregate(self, buffer, fresh_keys: set[tuple[int, int]]) -> None:
         by_customer_day: dict[tuple[int, int], list] = defaultdict(list)
@@ -684,17 +854,25 @@ class Ingest:
         now = timezone.now()
         keys = list(in_memory)
         days = [date.fromordinal(d) for _cust, d in keys]
-        weights = np.stack([self.calendar.weights(self.archive.tariff.get(cust, ""), day)
-                            for (cust, _d), day in zip(keys, days, strict=True)])
+        # the TOU weights of each customer-day, as an index into the few distinct matrices
+        table: dict[int, tuple[int, np.ndarray]] = {}
+        index = np.empty(len(keys), dtype=np.intp)
+        for i, ((cust, _d), day) in enumerate(zip(keys, days, strict=True)):
+            w = self.calendar.weights(self.archive.tariff.get(cust, ""), day)
+            slot = table.get(id(w))
+            if slot is None:
+                slot = table[id(w)] = (len(table), w)
+            index[i] = slot[0]
+        weights = np.stack([w for _j, w in table.values()])
         figures = agg.batch_figures(days, np.stack([in_memory[k][0] for k in keys]),
-                                    np.stack([in_memory[k][1] for k in keys]), weights)
+                                    np.stack([in_memory[k][1] for k in keys]), weights, index)
         rows = [(cust, day, *fig[:10], fig[10], c.AggregateSource.INTERVAL, in_memory[(cust, d)][2], self.batch_id, now)
                 for (cust, d), day, fig in zip(keys, days, figures, strict=True)]
         self.out.aggregates_written += storage.upsert_aggregates(rows)
 
     # -- daily readings
     def _daily(self, source: Source) -> None:
-        from .models import DailyAggregate, DailyReading
+        from .models import DailyReading
 
         headers = source.headers
         meter_col, customer_col = self._id_columns(headers)
@@ -704,9 +882,19 @@ class Ingest:
         cols = {"active_register": _find(headers, ACTIVE_REGISTER_HEADERS),
                 "reactive_register": _find(headers, REACTIVE_REGISTER_HEADERS),
                 "kwh": _find(headers, DAILY_KWH_HEADERS), "kvarh": _find(headers, DAILY_KVARH_HEADERS)}
-        if cols["active_register"] is None and cols["kwh"] is None:
+        for period in PERIODS:
+            cols[f"{period}_register"] = _find(headers, PERIOD_REGISTER_HEADERS[period])
+            cols[f"kwh_{period}"] = _find(headers, PERIOD_KWH_HEADERS[period])
+        # The periods the file gives (register or kWh); a period it has no column for is one the meter
+        # does not register (many tariffs have no sharp peak) — the sum check below proves it.
+        split_periods = [p for p in PERIODS if cols[f"{p}_register"] is not None or cols[f"kwh_{p}"] is not None]
+        has_total = cols["active_register"] is not None or cols["kwh"] is not None
+        if not has_total and not split_periods:
             raise FileRefused(_("A daily file needs the active register (正向有功总 / active_register) or the "
                                 "day's energy (日电量 / kwh)."))
+        if not has_total and len(split_periods) < len(PERIODS):
+            raise FileRefused(_("Without the total (正向有功总 / 日电量), a daily file needs all four time-of-use "
+                                "periods: sharp, peak, flat and valley (尖、峰、平、谷)."))
         readings: dict[tuple[int, date], dict] = {}
         meters: dict[int, Meter] = {}
         for number, cells in source.rows:
@@ -750,83 +938,138 @@ class Ingest:
             self.out.saw_day(day)
         if not readings:
             return
-        # Registers never go backwards: against the previous reading in the file, or the last stored one.
-        previous = {}
+        registers = ["active_register", "reactive_register", *(f"{p}_register" for p in PERIODS)]
+        # Registers never go backwards: against the meter's previous reading in the file, or the last one
+        # stored before the file. A day's energy is a difference only with the reading of the day before.
         first_day = min(d for _, d in readings)
-        for mp_id, day, reg, qreg in (DailyReading.objects.filter(metering_point_id__in=list(meters), day__lt=first_day)
-                                      .order_by("metering_point_id", "day")
-                                      .values_list("metering_point_id", "day", "active_register", "reactive_register")):
-            previous[mp_id] = (day, reg, qreg)
+        last_stored = DailyReading.objects.filter(metering_point_id__in=list(meters), day__lt=first_day)
+        if connection.vendor == "postgresql":
+            last_stored = last_stored.order_by("metering_point_id", "-day").distinct("metering_point_id")
+        else:
+            last_stored = last_stored.order_by("metering_point_id", "day")  # the last one of each meter wins
+        previous: dict[int, dict[str, tuple[date, float]]] = defaultdict(dict)
+        for mp_id, day, *regs in last_stored.values_list("metering_point_id", "day", *registers):
+            previous[mp_id] = {name: (day, float(v)) for name, v in zip(registers, regs, strict=True) if v is not None}
+        # the column an error about the day's total names: its register, its kWh, or the four periods
+        total_header = ", ".join(headers[cols[f"{p}_register"] if cols[f"{p}_register"] is not None else cols[f"kwh_{p}"]]
+                                 for p in split_periods)
+        for name in ("kwh", "active_register"):
+            if cols[name] is not None:
+                total_header = headers[cols[name]]
         daily_rows = []
         per_customer_day: dict[tuple[int, date], list] = defaultdict(list)
-        reg_col = headers[cols["active_register"]] if cols["active_register"] is not None else ""
         for (mp_id, day), v in sorted(readings.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             meter = meters[mp_id]
             mult = 1.0 if self.already_multiplied else meter.multiplier
-            prev = previous.get(mp_id)
-            kwh = v["kwh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kwh"] is not None else None
-            kvarh = v["kvarh"] * (1.0 if self.already_multiplied else meter.multiplier) if v["kvarh"] is not None else None
-            reg, qreg = v["active_register"], v["reactive_register"]
-            if reg is not None and prev is not None and prev[1] is not None:
-                if reg < float(prev[1]):
-                    self.out.error(v["row"], reg_col, _("The register went backwards: %(now)s on %(day)s after "
-                                                        "%(before)s on %(prev)s.")
-                                   % {"now": f"{reg:g}", "day": day, "before": f"{float(prev[1]):g}", "prev": prev[0]})
-                elif kwh is None and prev[0] == day - timedelta(days=1):
-                    kwh = (reg - float(prev[1])) * mult
-            if qreg is not None and prev is not None and prev[2] is not None and kvarh is None \
-                    and prev[0] == day - timedelta(days=1) and qreg >= float(prev[2]):
-                kvarh = (qreg - float(prev[2])) * mult
+            prev = previous[mp_id]
+            energy = {}
+            for name, kwh_name, unit in (("active_register", "kwh", "kwh"), ("reactive_register", "kvarh", "kvarh"),
+                                         *((f"{p}_register", f"kwh_{p}", "kwh") for p in PERIODS)):
+                reg, given = v[name], v[kwh_name]
+                amount = None if given is None else given * mult
+                before = prev.get(name)
+                if reg is not None and before is not None:
+                    if reg < before[1]:
+                        if unit == "kwh":  # as the reactive total always was: no kvarh that day, not an error
+                            self.out.error(v["row"], headers[cols[name]],
+                                           _("The register went backwards: %(now)s on %(day)s after %(before)s on "
+                                             "%(prev)s.") % {"now": f"{reg:g}", "day": day, "before": f"{before[1]:g}",
+                                                             "prev": before[0]})
+                    elif amount is None and before[0] == day - timedelta(days=1):
+                        amount = (reg - before[1]) * mult
+                if reg is not None:
+                    prev[name] = (day, reg)
+                energy[kwh_name] = amount
+            kwh, kvarh = energy["kwh"], energy["kvarh"]
+            split = _split(split_periods, energy)
+            if split is not None and kwh is None and not has_total:
+                kwh = sum(split.values())
+            total_col = headers[cols["kwh"]] if v["kwh"] is not None else total_header
+            if split is not None and kwh is not None:
+                tolerance = max(kwh * float(c.TOU_SUM_TOLERANCE_SHARE), float(c.TOU_SUM_TOLERANCE_UNITS) * mult)
+                if abs(sum(split.values()) - kwh) > tolerance:
+                    self.out.error(v["row"], total_col, _(
+                        "The time-of-use periods add up to %(sum)s kWh, the day's total is %(total)s kWh (more than "
+                        "%(tolerance)s kWh apart): check the period columns.")
+                        % {"sum": f"{sum(split.values()):.2f}", "total": f"{kwh:.2f}", "tolerance": f"{tolerance:.2f}"})
             cap = self.archive.capacity_kw.get(meter.customer_id) or 0.0
             if kwh is not None and cap and kwh > cap * 24:
-                self.out.error(v["row"], reg_col or headers[cols["kwh"]],
+                self.out.error(v["row"], total_col,
                                _("%(value)s kWh in a day is beyond the customer's capacity × the configured factor × "
                                  "24 h (%(limit)s kWh).") % {"value": f"{kwh:.0f}", "limit": f"{cap * 24:.0f}"})
-            previous[mp_id] = (day, reg if reg is not None else (prev[1] if prev else None),
-                               qreg if qreg is not None else (prev[2] if prev else None))
             daily_rows.append(DailyReading(
                 customer_id=meter.customer_id, day=day, metering_point_id=mp_id,
-                active_register=None if reg is None else Decimal(repr(reg)),
-                reactive_register=None if qreg is None else Decimal(repr(qreg)),
+                **{name: None if v[name] is None else Decimal(repr(v[name])) for name in registers},
                 kwh=None if kwh is None else agg.dec(kwh), kvarh=None if kvarh is None else agg.dec(kvarh),
+                **{f"kwh_{p}": None if split is None else agg.dec(split[p]) for p in PERIODS},
                 batch_id=self.batch_id))
-            per_customer_day[(meter.customer_id, day)].append((kwh, kvarh))
+            per_customer_day[(meter.customer_id, day)].append((kwh, kvarh, split))
         if self.out.error_count:
             return
         DailyReading.objects.bulk_create(
             daily_rows, batch_size=2000, update_conflicts=True, unique_fields=["customer", "day", "metering_point"],
-            update_fields=["active_register", "reactive_register", "kwh", "kvarh", "batch"])
+            update_fields=[*registers, "kwh", "kvarh", *(f"kwh_{p}" for p in PERIODS), "batch"])
         self.out.values_written = len(daily_rows)
-        # Daily aggregates where no 15-minute curve gave a richer one.
+        self._daily_aggregates(per_customer_day, first_day)
+        self.out.quality.update({"readings": len(daily_rows), "customers": len(self.out.customers),
+                                 "without_kwh": sum(1 for r in daily_rows if r.kwh is None)})
+
+    def _daily_aggregates(self, per_customer_day: dict, first_day: date) -> None:
+        """Daily aggregates where no 15-minute curve gave a richer one: the kWh of the customer's meters,
+        and the TOU split when every meter's reading has one (else unknown: NULL, never guessed)."""
+        from .models import DailyAggregate
+
         with_curve = set(DailyAggregate.objects.filter(
             customer_id__in={k[0] for k in per_customer_day}, day__gte=first_day, day__lte=self.out.day_to,
             source=c.AggregateSource.INTERVAL).values_list("customer_id", "day"))
         now = timezone.now()
         rows = []
+        unknown = 0
         for (cust, day), parts in per_customer_day.items():
             if (cust, day) in with_curve:
                 continue
-            kwhs = [p for p, _q in parts if p is not None]
-            if not kwhs:
+            metered = [(p, q, s) for p, q, s in parts if p is not None]
+            if not metered:
                 continue
-            total = sum(kwhs)
-            qs = [q for _p, q in parts if q is not None]
+            total = sum(p for p, _q, _s in metered)
+            qs = [q for _p, q, _s in parts if q is not None]
             kvarh = sum(qs) if qs else None
-            complete = len(kwhs) >= self.archive.meters_of.get(cust, 1)
-            zero = Decimal("0.000")  # a daily reading has no time-of-use split
-            rows.append((cust, day, agg.dec(total), zero, zero, zero, zero, None if kvarh is None else agg.dec(kvarh), None, None, None,
+            complete = len(metered) >= self.archive.meters_of.get(cust, 1)
+            if all(s is not None for _p, _q, s in metered):
+                split = [agg.dec(sum(s[p] for _p, _q, s in metered)) for p in PERIODS]
+            else:
+                split = [None] * len(PERIODS)
+                unknown += 1
+            rows.append((cust, day, agg.dec(total), *split, None if kvarh is None else agg.dec(kvarh), None, None, None,
                          None if kvarh is None else agg.power_factor(total, kvarh), 0, c.AggregateSource.DAILY,
                          complete, self.batch_id, now))
         self.out.aggregates_written = storage.upsert_aggregates(rows)
-        self.out.quality.update({"readings": len(daily_rows), "customers": len(self.out.customers),
-                                 "without_kwh": sum(1 for r in daily_rows if r.kwh is None)})
+        self.out.quality.update({"without_tou_split": unknown, "with_tou_split": len(rows) - unknown})
 
 
-def _mask(values: np.ndarray) -> int:
+def _exact_floats(pd) -> dict:
+    """pandas' C parser reading every value exactly as Python's float(text) does: its default from
+    pandas 3 on; before, `float_precision="round_trip"` (deprecated in 3)."""
+    return {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
+def _split(split_periods: list[str], energy: dict[str, float | None]) -> dict[str, float] | None:
+    """A meter-day's kWh per TOU period, or None when unknown: no period columns, a blank period, or no
+    reading of the day before to take the register differences from. A period the file has no column
+    for counts 0 (the sum check against the total catches a period that is missing but used)."""
+    if not split_periods or any(energy[f"kwh_{p}"] is None for p in split_periods):
+        return None
+    return {p: energy[f"kwh_{p}"] if p in split_periods else 0.0 for p in PERIODS}
+
+
+def _masks(values: np.ndarray) -> list[int]:
+    """Per row of (n, 96) values, the bit mask of the slots present (bit 0 = slot 1)."""
     present = ~np.isnan(values)
-    if present.all():
-        return (1 << c.SLOTS_PER_DAY) - 1
-    return sum(1 << int(i) for i in np.flatnonzero(present))
+    full, none = present.all(axis=1), ~present.any(axis=1)
+    out = np.where(full, -1, 0).tolist()
+    for i in np.flatnonzero(~full & ~none).tolist():
+        out[i] = sum(1 << int(j) for j in np.flatnonzero(present[i]))
+    return [(1 << c.SLOTS_PER_DAY) - 1 if m == -1 else m for m in out]
 
 
 def _months(first: date, last: date) -> list[tuple[int, int]]:

@@ -144,8 +144,9 @@ class IntervalReading(models.Model):
 
 
 class DailyReading(models.Model):
-    """One metering point's reading for one day: the register at the end of the day (active and
-    reactive, raw meter units) and/or the day's energy after the multiplier."""
+    """One metering point's reading for one day: the registers at the end of the day (active total
+    and per TOU period, reactive total; raw meter units) and/or the day's energy after the
+    multiplier, in total and per period when the export gives the period registers or kWh."""
 
     pk = models.CompositePrimaryKey("customer_id", "day", "metering_point_id")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
@@ -155,8 +156,17 @@ class DailyReading(models.Model):
                                        on_delete=models.CASCADE, related_name="+")
     active_register = models.DecimalField(_("active register"), max_digits=16, decimal_places=4, null=True, blank=True)
     reactive_register = models.DecimalField(_("reactive register"), max_digits=16, decimal_places=4, null=True, blank=True)
+    sharp_register = models.DecimalField(_("sharp-peak register"), max_digits=16, decimal_places=4, null=True, blank=True)
+    peak_register = models.DecimalField(_("peak register"), max_digits=16, decimal_places=4, null=True, blank=True)
+    flat_register = models.DecimalField(_("flat register"), max_digits=16, decimal_places=4, null=True, blank=True)
+    valley_register = models.DecimalField(_("valley register"), max_digits=16, decimal_places=4, null=True, blank=True)
     kwh = models.DecimalField(_("active energy (kWh)"), null=True, blank=True, **KWH)
     kvarh = models.DecimalField(_("reactive energy (kvarh)"), null=True, blank=True, **KWH)
+    # The day's kWh per TOU period (after the multiplier): all four, or none (the split unknown).
+    kwh_sharp = models.DecimalField(_("sharp-peak kWh"), null=True, blank=True, **KWH)
+    kwh_peak = models.DecimalField(_("peak kWh"), null=True, blank=True, **KWH)
+    kwh_flat = models.DecimalField(_("flat kWh"), null=True, blank=True, **KWH)
+    kwh_valley = models.DecimalField(_("valley kWh"), null=True, blank=True, **KWH)
     batch = models.ForeignKey(IngestBatch, verbose_name=_("ingest batch"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
 
@@ -172,17 +182,19 @@ class DailyReading(models.Model):
 class DailyAggregate(models.Model):
     """One customer's day, computed at ingest; pages and analysis read these, never raw intervals
     for more than one customer. From a 15-minute curve (`source` interval: every field) or from daily
-    readings only (`source` daily: kWh and kvarh; no TOU split, demand or load factor)."""
+    readings only (`source` daily: kWh and kvarh, and the TOU split when the readings have the period
+    registers or kWh; no demand or load factor). The four period kWh are all NULL when the split is
+    unknown (daily readings of the total only): never guessed, and the pages say so."""
 
     pk = models.CompositePrimaryKey("customer_id", "day")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="+")
     day = models.DateField(_("day"))
     kwh_total = models.DecimalField(_("energy (kWh)"), default=ZERO, **KWH)
-    kwh_sharp = models.DecimalField(_("sharp-peak kWh"), default=ZERO, **KWH)
-    kwh_peak = models.DecimalField(_("peak kWh"), default=ZERO, **KWH)
-    kwh_flat = models.DecimalField(_("flat kWh"), default=ZERO, **KWH)
-    kwh_valley = models.DecimalField(_("valley kWh"), default=ZERO, **KWH)
+    kwh_sharp = models.DecimalField(_("sharp-peak kWh"), default=ZERO, null=True, blank=True, **KWH)
+    kwh_peak = models.DecimalField(_("peak kWh"), default=ZERO, null=True, blank=True, **KWH)
+    kwh_flat = models.DecimalField(_("flat kWh"), default=ZERO, null=True, blank=True, **KWH)
+    kwh_valley = models.DecimalField(_("valley kWh"), default=ZERO, null=True, blank=True, **KWH)
     kvarh = models.DecimalField(_("reactive energy (kvarh)"), null=True, blank=True, **KWH)
     max_demand_kw = models.DecimalField(_("maximum demand (kW)"), max_digits=12, decimal_places=3, null=True, blank=True)
     max_demand_at = models.DateTimeField(_("maximum demand at"), null=True, blank=True,
@@ -207,12 +219,18 @@ class DailyAggregate(models.Model):
         return f"{self.customer_id} {self.day}: {self.kwh_total} kWh"
 
     @property
+    def split_known(self) -> bool:
+        return self.kwh_valley is not None
+
+    @property
     def peak_share(self) -> Decimal | None:
-        return (self.kwh_sharp + self.kwh_peak) / self.kwh_total if self.kwh_total else None
+        if not self.kwh_total or not self.split_known:
+            return None
+        return (self.kwh_sharp + self.kwh_peak) / self.kwh_total
 
     @property
     def valley_share(self) -> Decimal | None:
-        return self.kwh_valley / self.kwh_total if self.kwh_total else None
+        return self.kwh_valley / self.kwh_total if self.kwh_total and self.split_known else None
 
 
 # --- Anomaly watch and forecasts (issue #14 items 5 and 6; branch consumption-analysis) ----------

@@ -15,6 +15,7 @@ from django.db import connection
 from . import constants as c
 
 TABLE = "consumption_intervalreading"
+ADVISORY_LOCK = 1_401_140_001  # pg_advisory_xact_lock key of partition creation (issue 14, partitions 1)
 
 
 def month_start(day: date) -> date:
@@ -57,6 +58,58 @@ def ensure_partitions(first: date, last: date, conn=None) -> list[str]:
             cur.execute(f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{TABLE}" '
                         f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{add_months(month, 1):%Y-%m-%d}')")
             created.append(name)
+    return created
+
+
+def _existing(cur) -> set[str]:
+    cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s", [TABLE])
+    return {row[0] for row in cur.fetchall()}
+
+
+def ensure_partitions_now(first: date, last: date) -> list[str]:
+    """ensure_partitions for an ingest, committed at once on a connection of its own, so that ingests
+    running side by side (one job a file) never wait for one another's partitions. The month is
+    created as a plain table and ATTACHed: that takes SHARE UPDATE EXCLUSIVE on the parent, which the
+    COPYs of ingests in progress (ROW EXCLUSIVE) do not conflict with — `CREATE TABLE … PARTITION OF`
+    would take ACCESS EXCLUSIVE and wait for every open ingest to commit. Creators queue on an advisory
+    lock. If that connection cannot get its locks within a few seconds (the caller's own transaction
+    holds the parent), the months are created in the caller's transaction as before."""
+    if not is_partitioned():
+        return []
+    months = []
+    month = month_start(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    with connection.cursor() as cur:
+        existing = _existing(cur)
+    if all(partition_name(m) in existing for m in months):
+        return []
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    created = []
+    try:
+        side.ensure_connection()
+        pg = side.connection
+        with pg.transaction():
+            pg.execute("SET LOCAL lock_timeout = '5s'")
+            pg.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+            with pg.cursor() as cur:
+                existing = _existing(cur)
+            for month in months:
+                name = partition_name(month)
+                if name in existing:
+                    continue
+                pg.execute(f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+                pg.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{name}" '
+                           f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{add_months(month, 1):%Y-%m-%d}')")
+                created.append(name)
+    except Exception:  # noqa: BLE001 - a lock not granted in time, or any other failure: the old way
+        return ensure_partitions(first, last)
+    finally:
+        side.close()
     return created
 
 
