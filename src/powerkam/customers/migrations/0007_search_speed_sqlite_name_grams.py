@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("customers", "0006_projects_core_timeline_phrase"),
+        ("customers", "0007_leftovers_finding_phrases"),
     ]
 
     operations = [
