@@ -92,7 +92,7 @@ def test_page_api_and_export(example, login):
     assert [(r["number"], r["outstanding"], r["not_due"]) for r in body["results"]] == [
         ("PC", "600.00", "0.00"), ("PA", "300.00", "300.00")]
     export = client.get(reverse("analytics:arrears"), {"export": "xlsx", "sort": "number"})
-    sheet = load_workbook(BytesIO(export.content)).active
+    sheet = load_workbook(BytesIO(b"".join(export.streaming_content))).active
     header = [cell.value for cell in sheet[1]]
     rows = {r[0]: dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {"PA", "PC"}

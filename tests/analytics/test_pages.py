@@ -114,8 +114,9 @@ def test_arrears_page_sorts_and_pages(world, login):
 def test_arrears_export_has_the_buckets(world, login):
     export = login(world["admin"]).get(reverse("analytics:arrears"), {"export": "xlsx", "sort": "number"})
     rows = list(load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.iter_rows(values_only=True))
-    assert rows[0][:6] == ("Customer number", "Customer", "Org unit", "Manager", "Open bills", "Outstanding (yuan)")
-    assert rows[0][6:12] == ("Not yet due", "1–30 days", "31–60 days", "61–90 days", "91–180 days", "Over 180 days")
+    assert rows[0][:6] == ("Customer number", "Customer", "Org unit", "Manager", "Overdue bills", "Arrears (past due)")
+    assert rows[0][6:11] == ("1–30 days", "31–60 days", "61–90 days", "91–180 days", "Over 180 days")
+    assert rows[0][11:] == ("Oldest due date", "Days overdue", "Not yet due")  # not yet due: apart, last
     assert [r[0] for r in rows[1:]] == ["C1", "C2", "C3"]
     assert float(rows[1][5]) == 2747.60
 

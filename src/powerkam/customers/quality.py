@@ -143,7 +143,13 @@ def check_identity(f: Facts, today):
             ("credit_code", _("unified social credit code")),
             ("legal_representative", _("legal representative")),
         ) if not getattr(cust, name)]
-    return {"missing": missing} if missing else None  # UI words: stored as msgids, shown translated
+    if not missing:
+        return None
+    # UI words: stored as msgids and shown translated, joined the reader's way ("a, b" / "a、b")
+    return {"missing": missing[0] if len(missing) == 1 else phrase(PAIR_MSGID, first=missing[0], second=missing[1])}
+
+
+PAIR_MSGID = gettext_noop("%(first)s, %(second)s")
 
 
 def check_two_part_tariff(f: Facts, today):

@@ -30,12 +30,17 @@ MISSING_BY_TEXT, CATEGORY_BY_TEXT = _lookup(MISSING), _lookup(CATEGORY)
 PF_BY_TEXT = {**_lookup(NOT_ASSESSED), "none": "Not assessed"}
 
 
+PAIR = "%(first)s, %(second)s"  # customers.quality.PAIR_MSGID: two words, joined the reader's way
+
+
 def _words(text: str, lookup: dict):
-    """The list of {"t": msgid} a joined text of UI words stands for, or None if a part is unknown."""
+    """What a joined text of one or two UI words stands for, as the check stores it now ({"t":
+    msgid}, or the pair phrase of two), or None if a part is unknown."""
     parts = [p.strip() for p in text.replace("、", ",").split(",") if p.strip()]
-    if not parts or any(p not in lookup for p in parts):
+    if not parts or len(parts) > 2 or any(p not in lookup for p in parts):
         return None
-    return [{"t": lookup[p]} for p in parts]
+    words = [{"t": lookup[p]} for p in parts]
+    return words[0] if len(words) == 1 else {"t": PAIR, "p": {"first": words[0], "second": words[1]}}
 
 
 def rewrite(rule: str, params: dict) -> dict | None:
