@@ -207,6 +207,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Imports above this many rows run as a background job with a progress bar.
 POWERKAM_IMPORT_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_INLINE_ROWS", "3000"))
 POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALITY_INLINE_ROWS", "10000"))
+# Worker processes of the nightly consumption forecast job (0: one per CPU, at most 4).
+POWERKAM_FORECAST_WORKERS = int(os.environ.get("POWERKAM_FORECAST_WORKERS", "0"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
