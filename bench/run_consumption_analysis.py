@@ -273,6 +273,13 @@ def phase_page(args) -> dict:
     return {"load_page": page, "heatmap_json": heat, "target_p95_ms": TARGET_PAGE_MS}
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 PHASES = {"quality": phase_quality, "load": phase_load, "watch": phase_watch, "forecast": phase_forecast,
           "page": phase_page}
 
@@ -291,6 +298,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="Worker processes of the forecast job (default: POWERKAM_FORECAST_WORKERS / one per CPU).")
     parser.add_argument("--reuse", action="store_true", help="Keep the database (skip the load phase).")
+    parser.add_argument("--tag", default="", help="Suffix of the JSON file's name (runs of single phases side by side).")
     parser.add_argument("--only", action="append", choices=list(PHASES), help="Run only these phases.")
     parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--page-customer", type=int, default=0, help=argparse.SUPPRESS)
@@ -316,7 +324,9 @@ def main() -> None:
 
     def run(name, extra=()):
         print(f"… {name}", flush=True)
+        before = _loadavg()
         result = run_in_process([sys.executable, __file__, "--phase", name, *common, *extra], env)
+        result["loadavg"] = {"before": before, "after": _loadavg()}  # the host is shared: say how busy it was
         report[name] = result
         print(json.dumps(result, default=str)[:1500], flush=True)
         return result
@@ -330,7 +340,7 @@ def main() -> None:
         if name in wanted:
             extra = ["--page-customer", str(load.get("page_customer", 1)), "--page-year", str(load.get("page_year", 2025))]
             run(name, extra)
-    path = OUT / f"consumption_analysis-{args.database}.json"
+    path = OUT / f"consumption_analysis-{args.database}{'-' + args.tag if args.tag else ''}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
     print(f"written {path}")
 
