@@ -132,6 +132,16 @@ def test_binary_copy_is_read_whatever_the_block_boundaries(block):
     assert list(zip(cids.tolist(), cols.tolist(), kwh.tolist(), strict=True)) == rows
 
 
+def test_a_large_binary_copy_comes_in_chunks_that_add_up():
+    rows = [(i % 1000, i % 105, i / 8) for i in range(140_000)]  # 4.8 MB: more than one chunk
+    stream = _binary_copy(rows)
+    chunks = list(anomalies._binary_copy_chunks(stream[i:i + 65536] for i in range(0, len(stream), 65536)))
+    assert len(chunks) == 2
+    cids, cols, kwh = (np.concatenate([c[k] for c in chunks]) for k in range(3))
+    assert cids.tolist() == [r[0] for r in rows] and cols.tolist() == [r[1] for r in rows]
+    assert kwh.tolist() == [r[2] for r in rows]
+
+
 def test_a_truncated_binary_copy_is_an_error():
     stream = _binary_copy([(7, 0, 1.0), (8, 1, 2.0)])
     with pytest.raises(ValueError):

@@ -23,7 +23,7 @@ readings; flat (identical) readings — the last two are meter faults and take p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -364,23 +364,20 @@ _COPY_ROW = np.dtype([("fields", ">i2"), ("lc", ">i4"), ("c", ">i8"), ("ld", ">i
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 
-def _read_binary_copy(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(customer ids, column numbers, kWh) parsed from the blocks of a binary COPY as they arrive
-    (the whole result is never held as bytes: a few MB at a time)."""
+def _binary_copy_chunks(blocks) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(customer ids, column numbers, kWh) of a binary COPY, a few MB at a time as the blocks
+    arrive: the result is never held whole, as bytes or as arrays."""
     size = _COPY_ROW.itemsize
     pending = bytearray()
     header_done = False
-    cids, cols, kwh = [], [], []
 
-    def take(upto: int) -> None:
+    def take(upto: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = np.frombuffer(bytes(pending[:upto]), dtype=_COPY_ROW)
+        del pending[:upto]
         if len(rows) and not ((rows["fields"] == 3).all() and (rows["lc"] == 8).all() and (rows["ld"] == 4).all()
                               and (rows["lv"] == 8).all()):
             raise ValueError("unexpected row layout in the binary COPY of daily aggregates")
-        cids.append(rows["c"].astype(np.int64))
-        cols.append(rows["d"].astype(np.int32))
-        kwh.append(rows["v"].astype(np.float64))
-        del pending[:upto]
+        return rows["c"].astype(np.int64), rows["d"].astype(np.int64), rows["v"].astype(np.float64)
 
     for block in blocks:
         pending += block
@@ -395,12 +392,17 @@ def _read_binary_copy(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             del pending[:19 + extension]
             header_done = True
         if len(pending) >= (1 << 22):
-            take(len(pending) // size * size)
+            yield take(len(pending) // size * size)
     whole = (len(pending) - 2) // size * size  # the trailer: int16 -1
-    if len(pending) < 2 or bytes(pending[whole:]) != b"\xff\xff":
+    if not header_done or len(pending) < 2 or bytes(pending[whole:]) != b"\xff\xff":
         raise ValueError("truncated binary COPY stream")
-    take(whole)
-    return np.concatenate(cids), np.concatenate(cols), np.concatenate(kwh)
+    yield take(whole)
+
+
+def _read_binary_copy(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The whole of `_binary_copy_chunks`, concatenated."""
+    parts = list(_binary_copy_chunks(blocks))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 def _rows_of(cids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -431,11 +433,7 @@ def load_matrix(cal: Calendar, columns: np.ndarray, customer_ids: list[int] | No
     if len(columns) == 0:
         return np.array([], dtype=np.int64), np.zeros((0, cal.length))
     if connection.vendor == "postgresql":
-        query, params = read_query(cal, columns, customer_ids)
-        with connection.cursor() as cursor:
-            inner = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            with inner.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
-                cids, offsets, kwh = _read_binary_copy(copy)
+        return _load_matrix_copy(cal, columns, customer_ids)
     else:
         table = connection.ops.quote_name(DailyAggregate._meta.db_table)
         ranges = _runs(columns)
@@ -457,6 +455,38 @@ def load_matrix(cal: Calendar, columns: np.ndarray, customer_ids: list[int] | No
     matrix = np.full((len(ids), cal.length), np.nan)
     matrix[rows_of, offsets] = kwh
     return ids, matrix
+
+
+def _load_matrix_copy(cal: Calendar, columns: np.ndarray, customer_ids: list[int] | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """PostgreSQL: the matrix is allocated first (a row per candidate customer: the given ones, or
+    every customer) and each chunk of the COPY written into it as it arrives, so the 10.5 million
+    rows of a nightly scan never exist as Python or numpy rows at once; rows without data are
+    dropped at the end."""
+    from django.db import connection
+
+    from .models import DailyAggregate
+
+    query, params = read_query(cal, columns, customer_ids)
+    if customer_ids is None:
+        customer_model = DailyAggregate._meta.get_field("customer").related_model
+        customer_ids = customer_model.objects.order_by("pk").values_list("pk", flat=True)
+    candidates = np.unique(np.fromiter((int(c) for c in customer_ids), dtype=np.int64))
+    matrix = np.full((len(candidates), cal.length), np.nan)
+    seen = np.zeros(len(candidates), dtype=bool)
+    with connection.cursor() as cursor:
+        inner = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        with inner.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
+            for cids, offsets, kwh in _binary_copy_chunks(copy):
+                rows = np.searchsorted(candidates, cids)
+                # A customer created since the candidates were read is judged the next night.
+                known = rows < len(candidates)
+                known[known] = candidates[rows[known]] == cids[known]
+                matrix[rows[known], offsets[known]] = kwh[known]
+                seen[rows[known]] = True
+    if not seen.all():
+        return candidates[seen], matrix[seen]
+    return candidates, matrix
 
 
 def _as_date(value) -> date:
