@@ -118,10 +118,9 @@ def _binary_copy(rows, extension=b""):
     """A PostgreSQL binary COPY stream of (int8, int4, float8) rows, as the server sends it."""
     import struct
 
-    out = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">iI", 0, len(extension)) + extension
-    for c, d, v in rows:
-        out += struct.pack(">hiqiiid", 3, 8, c, 4, d, 8, v)
-    return out + b"\xff\xff"
+    head = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">iI", 0, len(extension)) + extension
+    row = struct.Struct(">hiqiiid")
+    return b"".join([head, *(row.pack(3, 8, c, 4, d, 8, v) for c, d, v in rows), b"\xff\xff"])
 
 
 @pytest.mark.parametrize("block", [1, 7, 34, 1 << 16])
