@@ -16,10 +16,13 @@ Phases, each in its own process (JSON to bench/out/consumption_analysis-<db>.jso
   (default 365: 100,000 × 365 = 36.5 million rows, COPY on PostgreSQL) from the synthetic
   generator with the real holiday calendar, 1 % of them with an injected drop at the end;
   --key-accounts of them key accounts; one customer-year of 15-minute readings (35,040 values).
+  PostgreSQL: the aggregate table's secondary indexes are built after the COPY, then VACUUM
+  (ANALYZE) — as autovacuum leaves an insert-mostly table on a live site.
 - `watch`: the nightly anomaly scan `anomalies.run_watch` over every customer (target < 60 s),
-  then a rerun (idempotent: opens nothing).
+  then a rerun (idempotent: opens nothing), then EXPLAIN (ANALYZE, BUFFERS) of its read.
 - `forecast`: the nightly forecast job `forecasting.run_forecasts` for the key accounts and the
-  org units (target: 1,000 key accounts < 5 minutes).
+  org units (target: 1,000 key accounts < 5 minutes), `--workers` processes (default: one per
+  CPU); the backtest averages of the fitted models, of seasonal naive and of the forecasts used.
 - `page`: the load page of the customer with the 15-minute year, through Django's test Client
   (full middleware), and its heatmap JSON: p50/p95 (target p95 < 150 ms) and SQL queries.
 """
@@ -108,6 +111,7 @@ def phase_load(args) -> dict:
     days = [start + timedelta(days=i) for i in range(args.days)]
     written, injected = 0, 0
     started = time.perf_counter()
+    indexes = _drop_secondary_indexes(DailyAggregate._meta.db_table)
     for first in range(0, n, args.chunk):
         rows = ids[first:first + args.chunk]
         values = synthetic_matrix(cal, len(rows), rng, anchors)
@@ -117,8 +121,17 @@ def phase_load(args) -> dict:
         written += _copy_aggregates(rows, days, values)
     timings["aggregates_s"] = round(time.perf_counter() - started, 1)
     if connection.vendor == "postgresql":
+        started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {DailyAggregate._meta.db_table}")
+            for sql in indexes:
+                cursor.execute(sql)
+        timings["aggregate_indexes_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        # What autovacuum does to an insert-mostly table on a live site (PostgreSQL ≥ 13 vacuums
+        # after inserts too): the visibility map that lets the watch's read be index-only.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {DailyAggregate._meta.db_table}")
+        timings["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
         partitions.ensure_partitions(date(end.year - 1, 1, 1), end, connection)
     # One key account's 15-minute year (the load page's heatmap).
     started = time.perf_counter()
@@ -132,6 +145,24 @@ def phase_load(args) -> dict:
     timings["intervals_s"] = round(time.perf_counter() - started, 1)
     return {"customers": n, "days": args.days, "aggregate_rows": written, "injected_drops": injected,
             "page_customer": page_customer, "page_year": year, "timings": timings, "peak_rss_mb": peak_rss_mb()}
+
+
+def _drop_secondary_indexes(table: str) -> list[str]:
+    """PostgreSQL bulk load: the table's indexes other than its primary key dropped before the COPY
+    and built once after it (the statements to build them returned) — a bulk load does not
+    maintain 36.5 million entries one by one. Nothing on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+                       "WHERE i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)",
+                       [table])
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
 
 
 AGG_COLUMNS = ("customer_id", "day", "kwh_total", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "complete",
@@ -181,7 +212,27 @@ def phase_watch(args) -> dict:
     again["total_s"] = round(time.perf_counter() - started, 2)
     return {"first": first, "rerun": again, "anomalies": UsageAnomaly.objects.count(),
             "by_kind": dict(UsageAnomaly.objects.values_list("kind").annotate(n=Count("id"))),
-            "peak_rss_mb": peak_rss_mb(), "target_s": TARGET_WATCH_S}
+            "peak_rss_mb": peak_rss_mb(), "target_s": TARGET_WATCH_S, "read_plan": _explain_watch_read()}
+
+
+def _explain_watch_read() -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the watch's read (after the runs, so it does not warm the
+    cache for them): the plan should be an Index Only Scan of cons_agg_watch_idx, Heap Fetches 0."""
+    from datetime import timedelta as td
+
+    from django.db import connection
+
+    from powerkam.consumption import anomalies
+
+    if connection.vendor != "postgresql":
+        return []
+    rules = anomalies.rules_from_settings()
+    end = anomalies.watch_day(TODAY)
+    cal = anomalies.build_calendar(end - td(days=rules.days_needed + anomalies.YEAR_LAG_DAYS + 60), end)
+    query, params = anomalies.read_query(cal, anomalies.needed_columns(cal, rules))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
+        return [r[0] for r in cursor.fetchall()]
 
 
 def phase_forecast(args) -> dict:
@@ -189,15 +240,18 @@ def phase_forecast(args) -> dict:
     from powerkam.consumption import forecasting
 
     started = time.perf_counter()
-    result = forecasting.run_forecasts(TODAY)
+    result = forecasting.run_forecasts(TODAY, workers=args.workers or None)
     result["total_s"] = round(time.perf_counter() - started, 2)
-    from django.db.models import Avg
+    from django.db.models import Count
 
+    from powerkam.consumption.analysis import backtest_summary
     from powerkam.consumption.models import ConsumptionForecast
 
-    result["backtest"] = ConsumptionForecast.objects.filter(customer__isnull=False).aggregate(
-        daily=Avg("daily_mape"), daily_naive=Avg("daily_naive_mape"), monthly=Avg("monthly_mape"),
-        monthly_naive=Avg("monthly_naive_mape"))
+    key_accounts = ConsumptionForecast.objects.filter(customer__isnull=False)
+    result["backtest"] = {k: (round(v, 2) if isinstance(v, float) else v)
+                          for k, v in backtest_summary(key_accounts).items()}
+    result["models_used"] = {f"{d or '-'} / {m or '-'}": n for d, m, n in key_accounts.values_list(
+        "daily_model", "monthly_model").annotate(n=Count("id")).order_by("daily_model", "monthly_model")}
     result["peak_rss_mb"] = peak_rss_mb()
     result["target_s"] = TARGET_FORECAST_S
     return result
@@ -219,6 +273,13 @@ def phase_page(args) -> dict:
     return {"load_page": page, "heatmap_json": heat, "target_p95_ms": TARGET_PAGE_MS}
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 PHASES = {"quality": phase_quality, "load": phase_load, "watch": phase_watch, "forecast": phase_forecast,
           "page": phase_page}
 
@@ -234,7 +295,10 @@ def main() -> None:
     parser.add_argument("--pr-per-day", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="Worker processes of the forecast job (default: POWERKAM_FORECAST_WORKERS / one per CPU).")
     parser.add_argument("--reuse", action="store_true", help="Keep the database (skip the load phase).")
+    parser.add_argument("--tag", default="", help="Suffix of the JSON file's name (runs of single phases side by side).")
     parser.add_argument("--only", action="append", choices=list(PHASES), help="Run only these phases.")
     parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--page-customer", type=int, default=0, help=argparse.SUPPRESS)
@@ -256,11 +320,13 @@ def main() -> None:
     wanted = args.only or list(PHASES)
     common = ["--customers", str(args.customers), "--days", str(args.days), "--key-accounts", str(args.key_accounts),
               "--chunk", str(args.chunk), "--pr-per-day", str(args.pr_per_day), "--repeat", str(args.repeat),
-              "--seed", str(args.seed)]
+              "--seed", str(args.seed), "--workers", str(args.workers)]
 
     def run(name, extra=()):
         print(f"… {name}", flush=True)
+        before = _loadavg()
         result = run_in_process([sys.executable, __file__, "--phase", name, *common, *extra], env)
+        result["loadavg"] = {"before": before, "after": _loadavg()}  # the host is shared: say how busy it was
         report[name] = result
         print(json.dumps(result, default=str)[:1500], flush=True)
         return result
@@ -274,7 +340,7 @@ def main() -> None:
         if name in wanted:
             extra = ["--page-customer", str(load.get("page_customer", 1)), "--page-year", str(load.get("page_year", 2025))]
             run(name, extra)
-    path = OUT / f"consumption_analysis-{args.database}.json"
+    path = OUT / f"consumption_analysis-{args.database}{'-' + args.tag if args.tag else ''}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
     print(f"written {path}")
 

@@ -210,6 +210,8 @@ POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALIT
 # Customers imports of at least this many rows on PostgreSQL check their new customers' data
 # quality on a second connection beside the import (imports.services.QualityWriter).
 POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", "2000"))
+# Worker processes of the nightly consumption forecast job (0: one per CPU, at most 4).
+POWERKAM_FORECAST_WORKERS = int(os.environ.get("POWERKAM_FORECAST_WORKERS", "0"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

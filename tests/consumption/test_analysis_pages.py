@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from powerkam.consumption import anomalies, forecasting
@@ -89,8 +90,14 @@ def test_forecast_page_shows_backtest(world, login):
     rows = list(response.context["page"].object_list)
     assert [f.customer for f in rows] == [world["c1"]]
     assert response.context["summary"]["daily"] is not None
+    summary = response.context["summary"]
+    assert summary["daily_used"] == pytest.approx(min(rows[0].daily_mape, rows[0].daily_naive_mape))
+    assert summary["daily_naive_used"] == (1 if rows[0].daily_naive_used else 0)
     chosen = login(world["m1"]).get(reverse("consumption_analysis:forecasts") + f"?customer={world['c1'].pk}")
     assert chosen.context["subject"] == world["c1"]
+    used = chosen.content.decode().split('id="forecast-used">', 1)[1].split("</p>", 1)[0]
+    assert rows[0].method_label in used  # which forecast is given, and both backtest figures
+    assert floatformat(rows[0].daily_mape, 1) in used and floatformat(rows[0].daily_naive_mape, 1) in used
     assert login(world["m1"]).get(reverse("consumption_analysis:forecasts") + f"?customer={world['c2'].pk}").status_code == 404
 
 

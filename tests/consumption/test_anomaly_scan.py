@@ -110,6 +110,23 @@ def test_only_the_needed_columns_are_read():
     assert cols.min() < festive.length - 365
 
 
+@pytest.mark.parametrize("today", [date(2025, 6, 20), date(2025, 2, 14), date(2026, 2, 26)])
+def test_a_matrix_of_the_needed_columns_only_gives_the_same_findings(today):
+    """The nightly run allocates its matrix from the first needed column on (105 days on an
+    ordinary day, not the calendar's 521): in and around the festival season too, nothing changes."""
+    from powerkam.consumption.anomaly_harness import inject, synthetic_matrix
+
+    cal = calendar_to(today)
+    rng = np.random.default_rng(3)
+    values = synthetic_matrix(cal, 300, rng, package_anchors(cal.start, today))
+    inject(values, cal, rng, np.arange(0, 300, 3), WatchRules())
+    first = int(needed_columns(cal, WatchRules()).min())
+    assert first > 0
+    whole = [(f.row, f.kind, f.started_on, f.days) for f in scan(values, cal)]
+    cut = [(f.row, f.kind, f.started_on, f.days) for f in scan(values[:, first:], cal.from_column(first))]
+    assert len(whole) >= 80 and cut == whole
+
+
 def test_precision_and_recall_on_injected_anomalies():
     """The harness (bench/run_consumption_analysis.py runs it larger): drops of 30–70 % over 5+
     working days, rises, flat lines and zero readings, against normal seasonal and holiday

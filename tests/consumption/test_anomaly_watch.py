@@ -4,11 +4,13 @@ records a reason from the list, which closes the task; bad input writes nothing.
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from powerkam.consumption import anomalies
-from powerkam.consumption.models import AnomalyReason, UsageAnomaly
+from powerkam.consumption.models import AnomalyReason, DailyAggregate, UsageAnomaly
 from powerkam.core.models import Task
 from powerkam.customers.models import TimelineEvent
 from tests.factories import CustomerFactory
@@ -108,3 +110,76 @@ def test_scan_query_count_does_not_grow_with_customers(db, make_staff, django_as
     falling(3, 20)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert anomalies.run_watch(TODAY)["anomalies_opened"] == 4
+
+
+# --- The read (docs/performance.md, "nightly anomaly scan") ---------------------------------------
+
+def _binary_copy(rows, extension=b""):
+    """A PostgreSQL binary COPY stream of (int8, int4, float8) rows, as the server sends it."""
+    import struct
+
+    head = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">iI", 0, len(extension)) + extension
+    row = struct.Struct(">hiqiiid")
+    return b"".join([head, *(row.pack(3, 8, c, 4, d, 8, v) for c, d, v in rows), b"\xff\xff"])
+
+
+@pytest.mark.parametrize("block", [1, 7, 34, 1 << 16])
+def test_binary_copy_is_read_whatever_the_block_boundaries(block):
+    rows = [(7, 0, 1234.5), (7, 3, 0.0), (123456789012, 104, 98765.432), (42, 50, -1.0)]
+    stream = _binary_copy(rows, extension=b"ab")
+    cids, cols, kwh = anomalies._read_binary_copy(stream[i:i + block] for i in range(0, len(stream), block))
+    assert list(zip(cids.tolist(), cols.tolist(), kwh.tolist(), strict=True)) == rows
+
+
+def test_a_large_binary_copy_comes_in_chunks_that_add_up():
+    rows = [(i % 1000, i % 105, i / 8) for i in range(140_000)]  # 4.8 MB: more than one chunk
+    stream = _binary_copy(rows)
+    chunks = list(anomalies._binary_copy_chunks(stream[i:i + 65536] for i in range(0, len(stream), 65536)))
+    assert len(chunks) == 2
+    cids, cols, kwh = (np.concatenate([c[k] for c in chunks]) for k in range(3))
+    assert cids.tolist() == [r[0] for r in rows] and cols.tolist() == [r[1] for r in rows]
+    assert kwh.tolist() == [r[2] for r in rows]
+
+
+def test_a_truncated_binary_copy_is_an_error():
+    stream = _binary_copy([(7, 0, 1.0), (8, 1, 2.0)])
+    with pytest.raises(ValueError):
+        anomalies._read_binary_copy([stream[:-5]])
+
+
+def test_rows_of_maps_customer_ids_to_matrix_rows():
+    ids, rows = anomalies._rows_of(np.array([30, 10, 30, 20, 10], dtype=np.int64))
+    assert ids.tolist() == [10, 20, 30] and rows.tolist() == [2, 0, 2, 1, 0]
+    big, rows = anomalies._rows_of(np.array([90_000_000_000, 5], dtype=np.int64))
+    assert big.tolist() == [5, 90_000_000_000] and rows.tolist() == [1, 0]
+
+
+def test_load_matrix_reads_complete_days_of_the_wanted_columns_only(watched):
+    _manager, falling, steady = watched
+    cal = anomalies.build_calendar(START, TODAY - timedelta(days=1))
+    DailyAggregate.objects.filter(customer=steady, day=START + timedelta(days=5)).update(complete=False)
+    ids, matrix = anomalies.load_matrix(cal, np.array([0, 1, 5, 6, 7, 150]))
+    assert ids.tolist() == sorted([falling.pk, steady.pk])
+    row = ids.tolist().index(steady.pk)
+    read = np.flatnonzero(~np.isnan(matrix[row]))
+    assert read.tolist() == [0, 1, 6, 7, 150]  # column 5 incomplete, the rest never read
+    expected = DailyAggregate.objects.get(customer=steady, day=START + timedelta(days=150)).kwh_total
+    assert matrix[row, 150] == float(expected)
+    only, _m = anomalies.load_matrix(cal, np.array([0]), customer_ids=[falling.pk])
+    assert only.tolist() == [falling.pk]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the covering index is PostgreSQL's")
+def test_the_read_is_an_index_only_scan_of_the_watch_index(watched):
+    """With the table too small for the planner to prefer it, sequential scans are switched off: the
+    point is that every column the read needs is in cons_agg_watch_idx (an Index Only Scan is
+    impossible otherwise)."""
+    cal = anomalies.build_calendar(START, TODAY - timedelta(days=1))
+    rules = anomalies.DEFAULT_RULES
+    query, params = anomalies.read_query(cal, anomalies.needed_columns(cal, rules))
+    with connection.cursor() as cursor:  # SET LOCAL: undone with the test's transaction
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {query}", params)
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    assert "Index Only Scan using cons_agg_watch_idx" in plan

@@ -261,10 +261,19 @@ def unit_forecasts(units):
 
 
 def backtest_summary(qs) -> dict[str, Any]:
-    from django.db.models import Avg
+    """Average backtest MAPEs: of the fitted models, of seasonal naive, and of the forecasts used
+    (per series the naive's MAPE where naive is used — decision 0007), and how often naive is used."""
+    from django.db.models import Avg, Case, When
 
-    return qs.aggregate(daily=Avg("daily_mape"), daily_naive=Avg("daily_naive_mape"),
-                        monthly=Avg("monthly_mape"), monthly_naive=Avg("monthly_naive_mape"), n=Count("id"))
+    M = ConsumptionForecast.Model
+    naive_daily = Q(daily_model=M.SEASONAL_NAIVE)
+    naive_monthly = Q(monthly_model__in=[M.SEASONAL_NAIVE, M.LAST_MONTH])
+    return qs.aggregate(
+        daily=Avg("daily_mape"), daily_naive=Avg("daily_naive_mape"),
+        monthly=Avg("monthly_mape"), monthly_naive=Avg("monthly_naive_mape"), n=Count("id"),
+        daily_used=Avg(Case(When(naive_daily, then=F("daily_naive_mape")), default=F("daily_mape"))),
+        monthly_used=Avg(Case(When(naive_monthly, then=F("monthly_naive_mape")), default=F("monthly_mape"))),
+        daily_naive_used=Count("id", filter=naive_daily), monthly_naive_used=Count("id", filter=naive_monthly))
 
 
 def forecast_chart(forecast, history: list[tuple[date, float]]) -> list[dict]:

@@ -63,14 +63,15 @@ class UsageAnomalyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 class ConsumptionForecastSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConsumptionForecast
-        fields = ("id", "customer", "computed_on", "method", "daily", "monthly", "daily_mape", "daily_naive_mape",
-                  "monthly_mape", "monthly_naive_mape")
+        fields = ("id", "customer", "computed_on", "method", "daily_model", "monthly_model", "daily", "monthly",
+                  "daily_mape", "daily_naive_mape", "monthly_mape", "monthly_naive_mape")
         read_only_fields = fields
 
 
 class ConsumptionForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The latest forecast of each key account in the caller's scope (next 7 days, next 12 months,
-    rolling-origin backtest MAPE of the model and of seasonal naive)."""
+    rolling-origin backtest MAPE of the fitted model and of seasonal naive; `daily_model` and
+    `monthly_model` say which forecast is given: the fitted model only where it beat naive)."""
 
     serializer_class = ConsumptionForecastSerializer
     filterset_fields = ("customer",)

@@ -38,7 +38,7 @@ FORECASTS = [
     Column(_("Daily MAPE (seasonal naive) %"), lambda f: f.daily_naive_mape),
     Column(_("Monthly MAPE (model) %"), lambda f: f.monthly_mape),
     Column(_("Monthly MAPE (seasonal naive) %"), lambda f: f.monthly_naive_mape),
-    Column(_("Method"), lambda f: f.method_label),
+    Column(_("Forecast used"), lambda f: f.method_label),
 ]
 
 SUPPLY = [

@@ -363,6 +363,18 @@ class ConsumptionForecast(models.Model):
     monthly_mape = models.FloatField(_("monthly MAPE (model)"), null=True, blank=True)
     monthly_naive_mape = models.FloatField(_("monthly MAPE (seasonal naive)"), null=True, blank=True)
 
+    class Model(models.TextChoices):
+        """The forecast used (consumption.forecasting: the fitted model only where its backtest beats
+        the seasonal naive's; decision 0007)."""
+        HOLT_WORKDAYS = "holt-workdays", _("Holt on working days")
+        HOLT_WINTERS = "holt-winters", _("Holt-Winters (12-month season)")
+        HOLT = "holt", _("Holt (damped trend)")
+        SEASONAL_NAIVE = "seasonal-naive", _("seasonal naive")
+        LAST_MONTH = "last-month", _("last month (less than a year and a half of history)")
+
+    daily_model = models.CharField(_("daily forecast used"), max_length=20, choices=Model.choices, blank=True)
+    monthly_model = models.CharField(_("monthly forecast used"), max_length=20, choices=Model.choices, blank=True)
+
     class Meta:
         verbose_name = _("consumption forecast")
         verbose_name_plural = _("consumption forecasts")
@@ -382,7 +394,21 @@ class ConsumptionForecast(models.Model):
 
     @property
     def method_label(self) -> str:
-        return str(self.METHOD_LABELS.get(self.method, self.method))
+        """The forecasts used, e.g. "Daily: Holt on working days; monthly: seasonal naive"."""
+        from django.utils.translation import gettext
+
+        if not (self.daily_model or self.monthly_model):  # computed before the choice was recorded
+            return str(self.METHOD_LABELS.get(self.method, self.method))
+        return gettext("Daily: %(daily)s; monthly: %(monthly)s") % {
+            "daily": self.get_daily_model_display() or "—", "monthly": self.get_monthly_model_display() or "—"}
+
+    @property
+    def daily_naive_used(self) -> bool:
+        return self.daily_model == self.Model.SEASONAL_NAIVE
+
+    @property
+    def monthly_naive_used(self) -> bool:
+        return self.monthly_model in (self.Model.SEASONAL_NAIVE, self.Model.LAST_MONTH)
 
     @property
     def next_7d_kwh(self) -> float | None:
