@@ -6,6 +6,7 @@ the import writes nothing; and no thread or connection outlives the import.
 Transactional tests (the second connection must see committed rows); PostgreSQL only — SQLite
 has one writer at a time, so its imports always evaluate inside their transaction."""
 
+import json
 import threading
 
 import pytest
@@ -47,7 +48,8 @@ def test_same_findings_and_tasks_as_inside_the_import(clerk, manager, settings):
     # customer ids differ between the two runs: compare what belongs to each customer by its order
     def by_order(state):
         order = {cid: i for i, cid in enumerate(sorted({f[0] for f in state["findings"]}))}
-        return ({(order[f[0]], *f[1:]) for f in state["findings"]},
+        # a finding's params hold UI words as {"t": msgid}: compared as canonical JSON
+        return ({(order[f[0]], *(json.dumps(v, sort_keys=True) for v in f[1:])) for f in state["findings"]},
                 sorted((order[t[0]], *t[1:]) for t in state["tasks"]))
     assert by_order(beside) == by_order(inside)
 
