@@ -113,6 +113,22 @@ def _rollup(rows: list[dict], keys: tuple[str, ...], sums: tuple[str, ...]) -> l
     return list(out.values())
 
 
+def _label_groups(rows: list[dict]) -> None:
+    """Add the names of the rows' org units, owners and kinds (as the joins' values() gave them)."""
+    from powerkam.org.models import OrgUnit, Staff
+
+    from .models import OpportunityKind
+
+    units = dict(OrgUnit.objects.filter(pk__in={r["org_unit_id"] for r in rows}).values_list("pk", "name"))
+    owners = {pk: (full, user) for pk, full, user in Staff.objects.filter(
+        pk__in={r["owner_id"] for r in rows}).values_list("pk", "full_name", "username")}
+    kinds = dict(OpportunityKind.objects.filter(pk__in={r["kind_id"] for r in rows}).values_list("pk", "name"))
+    for r in rows:
+        r["org_unit__name"] = units.get(r["org_unit_id"])
+        r["owner__full_name"], r["owner__username"] = owners.get(r["owner_id"], (None, None))
+        r["kind__name"] = kinds.get(r["kind_id"])
+
+
 def forecast(opps: QuerySet, projects: QuerySet) -> dict:
     """The forecast page's figures (a constant number of grouped queries):
     weighted pipeline (probability × expected annual revenue) of open opportunities by close
@@ -129,11 +145,13 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
     open_opps = opps.filter(stage_id__in=open_ids).order_by()
     money = ("n", "revenue", "weighted")
     fine = list(open_opps.annotate(m=TruncMonth("close_on"))
-                .values("m", "org_unit_id", "org_unit__name", "owner_id", "owner__full_name", "owner__username",
-                        "kind_id", "kind__name")
+                .values("m", "org_unit_id", "owner_id", "kind_id")
                 .annotate(n=Count("id"), revenue=Coalesce(Sum("expected_annual_revenue_yuan"), ZERO),
                           weighted=Coalesce(Sum(weighted_expr()), ZERO),
                           kva=Coalesce(Sum("expected_kva"), ZERO), kwh=Coalesce(Sum("expected_annual_kwh"), ZERO)))
+    # the labels of the groups' units, owners and kinds: three small reads instead of three joins
+    # over every open opportunity
+    _label_groups(fine)
 
     def view(keys, labels, order):
         rows = [{k: r[k] for k in (*keys, *labels, *money)} for r in _rollup(fine, keys, (*money, "kva", "kwh"))]
