@@ -100,13 +100,14 @@ def _month_key(value) -> str:
 
 
 def _rollup(rows: list[dict], keys: tuple[str, ...], sums: tuple[str, ...]) -> list[dict]:
-    """Sum the fine-grained grouped rows up to `keys` (the first row's labels kept)."""
+    """Sum the fine-grained grouped rows up to `keys` (the first row's labels kept; the rows
+    themselves are not changed, each view rolls them up anew)."""
     out: dict[tuple, dict] = {}
     for r in rows:
         k = tuple(r[x] for x in keys)
         acc = out.get(k)
         if acc is None:
-            out[k] = {**{x: r[x] for x in r if x not in sums}, **{x: r[x] for x in sums}}
+            out[k] = dict(r)
         else:
             for x in sums:
                 acc[x] += r[x]
@@ -157,8 +158,8 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
         rows = [{k: r[k] for k in (*keys, *labels, *money)} for r in _rollup(fine, keys, (*money, "kva", "kwh"))]
         return sorted(rows, key=order)
 
-    by_month = [{"month": _month_key(r["m"]), **{k: r[k] for k in money}}
-                for r in view(("m",), (), lambda r: (r["m"] is None, r["m"] or date.min))]
+    months = sorted(_rollup(fine, ("m",), (*money, "kva", "kwh")), key=lambda r: (r["m"] is None, r["m"] or date.min))
+    by_month = [{"month": _month_key(r["m"]), **{k: r[k] for k in money}} for r in months]
     heaviest = lambda r: -r["weighted"]  # noqa: E731
     by_unit = view(("org_unit_id",), ("org_unit__name",), heaviest)
     by_owner = view(("owner_id",), ("owner__full_name", "owner__username"), heaviest)
@@ -166,7 +167,7 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
 
     capacity: dict[str, dict] = defaultdict(lambda: {"opp_kva": Decimal("0"), "opp_kwh": Decimal("0"),
                                                      "gp_kva": Decimal("0"), "gp_kwh": Decimal("0")})
-    for r in _rollup(fine, ("m",), (*money, "kva", "kwh")):
+    for r in months:
         capacity[_month_key(r["m"])].update(opp_kva=r["kva"], opp_kwh=r["kwh"])
     for r in (projects.filter(is_closed=False, converted_at__isnull=True, expected_energisation_on__isnull=False)
               .order_by().annotate(m=TruncMonth("expected_energisation_on")).values("m")
