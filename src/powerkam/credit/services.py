@@ -38,6 +38,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from powerkam.core.permissions import can_write, require_writer
+
 from . import constants as c
 from .models import BehaviourLevel, BehaviourRating, CharacteristicGrade, CreditAssessment
 
@@ -403,8 +405,8 @@ def _audited(instance, actor) -> None:
 def create_assessment(*, customer, actor, data: dict, assessed_on: date | None = None,
                       statement_date: date | None = None, note: str = "") -> CreditAssessment:
     """A new draft assessment; nothing is written if anything is invalid."""
-    if actor is not None and getattr(actor, "is_read_only", False):
-        raise ValidationError(_("Your role is read-only."))
+    if actor is not None:  # None: a system job
+        require_writer(actor, error=ValidationError)
     result = compute_assessment(data)
     assessment = CreditAssessment(customer=customer, assessed_on=assessed_on or timezone.localdate(),
                                   statement_date=statement_date, note=note or "", prepared_by=actor,
@@ -432,9 +434,7 @@ def update_assessment(assessment: CreditAssessment, *, actor, data: dict, statem
 
 def can_approve(user, assessment: CreditAssessment | None = None) -> bool:
     """Supervisors (and administrators) approve; never the preparer of the assessment."""
-    if not user or not user.is_authenticated or user.is_read_only:
-        return False
-    if not (user.is_superuser or user.role in ("supervisor", "admin")):
+    if not can_write(user, ("supervisor", "admin")):
         return False
     return assessment is None or assessment.prepared_by_id != user.pk
 

@@ -7,6 +7,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from powerkam.core.permissions import can_write
+
 from .models import COMPANY_ROLES, PORTFOLIO_ROLES, SUBTREE_ROLES, OrgUnit, Role, Staff
 
 # The 1:15 customer-manager system (seed 003-篇6 "1:15"客户经理制: "每人至少维护15位以上客户"):
@@ -48,8 +50,7 @@ def portfolio_flag(size: int, far_above: int | None = None) -> str:
 
 
 def can_reassign(user) -> bool:
-    return bool(user and user.is_authenticated and not user.is_read_only
-                and (user.is_superuser or user.role in REASSIGN_ROLES))
+    return can_write(user, REASSIGN_ROLES)
 
 
 def visible_org_units(user) -> QuerySet:

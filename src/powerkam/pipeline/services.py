@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from powerkam.core import workdays, workqueue
 from powerkam.core.models import Task
+from powerkam.core.permissions import can_write
 from powerkam.core.phrases import phrase
 from powerkam.org.models import PORTFOLIO_ROLES, Role, Staff
 from powerkam.org.selectors import Supervisors
@@ -530,8 +531,7 @@ def create_quote(opp: Opportunity, *, lines: list[LineInput], actor, valid_until
 
 
 def can_approve(user) -> bool:
-    return bool(user and user.is_authenticated and not user.is_read_only
-                and (user.is_superuser or user.role in APPROVER_ROLES))
+    return can_write(user, APPROVER_ROLES)
 
 
 @transaction.atomic

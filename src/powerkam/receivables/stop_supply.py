@@ -34,7 +34,7 @@ from django.utils.translation import gettext_noop
 from powerkam.billing.models import Bill
 from powerkam.core import workqueue
 from powerkam.core.models import Task
-from powerkam.core.permissions import require_writer
+from powerkam.core.permissions import can_write, require_writer
 from powerkam.core.phrases import Phrase, phrase
 from powerkam.customers.constants import ImportanceLevel
 from powerkam.customers.services import add_timeline_event
@@ -59,7 +59,7 @@ def _person(actor):
 
 def is_unit_supervisor(user, customer) -> bool:
     """A supervisor of the customer's unit (its own unit or one above it), or an administrator."""
-    if not user or not getattr(user, "pk", None) or not user.is_active or user.is_read_only:
+    if not can_write(user):
         return False
     if user.is_superuser or user.role == Role.ADMIN:
         return True
