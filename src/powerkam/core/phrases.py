@@ -44,6 +44,8 @@ def translate(msgid: str) -> str:
 
 
 def _stored(value: Any) -> Any:
+    if type(value) is str:  # the common case (names, "-"), before the isinstance chain below
+        return value
     if isinstance(value, dict) and "t" in value:  # stored already (a data-quality finding's parameters)
         return value
     if isinstance(value, Phrase):

@@ -19,12 +19,14 @@ Upserts are idempotent: a row that changes nothing counts as unchanged and write
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -1073,6 +1075,36 @@ def _process(importer: Importer, source: RowSource, result: ImportResult, *, wri
         result.add_error(0, "", _("The file has a header row but no data rows."))
 
 
+GC_THRESHOLD = 100_000  # container allocations between two young collections, while an import runs
+_gc_lock = threading.Lock()
+_gc_state = {"imports": 0, "thresholds": None}
+
+
+@contextmanager
+def fewer_collections():
+    """Python's cyclic garbage collector, quieter while an import runs: the objects alive before
+    it (the whole application, its URLconf, pandas…) are frozen out of the collections (gc.freeze)
+    and the young generation is collected every GC_THRESHOLD allocations instead of 700. An
+    import allocates millions of short-lived containers (cells, plans, findings); with the
+    defaults the collector ran over a thousand times per 20,000 rows, for 4 s of 4.6 s of Python
+    CPU (load ~5). Process-wide settings: the first import of a process to enter sets them, the
+    last to leave restores them (web threads may run small imports at the same time)."""
+    with _gc_lock:
+        if _gc_state["imports"] == 0:
+            _gc_state["thresholds"] = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(_gc_state["thresholds"][0], GC_THRESHOLD), *_gc_state["thresholds"][1:])
+        _gc_state["imports"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["imports"] -= 1
+            if _gc_state["imports"] == 0:
+                gc.set_threshold(*_gc_state["thresholds"])
+                gc.unfreeze()
+
+
 def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_run: bool,
                progress: ProgressCallback | None = None, job_id: int | None = None) -> ImportResult:
     """Validate (dry_run=True) or validate and write (dry_run=False) one file, all or nothing.
@@ -1085,6 +1117,13 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
     except FileRefused as exc:
         result.add_error(0, "", exc.message)
         return result
+    with fewer_collections():
+        return _run_import(kind, source, filename, result, actor=actor, dry_run=dry_run, progress=progress,
+                           job_id=job_id)
+
+
+def _run_import(kind: str, source: RowSource, filename: str, result: ImportResult, *, actor: Staff | None,
+                dry_run: bool, progress: ProgressCallback | None, job_id: int | None) -> ImportResult:
     importer: Importer | None = None
     try:
         columns = map_headers(kind, source.headers)

@@ -3,7 +3,9 @@
 The same command and options as the stock one (this app comes before django_tasks_db in
 INSTALLED_APPS, so this one answers to the name): before taking its first task the worker records
 its lease and marks failed the tasks of workers that are gone; then a light thread renews the
-lease and reaps again periodically while tasks run."""
+lease and reaps again periodically while tasks run. It warms up first (core/warmup.py, as a web
+worker does at boot): otherwise its first task imports the URLconf — every view module, statsmodels
+included — on its first `reverse()`, seconds paid by the first import after a worker starts."""
 
 import os
 
@@ -20,6 +22,9 @@ class Command(StockCommand):
         if options.get("reload") and not options.get("batch") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
             # The autoreloader's parent only watches files; its child process runs the tasks.
             return super().handle(*args, **options)
+        from powerkam.core.warmup import warm_up
+
+        warm_up()
         worker_id = options["worker_id"]
         leases.register_worker(worker_id)
         reaped = leases.reap()
