@@ -48,7 +48,7 @@ def main() -> None:
             continue
         sqls: list[tuple[str, tuple]] = []
 
-        def capture(execute, sql, params, many, context):
+        def capture(execute, sql, params, many, context, sqls=sqls):
             sqls.append((sql, params))
             return execute(sql, params, many, context)
 
