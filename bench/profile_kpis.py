@@ -54,29 +54,32 @@ def main() -> None:
 
         with connection.execute_wrapper(capture):
             call()  # the queries of one call (and a warm cache)
-        totals = []
+        totals, cpu = [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
+            started, cpu0 = time.perf_counter(), time.process_time()
             call()
             totals.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu0) * 1000)
         # each query again on its own, executed and fetched to the last row (a wrapper around
         # execute() alone misses SQLite's work done while the rows are fetched)
-        med = {}
+        med, med_cpu = {}, {}
         with connection.cursor() as cursor:
             for i, (sql, params) in enumerate(sqls):
-                runs = []
+                runs, runs_cpu = [], []
                 for _ in range(args.repeat):
-                    started = time.perf_counter()
+                    started, cpu0 = time.perf_counter(), time.process_time()
                     cursor.execute(sql, params)
                     cursor.fetchall()
                     runs.append((time.perf_counter() - started) * 1000)
-                med[i] = statistics.median(runs)
+                    runs_cpu.append((time.process_time() - cpu0) * 1000)
+                med[i], med_cpu[i] = statistics.median(runs), statistics.median(runs_cpu)
         sql_ms = sum(med.values())
         print(f"\n{name}: {len(med)} queries, call median {statistics.median(totals):.1f} ms "
-              f"(min {min(totals):.1f}), SQL {sql_ms:.1f} ms")
+              f"(min {min(totals):.1f}; CPU {statistics.median(cpu):.1f}), SQL {sql_ms:.1f} ms "
+              f"(CPU {sum(med_cpu.values()):.1f})")
         for i, ms in sorted(med.items(), key=lambda kv: -kv[1]):
             sql, params = sqls[i]
-            print(f"  {ms:8.2f} ms  {ms / max(sql_ms, 1e-9):5.1%}  #{i:<2d} {sql[:150]}")
+            print(f"  {ms:8.2f} ms  cpu {med_cpu[i]:7.2f}  {ms / max(sql_ms, 1e-9):5.1%}  #{i:<2d} {sql[:140]}")
             if args.plans and ms > 2:
                 with connection.cursor() as cursor:
                     prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
