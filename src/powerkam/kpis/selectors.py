@@ -29,6 +29,7 @@ from django.db.models import Avg, Count, ExpressionWrapper, F, Max, Q, QuerySet,
 from django.utils import timezone
 
 from powerkam.analytics.selectors import add_months, dec, money, rate_pct
+from powerkam.core.planner import Unlikely
 from powerkam.core.scoping import (
     customer_scope_q,
     scope_to_user,
@@ -595,13 +596,19 @@ def _dashboard_live_money(user, month: date, ly: date, add) -> None:
 
 
 def _dashboard_arrears(user, add) -> None:
-    """Arrears now, for every scope: the open bills past their due date (issue #10; the open-bills
-    partial index), not those not yet due (the arrears position and the collection summary count
-    those too), with the number of customers owing."""
+    """Arrears now, for every scope: the open bills past their due date (issue #10), not those not
+    yet due (the arrears position and the collection summary count those too), with the number of
+    customers owing.
+
+    The past-due condition is marked `Unlikely` (core.planner): without it SQLite, which cannot
+    tell how few open bills are past due, walks every customer of the scope and probes its open
+    bills (`bill_open_customer_idx`) instead of reading the past-due ones by `bill_open_due_idx`
+    (status, due_on) — 146 ms of the company dashboard's 180 at 100,000 customers. A portfolio
+    still starts from its customers. PostgreSQL gets the same SQL as before."""
     from powerkam.billing.models import Bill
 
-    for r in (scope_to_user(Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"),
-                                                due_on__lt=timezone.localdate()), user)
+    for r in (scope_to_user(Bill.objects.filter(status=Bill.Status.OPEN, total__gt=F("paid_amount"))
+                            .filter(Unlikely(Q(due_on__lt=timezone.localdate()))), user)
               .order_by().values("customer__org_unit_id")
               .annotate(s=Sum(F("total") - F("paid_amount")), n=Count("customer_id", distinct=True))):
         add(r["customer__org_unit_id"], "arrears", r["s"])
