@@ -18,6 +18,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -427,12 +428,7 @@ def cycle_time_report(user, p: ReportParams) -> dict:
         total_c += by_unit_c[k]
 
     # Stages completed in the period.
-    stages = StageRecord.objects.filter(ended_on__gte=p.date_from, ended_on__lte=p.date_to,
-                                        grid_workdays__isnull=False)
-    if base.query.where:  # a scope or a filter: only their projects' stages
-        stages = stages.filter(project__in=base.values("pk"))
-    stage_rows = list(stages.values("stage", "grid_workdays", "within_commitment").annotate(
-        n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by())
+    stage_rows = list(stage_groups(base, p))
     stage_h: dict = {}
     stage_c: dict = defaultdict(int)
     stage_limits: dict = defaultdict(lambda: [0, 0])
@@ -466,6 +462,36 @@ def cycle_time_report(user, p: ReportParams) -> dict:
                                 {"month_end": _month_end(m)}) for m in months],
         "months": months,
     }
+
+
+def stage_groups(base: QuerySet, p: ReportParams) -> QuerySet:
+    """The stage records completed in the period (of `base`'s projects when it is filtered),
+    grouped by (stage, grid-side days, within commitment): count and the customer-side days' and
+    time limits' sums.
+
+    Grouped in the order of stage_cycle_cover_idx's leading columns, an index that holds every
+    column read here: the database scans that index once, in group order, with no table lookups
+    and no sort. The period's bounds are kept off SQLite's indexes (KeepOffIndex): otherwise its
+    planner takes a range scan of an `ended_on` index for the period (60 % of the table), a table
+    lookup per record and a sort for the grouping (decision record 0015)."""
+    stages = StageRecord.objects.alias(ended=KeepOffIndex("ended_on")).filter(
+        ended__gte=p.date_from, ended__lte=p.date_to, grid_workdays__isnull=False)
+    if base.query.where:  # a scope or a filter: only their projects' stages
+        stages = stages.filter(project__in=base.values("pk"))
+    return stages.values("stage", "grid_workdays", "within_commitment").annotate(
+        n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by()
+
+
+class KeepOffIndex(Func):
+    """A column's value that SQLite's planner will not use an index for: SQLite's documented unary
+    "+" ("disqualifying WHERE clause terms using unary-+", sqlite.org/optoverview.html). Plain
+    column elsewhere: PostgreSQL's planner costs its choices from statistics."""
+
+    arity = 1
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
 def _as_date(value) -> date:
