@@ -98,10 +98,12 @@ def test_filtered_report_equals_its_projects_records(people, records):
 # sqlite_stat1 rows of projects_stagerecord as ANALYZE writes them on the full-scale bench
 # (bench/run_projects.py: 200,000 stage records, 20,000 projects).
 BENCH_STATS = {
-    "stage_cycle_cover_idx": "200000 22223 739 406 3 3 3 1",
-    "stage_warn_scan_idx": "200000 6 6 6",
-    "stage_esc_scan_idx": "200000 6 6 6",
+    "stage_cycle_cover_idx": "200000 22223 646 474 3 2 2 1",
+    "stage_warn_scan_idx": "200000 296 296 223",
+    "stage_esc_scan_idx": "200000 296 295 11",
     "projects_stagerecord_project_id_d8ead793": "200000 10",
+    "projects_stagerecord_owner_id_f3041cf0": "200000 9524",
+    "projects_stagerecord_completed_by_id_be294fe6": "200000 200000",
 }
 
 
