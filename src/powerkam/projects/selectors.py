@@ -18,7 +18,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -27,9 +26,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from powerkam.core.dbfunctions import KeepOffIndex, MonthStart
 from powerkam.customers import constants as cc
 from powerkam.org.models import OrgUnit
 
@@ -411,7 +411,7 @@ def cycle_time_report(user, p: ReportParams) -> dict:
         return hs, cust
 
     # Projects: by month (the trend covers 12 months, the tables the period), unit, voltage, type.
-    month_rows = grouped(energised.annotate(month=TruncMonth("energised_on")), "month")
+    month_rows = grouped(energised.annotate(month=MonthStart("energised_on")), "month")
     by_month_h, by_month_c = histos(month_rows, lambda r: _as_date(r["month"]))
     unit_rows = grouped(in_period, "org_unit_id")
     by_unit_h, by_unit_c = histos(unit_rows, lambda r: r["org_unit_id"])
@@ -480,18 +480,6 @@ def stage_groups(base: QuerySet, p: ReportParams) -> QuerySet:
         stages = stages.filter(project__in=base.values("pk"))
     return stages.values("stage", "grid_workdays", "within_commitment").annotate(
         n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by()
-
-
-class KeepOffIndex(Func):
-    """A column's value that SQLite's planner will not use an index for: SQLite's documented unary
-    "+" ("disqualifying WHERE clause terms using unary-+", sqlite.org/optoverview.html). Plain
-    column elsewhere: PostgreSQL's planner costs its choices from statistics."""
-
-    arity = 1
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
 def _as_date(value) -> date:
