@@ -133,3 +133,23 @@ def test_sqlite_scans_the_covering_index_in_group_order(people, records, statist
     plan = _plan(people["executive"])
     assert "USING COVERING INDEX stage_cycle_cover_idx" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+@pytest.mark.parametrize("who", ["executive", "region_sup", "tracker"])
+def test_sqlite_reads_the_project_histograms_from_their_covering_index(people, records, who):
+    """The four grouped project queries (month, unit, voltage, type) read proj_cycle_cover_idx
+    alone — the scope's columns included — for the company, a region and a tracker."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.cycle_time_report(people[who], PERIOD)
+    grouped = [q["sql"] for q in ctx.captured_queries
+               if 'FROM "projects_project"' in q["sql"] and "GROUP BY" in q["sql"]
+               and "projects_stagerecord" not in q["sql"]]
+    assert len(grouped) == 4
+    with connection.cursor() as cursor:
+        for sql in grouped:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "USING COVERING INDEX proj_cycle_cover_idx" in plan, plan

@@ -179,6 +179,12 @@ class Project(models.Model):
             models.Index(fields=["tracker", "status"], name="proj_tracker_status_idx"),
             models.Index(fields=["status", "-green_channel", "due_on", "id"], name="proj_board_idx"),
             models.Index(fields=["customer", "status"], name="proj_customer_idx"),
+            # Cycle-time analysis: the energised projects of a period by month, unit, voltage and
+            # type, read from this index alone — the scope's and the filters' columns included
+            # (selectors.cycle_time_report; decision record 0015).
+            models.Index(fields=["status", "energised_on", "org_unit", "voltage_level", "application_type",
+                                 "green_channel", "tracker", "first_contact_owner", "grid_workdays",
+                                 "commitment_workdays", "customer_workdays"], name="proj_cycle_cover_idx"),
         ]
         verbose_name = _("connection project")
         verbose_name_plural = _("connection projects")
