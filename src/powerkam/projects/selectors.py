@@ -26,9 +26,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from powerkam.core.dbfunctions import KeepOffIndex, MonthStart
 from powerkam.customers import constants as cc
 from powerkam.org.models import OrgUnit
 
@@ -410,7 +411,7 @@ def cycle_time_report(user, p: ReportParams) -> dict:
         return hs, cust
 
     # Projects: by month (the trend covers 12 months, the tables the period), unit, voltage, type.
-    month_rows = grouped(energised.annotate(month=TruncMonth("energised_on")), "month")
+    month_rows = grouped(energised.annotate(month=MonthStart("energised_on")), "month")
     by_month_h, by_month_c = histos(month_rows, lambda r: _as_date(r["month"]))
     unit_rows = grouped(in_period, "org_unit_id")
     by_unit_h, by_unit_c = histos(unit_rows, lambda r: r["org_unit_id"])
@@ -427,12 +428,7 @@ def cycle_time_report(user, p: ReportParams) -> dict:
         total_c += by_unit_c[k]
 
     # Stages completed in the period.
-    stages = StageRecord.objects.filter(ended_on__gte=p.date_from, ended_on__lte=p.date_to,
-                                        grid_workdays__isnull=False)
-    if base.query.where:  # a scope or a filter: only their projects' stages
-        stages = stages.filter(project__in=base.values("pk"))
-    stage_rows = list(stages.values("stage", "grid_workdays", "within_commitment").annotate(
-        n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by())
+    stage_rows = list(stage_groups(base, p))
     stage_h: dict = {}
     stage_c: dict = defaultdict(int)
     stage_limits: dict = defaultdict(lambda: [0, 0])
@@ -466,6 +462,24 @@ def cycle_time_report(user, p: ReportParams) -> dict:
                                 {"month_end": _month_end(m)}) for m in months],
         "months": months,
     }
+
+
+def stage_groups(base: QuerySet, p: ReportParams) -> QuerySet:
+    """The stage records completed in the period (of `base`'s projects when it is filtered),
+    grouped by (stage, grid-side days, within commitment): count and the customer-side days' and
+    time limits' sums.
+
+    Grouped in the order of stage_cycle_cover_idx's leading columns, an index that holds every
+    column read here: the database scans that index once, in group order, with no table lookups
+    and no sort. The period's bounds are kept off SQLite's indexes (KeepOffIndex): otherwise its
+    planner takes a range scan of an `ended_on` index for the period (60 % of the table), a table
+    lookup per record and a sort for the grouping (decision record 0015)."""
+    stages = StageRecord.objects.alias(ended=KeepOffIndex("ended_on")).filter(
+        ended__gte=p.date_from, ended__lte=p.date_to, grid_workdays__isnull=False)
+    if base.query.where:  # a scope or a filter: only their projects' stages
+        stages = stages.filter(project__in=base.values("pk"))
+    return stages.values("stage", "grid_workdays", "within_commitment").annotate(
+        n=Count("id"), customer=Sum("customer_workdays"), limit=Sum("limit_workdays")).order_by()
 
 
 def _as_date(value) -> date:
