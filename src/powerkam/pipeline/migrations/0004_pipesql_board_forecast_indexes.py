@@ -1,6 +1,7 @@
 """The board and the forecast at 50,000 opportunities (issue #13): the board's won and lost
 columns read the latest closed first from (stage, closed_on), on every database; on SQLite, two
-covering indexes for the grouped reads (pipeline.sqlite_indexes says what and why)."""
+covering indexes for the grouped reads (pipeline.sqlite_indexes says what and why), and
+the table's statistics renewed if the database has statistics."""
 
 from django.db import migrations, models
 
@@ -12,6 +13,7 @@ def forwards(apps, schema_editor):
 
     with schema_editor.connection.cursor() as cursor:
         sqlite_indexes.create(cursor)
+        sqlite_indexes.analyze_if_analyzed(cursor)
 
 
 def backwards(apps, schema_editor):
