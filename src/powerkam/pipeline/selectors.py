@@ -143,8 +143,9 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
 
     The open opportunities are read once, grouped by (month, unit, owner, kind) — about a
     thousand groups for 33,000 open opportunities — and rolled up here into the four views and
-    the totals; the closed ones once, grouped by (kind, owner, outcome, loss reason). Sums of
-    exact decimals are the same whichever way they are grouped."""
+    the totals; the closed ones once, grouped by (kind, owner, stage, loss reason). Sums of
+    exact decimals are the same whichever way they are grouped. On SQLite both grouped reads come
+    from covering indexes in their GROUP BY order (pipeline.sqlite_indexes)."""
     stages = {s.pk: s.outcome for s in OpportunityStage.objects.all()}
     open_ids = [pk for pk, outcome in stages.items() if outcome == c.StageOutcome.OPEN]
     # read from opp_open_month_sqlite_idx on SQLite, whatever its statistics (pipeline.sqlite_indexes)
