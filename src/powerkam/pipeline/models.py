@@ -312,6 +312,8 @@ class Opportunity(models.Model):
         verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["stage", "close_on"], name="opp_stage_close_idx"),
+            # the board's won and lost columns: the latest closed first, read in order (no sort)
+            models.Index(fields=["stage", "closed_on"], name="opp_stage_closed_idx"),
             models.Index(fields=["org_unit", "stage"], name="opp_unit_stage_idx"),
             models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
         ]
