@@ -1,5 +1,5 @@
 """The scorecard's two bill queries on SQLite read covering indexes by customer (billing 0008,
-decision record 0015): the indexes exist with their columns, the figures are the same with and
+decision record 0016): the indexes exist with their columns, the figures are the same with and
 without them (a team with billed months, bills due in and around the month, void and part-paid
 bills, a customer of another manager), and the query count does not grow with the team."""
 

@@ -1,6 +1,6 @@
 """The cycle-time report's per-stage table (issue #12 item 8) read through
 selectors.stage_groups — the period's finished stage records grouped in the order of
-stage_cycle_cover_idx (decision record 0015). The figures must be exactly those of the records
+stage_cycle_cover_idx (decision record 0017). The figures must be exactly those of the records
 counted one by one in Python: every stage, the period's first and last days included and the
 days either side excluded, open records and records without a commitment, for the whole company,
 a region's scope and a filter. On SQLite the grouping must scan the covering index in group order

@@ -3,7 +3,7 @@ the plain Django expression. Each is exact: the same rows and values on both dat
 
 from __future__ import annotations
 
-from django.db.models import DateField, DateTimeField, Func
+from django.db.models import BooleanField, DateField, DateTimeField, Func, Q
 from django.db.models.functions import TruncMonth
 
 
@@ -32,38 +32,35 @@ class MonthStart(TruncMonth):
             return self.as_sql(compiler, connection)
         sql, params = compiler.compile(self.lhs)
         return f"date({sql}, 'start of month')", params
-"""Database functions shared by the apps' grouped reads."""
-
-from django.db.models import DateField, Func
-from django.db.models.functions import TruncMonth
 
 
-class MonthStart(TruncMonth):
-    """The first day of a date's month, like `TruncMonth` and with the same result on every
-    database. On SQLite, Django's `TruncMonth` calls a Python function (`django_date_trunc`) for
-    every row; a grouping by month over tens of thousands of rows spends most of its time there
-    (issue #13: the forecast's open opportunities). SQLite's own `date(x, 'start of month')`
-    gives the same ISO date in C. Dates only: a datetime's month depends on the time zone, which
-    Django's function handles."""
+# Hints for SQLite's query planner, where its estimates go wrong and a query is slow because of it.
+#
+# SQLite as shipped with Python is built without SQLITE_ENABLE_STAT4: `ANALYZE` records how many
+# rows each index has and how many share a value, but nothing about ranges, so the planner takes
+# any `<`/`>` on a column to keep a quarter of the rows. Where a range is known to be narrow (the
+# open bills past their due date are a tenth of the open bills, the open bills a twentieth of all
+# of them), the planner may then prefer to walk a whole other table. `Unlikely` tells it the truth
+# without changing the rows: on SQLite `unlikely(X)` is X, with a probability of 1/16 for the
+# estimate; on PostgreSQL (which keeps histograms) the condition is written as it is.
+class Unlikely(Func):
+    """A filter condition that holds for few rows: `qs.filter(Unlikely(Q(due_on__lt=today)))`.
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        if type(self.lhs.output_field) is not DateField:
-            return super().as_sql(compiler, connection, **extra_context)
-        sql, params = compiler.compile(self.lhs)
-        return f"date({sql}, 'start of month')", params
+    The condition still drives an index on SQLite (the planner looks through `unlikely()`);
+    Django writes a conditional expression as the WHERE term itself, not `= true`."""
 
+    function = "unlikely"
+    output_field = BooleanField()
+    conditional = True
 
-class NotIndexed(Func):
-    """The value of a column, which SQLite's planner will not look up in an index: `+column`, SQLite's
-    documented way to disqualify a term from index use. For a condition that keeps most of a
-    table's rows (the forecast's open stages, two thirds of the opportunities), where SQLite, without
-    statistics of the data, would otherwise prefer reading those rows through an index on that
-    column one by one, and sorting them, to a covering index that delivers them in order. Just the
-    column on other databases."""
+    def __init__(self, condition: Q):
+        super().__init__(condition)
 
-    def as_sql(self, compiler, connection, **extra_context):
-        return compiler.compile(self.get_source_expressions()[0])
+    def as_sql(self, compiler, connection, **extra):
+        (condition,) = self.get_source_expressions()
+        return compiler.compile(condition)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"+{sql}", params
+    def as_sqlite(self, compiler, connection, **extra):
+        (condition,) = self.get_source_expressions()
+        sql, params = compiler.compile(condition)
+        return f"unlikely({sql})", params

@@ -29,7 +29,7 @@ from django.db.models import Avg, Count, ExpressionWrapper, F, Max, Q, QuerySet,
 from django.utils import timezone
 
 from powerkam.analytics.selectors import add_months, dec, money, rate_pct
-from powerkam.core.planner import Unlikely
+from powerkam.core.dbfunctions import Unlikely
 from powerkam.core.scoping import (
     customer_scope_q,
     scope_to_user,
@@ -600,7 +600,7 @@ def _dashboard_arrears(user, add) -> None:
     yet due (the arrears position and the collection summary count those too), with the number of
     customers owing.
 
-    The past-due condition is marked `Unlikely` (core.planner): without it SQLite, which cannot
+    The past-due condition is marked `Unlikely` (core.dbfunctions): without it SQLite, which cannot
     tell how few open bills are past due, walks every customer of the scope and probes its open
     bills (`bill_open_customer_idx`) instead of reading the past-due ones by `bill_open_due_idx`
     (status, due_on) — 146 ms of the company dashboard's 180 at 100,000 customers. A portfolio

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from powerkam.core.dbfunctions import MonthStart, NotIndexed
+from powerkam.core.dbfunctions import KeepOffIndex, MonthStart
 from powerkam.core.scoping import portfolio_scope_q
 
 from . import constants as c
@@ -149,7 +149,7 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
     stages = {s.pk: s.outcome for s in OpportunityStage.objects.all()}
     open_ids = [pk for pk, outcome in stages.items() if outcome == c.StageOutcome.OPEN]
     # read from opp_open_month_sqlite_idx on SQLite, whatever its statistics (pipeline.sqlite_indexes)
-    open_opps = opps.alias(open_stage=NotIndexed("stage_id")).filter(open_stage__in=open_ids).order_by()
+    open_opps = opps.alias(open_stage=KeepOffIndex("stage_id")).filter(open_stage__in=open_ids).order_by()
     money = ("n", "revenue", "weighted")
     fine = list(open_opps.annotate(m=MonthStart("close_on"))
                 .values("m", "org_unit_id", "owner_id", "kind_id")

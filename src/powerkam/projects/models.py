@@ -181,7 +181,7 @@ class Project(models.Model):
             models.Index(fields=["customer", "status"], name="proj_customer_idx"),
             # Cycle-time analysis: the energised projects of a period by month, unit, voltage and
             # type, read from this index alone — the scope's and the filters' columns included
-            # (selectors.cycle_time_report; decision record 0015).
+            # (selectors.cycle_time_report; decision record 0017).
             models.Index(fields=["status", "energised_on", "org_unit", "voltage_level", "application_type",
                                  "green_channel", "tracker", "first_contact_owner", "grid_workdays",
                                  "commitment_workdays", "customer_workdays"], name="proj_cycle_cover_idx"),
@@ -250,7 +250,7 @@ class StageRecord(models.Model):
             models.Index(fields=["ended_on", "escalation_level", "deadline"], name="stage_esc_scan_idx"),
             # Cycle-time analysis: selectors.stage_groups groups the period's finished stages by
             # this index's leading columns, in order, and reads only columns it holds (decision
-            # record 0015); `project` for a scoped report.
+            # record 0017); `project` for a scoped report.
             models.Index(fields=["stage", "grid_workdays", "within_commitment", "ended_on", "customer_workdays",
                                  "limit_workdays", "project"], name="stage_cycle_cover_idx"),
         ]

@@ -473,7 +473,7 @@ def stage_groups(base: QuerySet, p: ReportParams) -> QuerySet:
     column read here: the database scans that index once, in group order, with no table lookups
     and no sort. The period's bounds are kept off SQLite's indexes (KeepOffIndex): otherwise its
     planner takes a range scan of an `ended_on` index for the period (60 % of the table), a table
-    lookup per record and a sort for the grouping (decision record 0015)."""
+    lookup per record and a sort for the grouping (decision record 0017)."""
     stages = StageRecord.objects.alias(ended=KeepOffIndex("ended_on")).filter(
         ended__gte=p.date_from, ended__lte=p.date_to, grid_workdays__isnull=False)
     if base.query.where:  # a scope or a filter: only their projects' stages

@@ -1,5 +1,5 @@
 """Covering bill indexes by customer on SQLite (issue #15: the KPI scorecard of a 50-person unit
-at 100,000 customers; decision record 0015).
+at 100,000 customers; decision record 0016).
 
 On PostgreSQL `bill_customer_period_cover_idx` (billing 0006) is (customer, period) INCLUDE the
 summed columns, so a portfolio's bills are read from the index alone. SQLite has no INCLUDE:
