@@ -101,3 +101,19 @@ def test_quality_check_as_a_django_task(org_tree):
     result = jobs.quality_checks_task.enqueue("2026-11-23")  # the immediate backend in tests
     assert result.return_value["customers"] == 1
     assert DataQualityFinding.objects.filter(customer=broken).exists()
+
+
+@pytest.mark.django_db
+def test_database_statistics_job_analyses_sqlite_and_leaves_postgresql_alone():
+    from django.db import connection
+
+    assert "database_statistics" in jobs.JOBS
+    CustomerFactory()
+    result = jobs.run_job("database_statistics")
+    if connection.vendor == "sqlite":
+        assert "analysed_s" in result
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+            assert cursor.fetchone()[0] > 0
+    else:
+        assert "skipped" in result

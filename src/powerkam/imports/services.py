@@ -1118,8 +1118,26 @@ def run_import(kind: str, fileobj, filename: str, *, actor: Staff | None, dry_ru
         result.add_error(0, "", exc.message)
         return result
     with fewer_collections():
-        return _run_import(kind, source, filename, result, actor=actor, dry_run=dry_run, progress=progress,
-                           job_id=job_id)
+        result = _run_import(kind, source, filename, result, actor=actor, dry_run=dry_run, progress=progress,
+                             job_id=job_id)
+    if result.committed and result.created + result.updated > quality_inline_rows():
+        _enqueue_statistics()
+    return result
+
+
+def _enqueue_statistics() -> None:
+    """After a large import, SQLite's planner statistics are refreshed in the background
+    (core.jobs.refresh_statistics; PostgreSQL's autovacuum does it there)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    from powerkam.core.jobs import run_job_task
+
+    try:
+        run_job_task.enqueue("database_statistics")
+    except Exception:  # noqa: BLE001 - the import is committed; the nightly job analyses anyway
+        logger.exception("could not enqueue the statistics refresh after an import")
 
 
 def _run_import(kind: str, source: RowSource, filename: str, result: ImportResult, *, actor: Staff | None,
