@@ -129,7 +129,7 @@ def refresh_statistics(day: date | None = None) -> dict:
     month: 193 ms of SQLite CPU without statistics, 18 with them; decision record 0018). The
     benchmarks in bench/ analyse after loading; this job makes an installation match them: nightly,
     at the scheduler's start, and after a large import. A full `ANALYZE` reads every index once
-    (0.3 s for the 100,000-customer projects benchmark database)."""
+    (0.3–3.2 s for the 100,000-customer benchmark databases)."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
