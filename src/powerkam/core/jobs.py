@@ -140,6 +140,18 @@ def refresh_statistics(day: date | None = None) -> dict:
     return {"analysed_s": round(_time.perf_counter() - started, 2)}
 
 
+def analyze_if_analyzed(cursor, table: str) -> bool:
+    """`ANALYZE` one table on SQLite when the database keeps statistics already (after a bulk load,
+    the nightly job above, the benchmarks): for a migration that adds indexes, so that the planner
+    does not weigh the new ones by its defaults (it takes an index without statistics for a very
+    selective one) until the next night. A database without statistics stays without."""
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+    if cursor.fetchone() is None:
+        return False
+    cursor.execute(f'ANALYZE "{table}"')
+    return True
+
+
 register("database_statistics", refresh_statistics,
          "Query planner statistics on SQLite (ANALYZE); PostgreSQL keeps its own")
 

@@ -39,18 +39,6 @@ def create(cursor) -> None:
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
-def analyze_if_analyzed(cursor) -> bool:
-    """Give the new indexes statistics when the database has some (`ANALYZE` was run): SQLite's
-    planner takes an index without statistics for a very selective one, and would read the board's
-    open columns through (stage, closed_on) — then sort them — instead of (stage, close_on), whose
-    statistics say a stage has thousands of rows. A database without statistics stays without."""
-    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
-    if cursor.fetchone() is None:
-        return False
-    cursor.execute(f"ANALYZE {TABLE}")
-    return True
-
-
 def drop(cursor) -> None:
     for name in INDEXES:
         cursor.execute(f"DROP INDEX IF EXISTS {name}")

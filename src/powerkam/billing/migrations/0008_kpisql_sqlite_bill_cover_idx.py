@@ -39,16 +39,10 @@ def forwards(apps, schema_editor):
     schema_editor.execute('DROP INDEX IF EXISTS "bill_customer_period_cover_idx"')
     _create(schema_editor, "bill_customer_period_cover_idx", COVER_COLUMNS)
     _create(schema_editor, "bill_customer_due_cover_idx", DUE_COLUMNS)
-    _analyze_if_analyzed(schema_editor)
+    from powerkam.core.jobs import analyze_if_analyzed
 
-
-def _analyze_if_analyzed(schema_editor):
-    """Planner statistics for the new indexes where the database keeps statistics already (after
-    a bulk load: billing.demo, the benchmarks), so the planner does not weigh them by defaults."""
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone():
-            cursor.execute('ANALYZE "billing_bill"')
+        analyze_if_analyzed(cursor, "billing_bill")
 
 
 def backwards(apps, schema_editor):

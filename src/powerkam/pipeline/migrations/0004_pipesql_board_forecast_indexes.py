@@ -9,11 +9,14 @@ from django.db import migrations, models
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
+    from powerkam.core.jobs import analyze_if_analyzed
     from powerkam.pipeline import sqlite_indexes
 
     with schema_editor.connection.cursor() as cursor:
         sqlite_indexes.create(cursor)
-        sqlite_indexes.analyze_if_analyzed(cursor)
+        # without statistics for the new indexes SQLite would read the board's open columns through
+        # (stage, closed_on) and sort them, instead of (stage, close_on)
+        analyze_if_analyzed(cursor, sqlite_indexes.TABLE)
 
 
 def backwards(apps, schema_editor):
