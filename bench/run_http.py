@@ -120,6 +120,7 @@ def _grams(names: list[str], size: int):
 def phase_setup(args) -> dict:
     """Token, search terms (by their real number of matches), ids, the outage's lines."""
     foundation.setup_django()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db.models import Count
     from rest_framework.authtoken.models import Token
@@ -200,14 +201,15 @@ def phase_setup(args) -> dict:
     from powerkam.core.scoping import visible_customers
 
     listed = Customer.objects.exclude(lifecycle_status="closed").count()
+    per_page = settings.PAGE_SIZE  # the HTML list's page size (the API's is REST_FRAMEWORK's)
     per_user = {}
     for staff in Staff.objects.filter(username__in=LOCUST_USERS):
         mine = visible_customers(staff).exclude(lifecycle_status="closed")
         n = mine.count()
         per_user[staff.username] = {"ids": list(mine.order_by("pk").values_list("pk", flat=True)[::max(1, n // 200)]),
-                                    "pages": max(1, (n + 49) // 50)}
+                                    "pages": max(1, -(-n // per_page))}
     return {"token": token, "customers": total, "terms": terms, "ids": ids, "station": station.pk,
-            "station_customers": station_count, "outage": outage, "pages": max(1, (listed + 49) // 50),
+            "station_customers": station_count, "outage": outage, "pages": max(1, -(-listed // per_page)),
             "per_user": per_user}
 
 
