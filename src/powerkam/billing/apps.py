@@ -11,3 +11,4 @@ class BillingConfig(AppConfig):
         from . import imports
 
         imports.register()  # the "bills" import kind
+        from . import sqlite_indexes  # noqa: F401  (registers the SQLite-only indexes: core.sqlite_indexes)

@@ -8,4 +8,5 @@ class ConsumptionConfig(AppConfig):
     verbose_name = _("Consumption and load")
 
     def ready(self) -> None:
-        from . import analysis_hooks, jobs  # noqa: F401 - registers the periodic jobs, 360 tab
+        # the periodic jobs, the 360 tab, the SQLite-only index (core.sqlite_indexes)
+        from . import analysis_hooks, jobs, sqlite_indexes  # noqa: F401

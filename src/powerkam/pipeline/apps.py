@@ -1,15 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _ensure_sqlite_indexes(sender, using, **kwargs) -> None:
-    # A SQLite table rebuild (some ALTERs) drops the indexes Django does not know: put them back.
-    from django.db import connections
-
-    from . import sqlite_indexes
-
-    sqlite_indexes.ensure(connections[using])
 
 
 class PipelineConfig(AppConfig):
@@ -30,4 +20,4 @@ class PipelineConfig(AppConfig):
         from .imports import register_imports
 
         register_imports()
-        post_migrate.connect(_ensure_sqlite_indexes, sender=self, dispatch_uid="pipeline_sqlite_indexes")
+        from . import sqlite_indexes  # noqa: F401  (registers the SQLite-only indexes: core.sqlite_indexes)

@@ -15,49 +15,25 @@ reads need, in the order of their GROUP BY:
   opportunities grouped by (kind, owner, stage, loss reason) for a list of stages.
 
 PostgreSQL has neither (it groups by hashing and met the target without them). Created by migration
-pipeline 0004; Django rebuilds a SQLite table for some schema changes and the rebuilt table has only
-the indexes Django knows, so `ensure()` — run after every `migrate` (apps.py, post_migrate) — puts
-back whatever is missing.
+pipeline 0004 and kept by core.sqlite_indexes (put back after every `migrate` if a SQLite table
+rebuild lost them).
 """
 
 from __future__ import annotations
 
-TABLE = "pipeline_opportunity"
-MIGRATION = ("pipeline", "0004_pipesql_board_forecast_indexes")
-INDEXES = {
-    "opp_open_month_sqlite_idx": (
-        f"{TABLE} (org_unit_id, owner_id, kind_id, date(close_on, 'start of month'), stage_id, close_on, "
-        "expected_annual_revenue_yuan, probability, expected_kva, expected_annual_kwh)"),
-    "opp_stage_sums_sqlite_idx": (
-        f"{TABLE} (stage_id, kind_id, owner_id, loss_reason, org_unit_id, expected_annual_revenue_yuan, "
-        "probability, cycle_days)"),
-}
+from powerkam.core.sqlite_indexes import SqliteIndexes, register
 
-
-def create(cursor) -> None:
-    for name, target in INDEXES.items():
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def drop(cursor) -> None:
-    for name in INDEXES:
-        cursor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def ensure(connection) -> list[str]:
-    """Create the indexes a table rebuild dropped; nothing on PostgreSQL, or while migration 0004
-    is not applied. Returns the names created."""
-    if connection.vendor != "sqlite":
-        return []
-    from django.db.migrations.recorder import MigrationRecorder
-
-    recorder = MigrationRecorder(connection)
-    if not recorder.has_table() or not recorder.migration_qs.filter(app=MIGRATION[0], name=MIGRATION[1]).exists():
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [TABLE])
-        existing = {row[0] for row in cursor.fetchall()}
-        missing = [name for name in INDEXES if name not in existing]
-        for name in missing:
-            cursor.execute(f"CREATE INDEX {name} ON {INDEXES[name]}")
-    return missing
+GROUP = register(SqliteIndexes(
+    table="pipeline_opportunity",
+    migration=("pipeline", "0004_pipesql_board_forecast_indexes"),
+    indexes={
+        "opp_open_month_sqlite_idx": (
+            "org_unit_id", "owner_id", "kind_id", "date(close_on, 'start of month')", "stage_id", "close_on",
+            "expected_annual_revenue_yuan", "probability", "expected_kva", "expected_annual_kwh"),
+        "opp_stage_sums_sqlite_idx": (
+            "stage_id", "kind_id", "owner_id", "loss_reason", "org_unit_id", "expected_annual_revenue_yuan",
+            "probability", "cycle_days"),
+    },
+))
+TABLE, INDEXES = GROUP.table, GROUP.indexes
+create, drop, ensure = GROUP.create, GROUP.drop, GROUP.ensure

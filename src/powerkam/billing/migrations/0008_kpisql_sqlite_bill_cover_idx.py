@@ -17,14 +17,10 @@ every bill found through it costs a read of the bill's row. On SQLite only, this
 
 Database-only, like 0006: the model does not declare them, `makemigrations` stays clean, and
 PostgreSQL is left as it is (its covering index serves both queries, and its plans met the
-targets).
+targets). Declared in billing.sqlite_indexes, which keeps them after a SQLite table rebuild.
 """
 
 from django.db import migrations
-
-COVER_COLUMNS = ("customer_id", "period", "status", "kwh", "total", "energy_charge", "basic_charge",
-                 "pf_adjustment", "surcharges", "paid_amount", "due_on")
-DUE_COLUMNS = ("customer_id", "due_on", "status", "total", "paid_amount")
 
 
 def _create(schema_editor, name, columns):
@@ -36,12 +32,11 @@ def _create(schema_editor, name, columns):
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    schema_editor.execute('DROP INDEX IF EXISTS "bill_customer_period_cover_idx"')
-    _create(schema_editor, "bill_customer_period_cover_idx", COVER_COLUMNS)
-    _create(schema_editor, "bill_customer_due_cover_idx", DUE_COLUMNS)
+    from powerkam.billing import sqlite_indexes
     from powerkam.core.jobs import analyze_if_analyzed
 
     with schema_editor.connection.cursor() as cursor:
+        sqlite_indexes.GROUP.create(cursor)  # replaces Django's plain bill_customer_period_cover_idx
         analyze_if_analyzed(cursor, "billing_bill")
 
 
