@@ -96,3 +96,21 @@ def test_plain_rows_are_read_without_expat():
     assert [n for n, _v in rows] == [1, 2, 5, 9]
     assert rows[0][1][0] == "共享" and rows[0][1][1].year == 2023 and rows[0][1][2] == 1500.0 and rows[0][1][3] is True
     assert rows[1][1] == ["内联", None, "#N/A", "文本"]
+
+
+@pytest.mark.parametrize("cell", ['<c r="B2" t="inlineStr"><is><t>=1+1</t></is></c>',
+                                  '<c r="B2" t="inlineStr"><is><t xml:space="preserve">=1+1</t></is></c>',
+                                  '<c r="B2" t="str"><v>=1+1</v></c>'])
+def test_a_text_starting_with_equals_is_still_a_formula(cell):
+    import re
+
+    from powerkam.imports.readers import FormulaCell, open_xlsx
+    from tests.imports.conftest import customer_rows
+    from tests.imports.test_broken_xlsx import broken
+
+    data = broken(lambda xml: re.sub(r'<c r="B2"[^>]*>.*?</c>', cell, xml, count=1))
+    source = open_xlsx(io.BytesIO(data))
+    rows = list(source.rows)
+    source.close()
+    assert isinstance(rows[0][1][1], FormulaCell) and rows[0][1][1].text == "=1+1"
+    assert rows[1][1][:2] == customer_rows(3)[2][:2]

@@ -278,7 +278,7 @@ def open_xlsx(fileobj) -> RowSource:
                     count += 1
                     if count > limit:  # the sheet changed under us, or the count above was fooled
                         raise FileRefused(too_many_rows(limit))
-                    yield number, [_plain(v) for v in values]
+                    yield number, values if type(values) is _PlainRow else [_plain(v) for v in values]
         except ExpatError:
             raise FileRefused(_(NOT_A_WORKBOOK)) from None
         except BrokenCell as exc:
@@ -537,6 +537,11 @@ _ENCODING_RE = re.compile(r'^\s*<\?xml[^>]*encoding=["\']([^"\']+)["\']')
 FAST_HEAD_CHARS = 1 << 22  # the sheetData element must start within this many characters
 
 
+class _PlainRow(list):
+    """A row the regular expressions read whose values need no `_plain`: no text starting with
+    "=", nothing but str, int, float, bool, datetime and None (the row's XML was checked)."""
+
+
 class _Replay(io.RawIOBase):
     """Bytes already read from a stream, then the rest of it."""
 
@@ -616,6 +621,8 @@ def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterato
     number_of = _FAST_ROW_NUMBER_RE.search
     convert = _convert
     sequence = _COLUMN_LETTERS
+    # Rows may skip `_plain` unless a shared string starts with "=" or a style gives durations.
+    plain_rows = not timedelta_styles and not any(isinstance(t, str) and t[:1] == "=" for t in shared)
 
     def by_expat(part: str) -> Iterator[tuple[int, list[Any]]]:
         nonlocal row_no
@@ -694,6 +701,9 @@ def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterato
                         raise BrokenCell(str(at), where) from exc
                 raise BrokenCell(str(at), "-") from exc
             row_no = at
+            if (plain_rows and "<t>=" not in content and 'preserve">=' not in content and "<v>=" not in content
+                    and 't="d"' not in content):
+                values = _PlainRow(values)
             yield row_no, values
         tail = pieces[-1]
         if tail and not tail.isspace():
