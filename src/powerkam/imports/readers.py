@@ -362,7 +362,8 @@ def _dimension_rows(head: bytes) -> int:
 
 
 def _fast_sheet_rows(wb, ws) -> Iterator[tuple[int, list[Any]]] | None:
-    """The worksheet's rows as (row number, values) from its XML with expat: the values openpyxl's
+    """The worksheet's rows as (row number, values) from its XML (`_read_sheet`: regular expressions
+    for plain rows, expat for the others): the values openpyxl's
     read-only `iter_rows(values_only=True)` gives (shared and inline strings, numbers as int or
     float, booleans, dates by the cell's number format, error texts), formulas as "=…" text, at
     a fraction of openpyxl's per-cell cost. Uses openpyxl's own shared strings, date styles and
