@@ -14,6 +14,9 @@ How an import runs (`run_import`):
    batch's customers right after writing them, new ones from the values it holds
    (`quality.evaluate_new`); the other kinds evaluate every touched customer at the end (or in
    a job right after the commit when they are many: `quality_inline_rows`).
+   A large customers import on PostgreSQL writes its batches in a thread on a connection of its
+   own (`ImportWriter`) while its own thread checks the next batch, and evaluates the new
+   customers in another (`QualityWriter`); both transactions commit only when the file is clean.
 Upserts are idempotent: a row that changes nothing counts as unchanged and writes nothing.
 """
 
