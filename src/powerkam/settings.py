@@ -210,6 +210,9 @@ POWERKAM_IMPORT_QUALITY_INLINE_ROWS = int(os.environ.get("POWERKAM_IMPORT_QUALIT
 # Customers imports of at least this many rows on PostgreSQL check their new customers' data
 # quality on a second connection beside the import (imports.services.QualityWriter).
 POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", "2000"))
+# … and write their batches on a connection of their own, in a thread, while the next batch is
+# checked (imports.services.ImportWriter).
+POWERKAM_IMPORT_PARALLEL_WRITE_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARALLEL_WRITE_ROWS", "2000"))
 # Worker processes of the nightly consumption forecast job (0: one per CPU, at most 4).
 POWERKAM_FORECAST_WORKERS = int(os.environ.get("POWERKAM_FORECAST_WORKERS", "0"))
 

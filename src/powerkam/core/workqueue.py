@@ -342,7 +342,9 @@ def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # Django's error classes (IntegrityError …), as for any query, though the COPY goes
+            # to psycopg's own cursor.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     written += 1

@@ -248,7 +248,7 @@ def open_xlsx(fileobj) -> RowSource:
         sheet = _first_sheet(fileobj)
     except Exception:  # noqa: BLE001 - any parser failure means "not a workbook we can read"
         raise FileRefused(_(NOT_A_WORKBOOK)) from None
-    stream = _parse_sheet(sheet.open(), sheet.shared, sheet.date_styles, sheet.timedelta_styles, sheet.epoch)
+    stream = _read_sheet(sheet.open(), sheet.shared, sheet.date_styles, sheet.timedelta_styles, sheet.epoch)
     try:
         first = next(stream, None)
     except ExpatError:
@@ -278,7 +278,7 @@ def open_xlsx(fileobj) -> RowSource:
                     count += 1
                     if count > limit:  # the sheet changed under us, or the count above was fooled
                         raise FileRefused(too_many_rows(limit))
-                    yield number, [_plain(v) for v in values]
+                    yield number, values if type(values) is _PlainRow else [_plain(v) for v in values]
         except ExpatError:
             raise FileRefused(_(NOT_A_WORKBOOK)) from None
         except BrokenCell as exc:
@@ -328,7 +328,7 @@ def _data_rows_at_most(sheet: _Sheet, limit: int) -> int:
     if tags - 1 <= limit:
         return max(tags - 1, 0)
     count = 0
-    stream = _parse_sheet(sheet.open(), sheet.shared, sheet.date_styles, sheet.timedelta_styles, sheet.epoch)
+    stream = _read_sheet(sheet.open(), sheet.shared, sheet.date_styles, sheet.timedelta_styles, sheet.epoch)
     try:
         for number, values in stream:
             if number > 1 and not is_blank(values):
@@ -362,7 +362,8 @@ def _dimension_rows(head: bytes) -> int:
 
 
 def _fast_sheet_rows(wb, ws) -> Iterator[tuple[int, list[Any]]] | None:
-    """The worksheet's rows as (row number, values) from its XML with expat: the values openpyxl's
+    """The worksheet's rows as (row number, values) from its XML (`_read_sheet`: regular expressions
+    for plain rows, expat for the others): the values openpyxl's
     read-only `iter_rows(values_only=True)` gives (shared and inline strings, numbers as int or
     float, booleans, dates by the cell's number format, error texts), formulas as "=…" text, at
     a fraction of openpyxl's per-cell cost. Uses openpyxl's own shared strings, date styles and
@@ -374,10 +375,11 @@ def _fast_sheet_rows(wb, ws) -> Iterator[tuple[int, list[Any]]] | None:
         date_styles, timedelta_styles, epoch = wb._date_formats, wb._timedelta_formats, wb.epoch
     except AttributeError:
         return None
-    return _parse_sheet(source, shared, date_styles, timedelta_styles, epoch)
+    return _read_sheet(source, shared, date_styles, timedelta_styles, epoch)
 
 
-def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterator[tuple[int, list[Any]]]:
+def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch,
+                 first_row: int = 0) -> Iterator[tuple[int, list[Any]]]:
     from xml.parsers import expat
 
     from openpyxl.utils.cell import column_index_from_string
@@ -386,7 +388,7 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
     done: list[tuple[int, list[Any]]] = []
     columns: dict[str, int] = {}
     # Parser state (closures: this runs ~5 times per cell).
-    row_no, values, col, kind, style = 0, [], 0, "n", 0
+    row_no, values, col, kind, style = first_row, [], 0, "n", 0
     formula: str | None = None
     v: str | None = None
     text: list[str] | None = None
@@ -516,6 +518,223 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterat
                 done.clear()
         parse(b"", True)
         yield from done
+    finally:
+        source.close()
+
+
+# The sheet XML as openpyxl and Excel write it — `<row r="2"><c r="A2" s="1" t="s"><v>0</v></c>…`
+# with no formula, no entity, no carriage return, no rich text, no prefix — is read with two
+# regular expressions instead of expat's five Python callbacks per cell (round 6 of
+# docs/performance.md: ~3× less CPU); anything else (a formula, an entity, whitespace between
+# cells, an attribute in another order …) is handed to expat, row by row, or for the whole sheet.
+_FAST_ROW_NUMBER_RE = re.compile(r'(?:^|\s)r="([^"]*)"')
+_FAST_CELL_RE = re.compile(
+    r'<c(?: r="([A-Z]{1,3})([0-9]+)")?(?: s="([0-9]+)")?(?: t="(\w+)")? ?'
+    r'(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+_COLUMN_LETTERS = [a for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                  for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+_SHEET_DATA_RE = re.compile(r'<sheetData\b[^>]*?(/?)>')
+_ENCODING_RE = re.compile(r'^\s*<\?xml[^>]*encoding=["\']([^"\']+)["\']')
+FAST_HEAD_CHARS = 1 << 22  # the sheetData element must start within this many characters
+
+
+class _PlainRow(list):
+    """A row the regular expressions read whose values need no `_plain`: no text starting with
+    "=", nothing but str, int, float, bool, datetime and None (the row's XML was checked)."""
+
+
+class _Replay(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of it."""
+
+    def __init__(self, head: bytes, source):
+        self._head, self._source = head, source
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        return self._source.read(size)
+
+    def close(self) -> None:
+        self._source.close()
+
+
+def _convert(kind, v, style, shared, date_styles, timedelta_styles, epoch):
+    """A cell's value from its type, text and style (no formula), as openpyxl gives it."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    if kind == "inlineStr":
+        return v if v else None
+    if not v:
+        return None
+    if kind == "s":
+        index = int(v)
+        if index < 0:  # shared[-1] would quietly read the last string
+            raise IndexError(index)
+        return shared[index]
+    if kind == "n":
+        number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+        if style in date_styles:
+            try:
+                return from_excel(number, epoch, timedelta=style in timedelta_styles)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+        return number
+    if kind == "b":
+        return bool(int(v))
+    if kind == "d":
+        return from_ISO8601(v)
+    return v  # "str" (a formula's cached text), "e" (an error such as #N/A)
+
+
+def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows as `_parse_sheet` gives them (the same values, errors and refusals), the
+    plain rows by regular expressions, anything else by expat (`_parse_sheet` over that part)."""
+    import codecs
+
+    from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+    raw: list[bytes] = []
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text, start, eof = "", None, False
+    try:
+        while start is None and not eof and len(text) < FAST_HEAD_CHARS:
+            chunk = source.read(1 << 16)
+            eof = not chunk
+            raw.append(chunk)
+            text += decoder.decode(chunk, eof)
+            start = _SHEET_DATA_RE.search(text)
+        declared = _ENCODING_RE.match(text)
+        plain = start is not None and (declared is None or declared.group(1).lower().replace("_", "-") in ("utf-8", "utf8"))
+    except UnicodeDecodeError:
+        plain = False
+    if not plain:  # another encoding, prefixed tags, no sheetData…: expat for the whole sheet
+        yield from _parse_sheet(_Replay(b"".join(raw), source), shared, date_styles, timedelta_styles, epoch)
+        return
+    del raw
+    head, text = text[:start.end()], text[start.end():]
+    if start.group(1):  # <sheetData/>
+        head = head[:-2] + ">"
+        text = "</sheetData>" + text
+    columns: dict[str, int] = {}
+    row_no = 0
+    cells_of = _FAST_CELL_RE.findall
+    number_of = _FAST_ROW_NUMBER_RE.search
+    convert = _convert
+    sequence = _COLUMN_LETTERS
+    # Rows may skip `_plain` unless a shared string starts with "=" or a style gives durations.
+    plain_rows = not timedelta_styles and not any(isinstance(t, str) and t[:1] == "=" for t in shared)
+
+    def by_expat(part: str) -> Iterator[tuple[int, list[Any]]]:
+        nonlocal row_no
+        for number, values in _parse_sheet(io.BytesIO(f"<sheetData>{part}</sheetData>".encode()), shared,
+                                           date_styles, timedelta_styles, epoch, first_row=row_no):
+            row_no = number
+            yield number, values
+
+    def general(content: str, at: int) -> list[Any]:
+        """The cells of a row whose references are not A, B, C … in order (gaps, no references)."""
+        values: list[Any] = []
+        col = 0
+        for letters, _digits, style, kind, v, inline in cells_of(content):
+            if letters:
+                index = columns.get(letters)
+                if index is None:
+                    index = columns[letters] = column_index_from_string(letters)
+                col = index
+            else:
+                col += 1
+            if kind == "inlineStr":
+                value = inline or v or None
+            else:
+                value = convert(kind or "n", v, int(style) if style else 0, shared, date_styles, timedelta_styles,
+                                epoch)
+            width = len(values)
+            if col - 1 == width:
+                values.append(value)
+            else:
+                if col - 1 > width:
+                    values.extend([None] * (col - width))
+                values[col - 1] = value
+        return values
+
+    def rows_of(region: str) -> Iterator[tuple[int, list[Any]]]:
+        nonlocal row_no
+        pieces = region.split("</row>")
+        for piece in pieces[:-1]:
+            start = piece.find("<row")
+            close = piece.find(">", start)
+            if (start < 0 or close < 0 or piece[close - 1] == "/" or piece[start + 4] not in " >"
+                    or piece.count("<row") != 1 or (start and not piece[:start].isspace())):
+                yield from by_expat(piece + "</row>")
+                continue
+            content = piece[close + 1:]
+            cells = cells_of(content)
+            if (len(cells) != content.count("<c") or "&" in content or "\r" in content or "<!" in content
+                    or "<?" in content):  # a cell it does not read (a formula …): the row goes to expat
+                yield from by_expat(piece + "</row>")
+                continue
+            found = number_of(piece[start + 4:close])
+            ref = found.group(1) if found else None
+            if ref and not (ref.isascii() and ref.isdigit()):
+                raise BrokenCell(ref, "-")
+            at = int(ref) if ref else row_no + 1
+            try:
+                if [c[0] for c in cells] == sequence[:len(cells)]:
+                    values = [(inline or v or None) if kind == "inlineStr" else
+                              shared[int(v)] if kind == "s" and v.isdigit() else
+                              convert(kind or "n", v, int(style) if style else 0, shared, date_styles,
+                                      timedelta_styles, epoch)
+                              for _letters, _digits, style, kind, v, inline in cells]
+                else:
+                    values = general(content, at)
+            except (ValueError, IndexError, TypeError, OverflowError) as exc:
+                # which cell: read again one by one (this row only, and only when it is broken)
+                for index, (letters, digits, style, kind, v, _inline) in enumerate(cells, start=1):
+                    try:
+                        if kind != "inlineStr":
+                            convert(kind or "n", v, int(style) if style else 0, shared, date_styles,
+                                    timedelta_styles, epoch)
+                        if letters:
+                            column_index_from_string(letters)
+                    except (ValueError, IndexError, TypeError, OverflowError):
+                        where = letters + digits if letters else get_column_letter(index) + str(at)
+                        raise BrokenCell(str(at), where) from exc
+                raise BrokenCell(str(at), "-") from exc
+            row_no = at
+            if (plain_rows and "<t>=" not in content and 'preserve">=' not in content and "<v>=" not in content
+                    and 't="d"' not in content):
+                values = _PlainRow(values)
+            yield row_no, values
+        tail = pieces[-1]
+        if tail and not tail.isspace():
+            yield from by_expat(tail)
+
+    try:
+        while True:
+            close = text.find("</sheetData>")
+            if close >= 0:
+                yield from rows_of(text[:close])
+                text = text[close:]
+                break
+            cut = text.rfind("</row>")
+            if cut >= 0:
+                yield from rows_of(text[:cut + 6])
+                text = text[cut + 6:]
+            chunk = source.read(1 << 20)
+            if not chunk:
+                text += decoder.decode(b"", True)
+                break
+            text += decoder.decode(chunk)
+        if not text.startswith("</sheetData>"):  # the sheet ends inside its rows
+            yield from by_expat(text)  # the rows in it, then the error below
+        rest = text.encode() + source.read()
+        # What is not rows is checked as expat would: a well-formed document around them.
+        from xml.parsers import expat
+
+        expat.ParserCreate().Parse(head.encode() + (rest if rest.startswith(b"</sheetData>") else b""), True)
+    except UnicodeDecodeError:
+        raise ExpatError("not well-formed (invalid token)") from None
     finally:
         source.close()
 

@@ -14,6 +14,9 @@ How an import runs (`run_import`):
    batch's customers right after writing them, new ones from the values it holds
    (`quality.evaluate_new`); the other kinds evaluate every touched customer at the end (or in
    a job right after the commit when they are many: `quality_inline_rows`).
+   A large customers import on PostgreSQL writes its batches in a thread on a connection of its
+   own (`ImportWriter`) while its own thread checks the next batch, and evaluates the new
+   customers in another (`QualityWriter`); both transactions commit only when the file is clean.
 Upserts are idempotent: a row that changes nothing counts as unchanged and writes nothing.
 """
 
@@ -429,17 +432,21 @@ def parallel_quality_rows() -> int:
     return int(getattr(settings, "POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", 2000))
 
 
-class QualityWriter:
-    """The data-quality pass of a customers import's new rows (`quality.evaluate_new`: findings,
-    one task per customer, their history) on a second database connection, in a thread, while
-    the import goes on writing the next batches: on PostgreSQL the rules and those writes run
-    beside the customers' own writes (two server processes, two cores) instead of after them.
+def parallel_write_rows() -> int:
+    """Customers imports of at least this many rows (PostgreSQL) write their batches on a
+    connection of their own, in a thread (ImportWriter), while the import's thread reads and
+    checks the next batch."""
+    return int(getattr(settings, "POWERKAM_IMPORT_PARALLEL_WRITE_ROWS", 2000))
 
-    Its transaction commits only after the import's (`finish(commit=True)`): the findings' and
-    tasks' foreign keys, checked at commit, then find the customers; if the import rolls back,
-    so does it — and a commit in the wrong order could not pass those checks anyway. Between the
-    two commits the new customers have no findings yet; should its own commit fail, `finish`
-    says so and the importer evaluates them again."""
+
+class ConnectionThread:
+    """A thread with a database connection of its own and one transaction on it, fed items
+    through a small queue and handling them in order (`handle`); the caller decides at the end
+    whether that transaction commits (`finish`). An exception in `handle` stops the handling
+    (later items are skipped) and is raised again to the caller by `submit` and `drain`."""
+
+    name = "import-thread"
+    queue_size = 4  # the caller waits when it is this many items ahead
 
     def __init__(self):
         from django.urls import get_script_prefix
@@ -448,37 +455,39 @@ class QualityWriter:
         self.language = translation.get_language()
         self.zone = timezone.get_current_timezone()
         self.script_prefix = get_script_prefix()
-        self.batches: queue.Queue = queue.Queue(maxsize=4)  # the import waits when it is 4 batches ahead
+        self.batches: queue.Queue = queue.Queue(maxsize=self.queue_size)
         self.decided = threading.Event()
         self.commit = False
         self.committed = False
         self.error: BaseException | None = None
         self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="import-quality", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self.thread.start()
         self.ready.wait(60)
         if self.error is not None or not self.ready.is_set():  # no second connection: the caller goes without
             self.finish(commit=False)
-            raise RuntimeError(f"no second database connection for the data-quality pass: {self.error}")
+            raise RuntimeError(f"no second database connection for {self.name}: {self.error}")
+
+    def handle(self, item) -> None:
+        raise NotImplementedError
 
     def _put(self, item) -> None:
         while True:
             if not self.thread.is_alive():
-                raise self.error or RuntimeError("the data-quality writer stopped")
+                raise self.error or RuntimeError(f"{self.name} stopped")
             try:
                 self.batches.put(item, timeout=0.5)
                 return
             except queue.Full:
                 continue
 
-    def submit(self, customers: list[dict]) -> None:
-        """New customers just written by the import ({attname: value} with "id")."""
+    def submit(self, item) -> None:
         if self.error is not None:
             raise self.error
-        self._put(customers)
+        self._put(item)
 
     def drain(self) -> None:
-        """Wait until every batch submitted is written (not committed); raise what failed."""
+        """Wait until every item submitted is handled (written, not committed); raise what failed."""
         done = threading.Event()
         self._put(done)
         while not done.wait(0.5) and self.thread.is_alive():
@@ -487,7 +496,7 @@ class QualityWriter:
             raise self.error
 
     def finish(self, *, commit: bool) -> bool:
-        """Commit (call it after the import's commit) or roll back; True if committed."""
+        """Commit or roll back; True if committed."""
         self.commit = commit
         if self.thread.is_alive():
             try:
@@ -506,26 +515,71 @@ class QualityWriter:
         try:
             connection.ensure_connection()
             self.ready.set()
-            with translation.override(self.language), timezone.override(self.zone), transaction.atomic():
+            with (translation.override(self.language), timezone.override(self.zone), quality.suspended(),
+                  transaction.atomic()):
                 while (item := self.batches.get()) is not None:
                     if isinstance(item, threading.Event):
                         item.set()
                     elif self.error is None:
                         try:
-                            quality.evaluate_new(item)
-                        except BaseException as exc:  # noqa: BLE001 - told to the import (drain, submit)
+                            self.handle(item)
+                        except BaseException as exc:  # noqa: BLE001 - told to the caller (drain, submit)
                             self.error = exc
                 self.decided.wait()
                 if not self.commit or self.error is not None:
                     transaction.set_rollback(True)
             self.committed = self.commit and self.error is None
         except BaseException as exc:  # noqa: BLE001 - e.g. its commit refused: finish() says so
-            logger.exception("the data-quality writer of an import failed")
+            if not isinstance(exc, IntegrityError):
+                logger.exception("%s of an import failed", self.name)
             self.error = self.error or exc
             self.committed = False
         finally:
             self.ready.set()  # (when it failed before: the constructor stops waiting)
             connection.close()
+
+
+class QualityWriter(ConnectionThread):
+    """The data-quality pass of a customers import's new rows (`quality.evaluate_new`: findings,
+    one task per customer, their history) on a second database connection, in a thread, while
+    the import goes on writing the next batches: on PostgreSQL the rules and those writes run
+    beside the customers' own writes (two server processes, two cores) instead of after them.
+
+    Its transaction commits only after the import's (`finish(commit=True)`): the findings' and
+    tasks' foreign keys, checked at commit, then find the customers; if the import rolls back,
+    so does it — and a commit in the wrong order could not pass those checks anyway. Between the
+    two commits the new customers have no findings yet; should its own commit fail, `finish`
+    says so and the importer evaluates them again."""
+
+    name = "import-quality"
+
+    def handle(self, customers: list[dict]) -> None:
+        """New customers just written by the import ({attname: value} with "id")."""
+        quality.evaluate_new(customers)
+
+
+class ImportWriter(ConnectionThread):
+    """A customers import's writes (`CustomerImporter.write_batch`: the customers by COPY, their
+    history and timeline, the data-quality pass of changed ones) on a connection of their own,
+    in a thread, while the import's thread parses, checks and looks up the next batch on its own
+    connection: on PostgreSQL the COPY of one batch runs in the server while Python works on the
+    next one (round 6 of docs/performance.md). All or nothing as before: every batch is written
+    in this thread's one transaction, committed by the importer once the whole file is clean
+    (`before_commit`), rolled back otherwise; what fails in it is raised in the import's thread.
+
+    The import's thread reads on its own connection, so it does not see the rows this one has
+    not committed yet: a customer number given twice in the file is an error all the same (the
+    importer remembers the numbers it has seen), whichever batch the first one was in."""
+
+    name = "import-writer"
+    queue_size = 2
+
+    def __init__(self, importer: CustomerImporter):
+        self.importer = importer
+        super().__init__()
+
+    def handle(self, plans: list[Plan]) -> None:
+        self.importer.write_batch(plans)
 
 
 class CustomerImporter(Importer):
@@ -536,6 +590,7 @@ class CustomerImporter(Importer):
         super().__init__(*args, **kwargs)
         self.seen_numbers: dict[str, int] = {}
         self.quality_writer: QualityWriter | None = None
+        self.import_writer: ImportWriter | None = None
         self.created_ids: list[int] = []
         self.org_units: dict[str, OrgUnit | None] = {}
         self.staff: dict[str, Staff | None] = {}
@@ -705,6 +760,14 @@ class CustomerImporter(Importer):
         return True
 
     def write(self, plans: list[Plan]) -> None:
+        """The batch's writes: handed to the import's writer thread when it has one (ImportWriter:
+        the next batch is read and checked meanwhile), else made here."""
+        if self.import_writer is not None:
+            self.import_writer.submit(plans)
+        else:
+            self.write_batch(plans)
+
+    def write_batch(self, plans: list[Plan]) -> None:
         """New customers by COPY (PostgreSQL; executemany on SQLite) with their ids reserved
         beforehand (`workqueue.allocate_ids`: nothing read back); changed ones by bulk_update;
         history rows by INSERT … SELECT; one timeline event each; then the data-quality rules of
@@ -761,12 +824,31 @@ class CustomerImporter(Importer):
                 self.quality_writer = QualityWriter()
             except RuntimeError:  # e.g. no connection left: the pass runs in the import's own
                 logger.warning("import %s: data-quality pass inside the import", self.filename, exc_info=True)
+        if (write and connection.vendor == "postgresql" and not connection.in_atomic_block
+                and source.total >= parallel_write_rows()):
+            try:
+                self.import_writer = ImportWriter(self)
+            except RuntimeError:  # e.g. no connection left: the import writes on its own connection
+                logger.warning("import %s: writes on the import's own connection", self.filename, exc_info=True)
 
     def before_commit(self) -> None:
+        """Every batch written; the writer thread's transaction (the customers) commits now, before
+        the data-quality writer's (whose foreign keys need the customers). Its failure (e.g. a
+        customer number inserted meanwhile by someone else: IntegrityError) is raised here, in the
+        import's transaction, as if that transaction had failed itself."""
+        if self.import_writer is not None:
+            self.import_writer.drain()
         if self.quality_writer is not None:
             self.quality_writer.drain()
+        if self.import_writer is not None:
+            writer, self.import_writer = self.import_writer, None
+            if not writer.finish(commit=True):
+                raise writer.error or RuntimeError("the import's writes did not commit")
 
     def close(self, *, committed: bool) -> None:
+        import_writer, self.import_writer = self.import_writer, None
+        if import_writer is not None:  # the file had an error, or the import failed: nothing is written
+            import_writer.finish(commit=False)
         writer, self.quality_writer = self.quality_writer, None
         if writer is not None and not writer.finish(commit=committed) and committed:
             # The import is in, its findings are not: evaluate its new customers again, now.
