@@ -84,7 +84,7 @@ class Staff(HttpUser):
 
     @task(2)
     def api_list(self):
-        self.api.get(f"/api/v1/customers/?page={self.rng.randint(1, INFO['pages'])}", name="API list")
+        self.api.get(f"/api/v1/customers/?page={self.rng.randint(1, INFO['api_pages'])}", name="API list")
 
     @task(1)
     def payment(self):

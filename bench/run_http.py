@@ -201,7 +201,8 @@ def phase_setup(args) -> dict:
     from powerkam.core.scoping import visible_customers
 
     listed = Customer.objects.exclude(lifecycle_status="closed").count()
-    per_page = settings.PAGE_SIZE  # the HTML list's page size (the API's is REST_FRAMEWORK's)
+    per_page = settings.PAGE_SIZE  # the HTML list's page size
+    api_per_page = settings.REST_FRAMEWORK["PAGE_SIZE"]
     per_user = {}
     for staff in Staff.objects.filter(username__in=LOCUST_USERS):
         mine = visible_customers(staff).exclude(lifecycle_status="closed")
@@ -210,6 +211,7 @@ def phase_setup(args) -> dict:
                                     "pages": max(1, -(-n // per_page))}
     return {"token": token, "customers": total, "terms": terms, "ids": ids, "station": station.pk,
             "station_customers": station_count, "outage": outage, "pages": max(1, -(-listed // per_page)),
+            "api_pages": max(1, -(-listed // api_per_page)),
             "per_user": per_user}
 
 
