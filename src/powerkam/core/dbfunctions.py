@@ -24,14 +24,27 @@ class KeepOffIndex(Func):
 class MonthStart(TruncMonth):
     """TruncMonth of a date column (the first day of its month). On SQLite, Django's TruncMonth
     calls a Python function per row; SQLite's own `date(x, 'start of month')` gives the same
-    date in C. Datetime columns keep Django's form (it handles the time zone)."""
+    date in C. On PostgreSQL, Django's `DATE_TRUNC('month', date)` turns each date into a
+    timestamp *with time zone* first (the session's zone; the truncation then handles the
+    zone); truncating a plain timestamp gives the same date without that (the pipeline
+    forecast's 33,000 open opportunities: ~20 → ~15 ms, psql, load ~3). Datetime columns keep
+    Django's form (it handles the time zone)."""
+
+    def _date_column(self) -> bool:
+        return not (isinstance(self.lhs.output_field, DateTimeField) or isinstance(self.output_field, DateTimeField)
+                    or not isinstance(self.lhs.output_field, DateField))
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        if (isinstance(self.lhs.output_field, DateTimeField) or isinstance(self.output_field, DateTimeField)
-                or not isinstance(self.lhs.output_field, DateField)):
+        if not self._date_column():
             return self.as_sql(compiler, connection)
         sql, params = compiler.compile(self.lhs)
         return f"date({sql}, 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        if not self._date_column():
+            return self.as_sql(compiler, connection)
+        sql, params = compiler.compile(self.lhs)
+        return f"DATE_TRUNC('month', ({sql})::timestamp)::date", params
 
 
 # Hints for SQLite's query planner, where its estimates go wrong and a query is slow because of it.
