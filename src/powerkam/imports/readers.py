@@ -383,7 +383,6 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch,
     from xml.parsers import expat
 
     from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
 
     done: list[tuple[int, list[Any]]] = []
     columns: dict[str, int] = {}
@@ -471,28 +470,7 @@ def _parse_sheet(source, shared, date_styles, timedelta_styles, epoch,
     def _cell_value(kind, v, formula, style):
         if formula is not None:
             return "=" + formula  # refused as a formula by the importer (data_only=False semantics)
-        if kind == "inlineStr":
-            return v if v else None
-        if not v:
-            return None
-        if kind == "s":
-            index = int(v)
-            if index < 0:  # shared[-1] would quietly read the last string
-                raise IndexError(index)
-            return shared[index]
-        if kind == "n":
-            number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-            if style in date_styles:
-                try:
-                    return from_excel(number, epoch, timedelta=style in timedelta_styles)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
-        if kind == "b":
-            return bool(int(v))
-        if kind == "d":
-            return from_ISO8601(v)
-        return v  # "str" (a formula's cached text), "e" (an error such as #N/A)
+        return _convert(kind, v, style, shared, date_styles, timedelta_styles, epoch)
 
     parser = expat.ParserCreate()
     parser.buffer_text = True
