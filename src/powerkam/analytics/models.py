@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -136,3 +137,44 @@ class MonthlyCollection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_month:%Y-%m} {self.org_unit_id}: {self.paid} / {self.billed}"
+
+
+class MonthlyPortfolio(models.Model):
+    """The non-void bills of each primary manager's portfolio in one month: billed and kWh of the
+    bills of that billing month, billed and paid of the bills due in that month — the money
+    figures of the KPI scorecard (kpis.selectors.person_kpis: revenue, kWh, collection rate).
+
+    A pre-aggregate like MonthlySales and MonthlyCollection (rebuilt by
+    services.refresh_monthly_portfolio in the same nightly job "analytics_monthly_sales" and
+    `manage.py refresh_analytics`), so a supervisor's or the company's scorecard reads one row per
+    person instead of grouping the bills of the unit's ~10,000 customers twice on every request
+    (issue #15, decision record 0021). Customers count for the manager who was their primary
+    manager at the refresh, payments as of the refresh (`refreshed_at`, shown on the page); a
+    manager's own scorecard and months never refreshed read the bills live; the drill-downs read
+    them live always.
+
+    Every refreshed month has a row with no manager (the bills of customers without one, zeros
+    when there are none): the mark that the month was refreshed, so "no row for this person"
+    means "nothing billed", not "not refreshed"."""
+
+    month = models.DateField(_("month"))
+    # No database constraint, as the other summaries: rebuilt from the bills, never edited.
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("primary manager"), null=True,
+                              on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    bills = models.PositiveIntegerField(_("bills of the month"), default=0)
+    billed = models.DecimalField(_("billed"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    kwh = models.DecimalField(_("active energy (kWh)"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    due_bills = models.PositiveIntegerField(_("bills due in the month"), default=0)
+    due_billed = models.DecimalField(_("billed, due in the month"), max_digits=20, decimal_places=2,
+                                     default=Decimal("0"))
+    due_paid = models.DecimalField(_("paid, due in the month"), max_digits=20, decimal_places=2, default=Decimal("0"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        ordering = ["month", "staff_id"]
+        verbose_name = _("monthly portfolio summary")
+        verbose_name_plural = _("monthly portfolio summaries")
+        indexes = [models.Index(fields=["month", "staff"], name="monthly_portf_month_staff_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.staff_id}: {self.billed} billed"

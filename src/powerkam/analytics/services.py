@@ -1,25 +1,30 @@
-"""Writes of the analytics app: the monthly sales summary (analytics.MonthlySales) and the
-monthly collection summary (analytics.MonthlyCollection).
+"""Writes of the analytics app: the monthly sales summary (analytics.MonthlySales), the
+monthly collection summary (analytics.MonthlyCollection) and the monthly portfolio summary
+(analytics.MonthlyPortfolio).
 
 `refresh_monthly_sales` rebuilds the summary of some billing months (or all of them) from the
 bills, set-based: one DELETE of those months' rows, one GROUP BY over their non-void bills and
 a bulk INSERT of the groups, in one transaction — so a reader sees either the old or the new
 figures, and running it twice gives the same rows (idempotent). `refresh_monthly_collection`
-does the same for the bills by due month. `refresh_summaries` runs both (the nightly job).
+does the same for the bills by due month, `refresh_monthly_portfolio` for the bills of each
+primary manager's portfolio by billing month and by due month. `refresh_summaries` runs all
+three (the nightly job).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from powerkam.billing.models import Bill
+from powerkam.core.dbfunctions import MonthStart
 
-from .models import MonthlyCollection, MonthlySales
+from .models import MonthlyCollection, MonthlyPortfolio, MonthlySales
 from .selectors import energy, money, month_end
 
 SUMMED = ("kwh", "energy_charge", "basic_charge", "pf_adjustment", "surcharges", "total")
@@ -109,11 +114,64 @@ def refresh_monthly_collection(months: Iterable[date] | None = None) -> dict[str
     return {"deleted": deleted, "rows": len(rows), "months": len({r.due_month for r in rows})}
 
 
+def refresh_monthly_portfolio(months: Iterable[date] | None = None) -> dict[str, int]:
+    """Rebuild the portfolio summary rows of `months` (any day of the month; None = every month
+    with bills billed or due in it, and the rows of other months go). Returns counts.
+
+    Two GROUP BYs over the non-void bills, by the customer's primary manager (today's): one by
+    billing month (billed, kWh), one by due month (billed, paid) — the two sums the scorecard read
+    live (kpis.selectors.person_kpis), so the figures are the same. Each refreshed month also gets
+    its row with no manager (the bills of customers without one; zeros if none), the mark that
+    the month was refreshed."""
+    now = timezone.now()
+    bills = Bill.objects.exclude(status=Bill.Status.VOID).order_by()
+    by_period, by_due = bills, bills
+    summary = MonthlyPortfolio.objects.all()
+    firsts: list[date] = []
+    if months is not None:
+        firsts = sorted({m.replace(day=1) for m in months})
+        within = Q(pk__in=[])
+        for first in firsts:
+            within |= Q(due_on__gte=first, due_on__lte=month_end(first))
+        by_period, by_due = bills.filter(period__in=firsts), bills.filter(within)
+        summary = summary.filter(month__in=firsts)
+    manager = "customer__primary_manager_id"
+    cells: dict[tuple[date, int | None], dict] = {}
+
+    def cell(month: date, staff_id: int | None) -> dict:
+        return cells.setdefault((month, staff_id), {"bills": 0, "billed": Decimal("0"), "kwh": Decimal("0"),
+                                                    "due_bills": 0, "due_billed": Decimal("0"),
+                                                    "due_paid": Decimal("0")})
+
+    for g in (by_period.values("period", manager).annotate(n=Count("id"), billed=Sum("total"), kwh=Sum("kwh"))
+              .order_by().iterator(chunk_size=BATCH)):
+        c = cell(g["period"].replace(day=1), g[manager])
+        c["bills"] += g["n"]
+        c["billed"] += money(g["billed"])
+        c["kwh"] += energy(g["kwh"])
+    for g in (by_due.annotate(due_month=MonthStart("due_on")).values("due_month", manager)
+              .annotate(n=Count("id"), billed=Sum("total"), paid=Sum("paid_amount"))
+              .order_by().iterator(chunk_size=BATCH)):
+        c = cell(g["due_month"], g[manager])
+        c["due_bills"] += g["n"]
+        c["due_billed"] += money(g["billed"])
+        c["due_paid"] += money(g["paid"])
+    for month in {m for m, _staff in cells} | set(firsts):
+        cell(month, None)  # the month's mark
+    rows = [MonthlyPortfolio(month=month, staff_id=staff_id, refreshed_at=now, **figures)
+            for (month, staff_id), figures in cells.items()]
+    with transaction.atomic():
+        deleted, _ = summary.delete()
+        MonthlyPortfolio.objects.bulk_create(rows, batch_size=BATCH)
+    return {"deleted": deleted, "rows": len(rows), "months": len({r.month for r in rows})}
+
+
 def refresh_summaries(months: Iterable[date] | None = None) -> dict[str, dict[str, int]]:
-    """Both summaries of `months` (billing months for the sales, due months for the collection;
-    None = every month)."""
+    """The three summaries of `months` (billing months for the sales, due months for the
+    collection, both for the portfolios; None = every month)."""
     months = None if months is None else list(months)
-    return {"monthly_sales": refresh_monthly_sales(months), "monthly_collection": refresh_monthly_collection(months)}
+    return {"monthly_sales": refresh_monthly_sales(months), "monthly_collection": refresh_monthly_collection(months),
+            "monthly_portfolio": refresh_monthly_portfolio(months)}
 
 
 def nightly_refresh(day: date) -> dict[str, dict[str, int]]:

@@ -94,6 +94,11 @@ class ScorecardSerializer(serializers.Serializer):
     sort = serializers.CharField()
     unit = UnitFiguresSerializer()
     rows = ScorecardRowSerializer(many=True)
+    from_summary = serializers.BooleanField(
+        help_text="True: revenue, kWh and the collection rate from the monthly portfolio summary (supervisors' and "
+                  "the company's scorecards, months refreshed), as of `as_of`; false: live from the bills (a "
+                  "manager's own scorecard, or a month not refreshed yet).")
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the summary was refreshed (null: live).")
 
 
 class ScorecardView(APIView):
@@ -102,14 +107,17 @@ class ScorecardView(APIView):
     @extend_schema(operation_id="kpis_scorecard", responses=ScorecardSerializer,
                    parameters=[MONTH, OpenApiParameter("org_unit", OpenApiTypes.INT),
                                OpenApiParameter("sort", OpenApiTypes.STR, enum=c.Metric.values)],
-                   description="Team KPIs per person for one month, ranked by `sort`, with the targets and the unit's totals.")
+                   description="Team KPIs per person for one month, ranked by `sort`, with the targets and the unit's "
+                               "totals. Revenue, kWh and the collection rate are as of `as_of` for subtree and "
+                               "company scopes (the nightly summary); the other figures are live.")
     def get(self, request):
         card = selectors.scorecard(request.user, _month(request), org_unit=_unit(request),
                                    sort=request.query_params.get("sort", c.Metric.REVENUE))
         rows = [{**r, "targets": {m: cell["target"] for m, cell in r["cells"].items() if cell["target"] is not None}}
                 for r in card.rows]
         return Response(ScorecardSerializer({"month": card.month, "sort": card.sort, "unit": card.unit,
-                                             "rows": rows}).data)
+                                             "rows": rows, "from_summary": card.from_summary,
+                                             "as_of": card.as_of}).data)
 
 
 def _team(user, context):

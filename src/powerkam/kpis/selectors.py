@@ -80,9 +80,45 @@ def team(user, org_unit: OrgUnit | None = None) -> QuerySet:
     return qs.order_by("full_name", "username")
 
 
-def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
-    """Every KPI of every person for month M: nine grouped queries whatever the number of people."""
+def person_kpis(people: list[Staff], month: date, *, from_summary: bool = False) -> dict[int, dict[str, Any]]:
+    """Every KPI of every person for month M: nine grouped queries whatever the number of people
+    (eight when the portfolio money comes from the summary, see _portfolio_money)."""
+    return _person_kpis(people, month, from_summary=from_summary)[0]
+
+
+def _portfolio_money(ids: list[int], month: date, *, from_summary: bool) -> tuple[list[dict], datetime | None]:
+    """Billed and kWh of the portfolios' bills of billing month M, billed and paid of those due in
+    M, per primary manager: rows of (manager, billed, kwh, due_total, due_paid) and the refresh
+    time they are as of (None: read live from the bills).
+
+    From the summary (analytics.MonthlyPortfolio: one query, a row per person) when asked and the
+    month was refreshed — its mark row (no manager) is read with the people's; else live: two
+    grouped queries over the bills of the people's customers, each on one index (billing month;
+    due date) rather than an OR of both."""
+    from powerkam.analytics.models import MonthlyPortfolio
     from powerkam.billing.models import Bill
+
+    if from_summary:
+        rows = list(MonthlyPortfolio.objects.filter(month=month).filter(Q(staff_id__in=ids) | Q(staff__isnull=True))
+                    .order_by().values("staff_id", "billed", "kwh", "due_billed", "due_paid", "refreshed_at"))
+        if rows:
+            return ([{"manager": r["staff_id"], "billed": r["billed"], "kwh": r["kwh"], "due_total": r["due_billed"],
+                      "due_paid": r["due_paid"]} for r in rows if r["staff_id"] is not None],
+                    max(r["refreshed_at"] for r in rows))
+    first, last = month, last_day(month)
+    bills = Bill.objects.exclude(status=Bill.Status.VOID).filter(customer__primary_manager_id__in=ids).order_by()
+    rows = [{"manager": r["customer__primary_manager_id"], "billed": r["billed"], "kwh": r["kwh"]}
+            for r in bills.filter(period=month).values("customer__primary_manager_id")
+            .annotate(billed=Sum("total"), kwh=Sum("kwh"))]
+    rows += [{"manager": r["customer__primary_manager_id"], "due_total": r["due_total"], "due_paid": r["due_paid"]}
+             for r in bills.filter(due_on__gte=first, due_on__lte=last).values("customer__primary_manager_id")
+             .annotate(due_total=Sum("total"), due_paid=Sum("paid_amount"))]
+    return rows, None
+
+
+def _person_kpis(people: list[Staff], month: date, *, from_summary: bool) -> tuple[dict[int, dict[str, Any]],
+                                                                                   datetime | None]:
+    """person_kpis, with the refresh time of the portfolio money (None: live)."""
     from powerkam.core.models import Task
     from powerkam.customers.constants import LifecycleStatus
     from powerkam.customers.models import Customer
@@ -110,13 +146,10 @@ def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
     put(Ticket.objects.filter(ticket_type=TicketType.COMPLAINT, about_staff_id__in=ids, created_at__gte=start,
                               created_at__lt=end).order_by().values("about_staff_id").annotate(n=Count("id")),
         "about_staff_id", complaints="n")
-    bills = Bill.objects.exclude(status=Bill.Status.VOID).filter(customer__primary_manager_id__in=ids).order_by()
-    # two queries, each on one index (billing month; due date), rather than an OR of both
-    put(bills.filter(period=month).values("customer__primary_manager_id")
-        .annotate(billed=Sum("total"), kwh=Sum("kwh")), "customer__primary_manager_id", billed="billed", kwh="kwh")
-    put(bills.filter(due_on__gte=first, due_on__lte=last).values("customer__primary_manager_id")
-        .annotate(due_total=Sum("total"), due_paid=Sum("paid_amount")),
-        "customer__primary_manager_id", due_total="due_total", due_paid="due_paid")
+    money_rows, as_of = _portfolio_money(ids, month, from_summary=from_summary)
+    for r in money_rows:
+        if r["manager"] in out:
+            out[r["manager"]].update((k, v) for k, v in r.items() if k != "manager")
     put(Visit.objects.filter(assignee_id__in=ids).filter(Q(due_on__gte=first, due_on__lte=last)
                                                           | Q(done_on__gte=first, done_on__lte=last))
         .exclude(status=VisitStatus.CANCELLED).order_by().values("assignee_id")
@@ -153,7 +186,7 @@ def person_kpis(people: list[Staff], month: date) -> dict[int, dict[str, Any]]:
         r["portfolio"] = r.get("portfolio") or 0
         r["portfolio_flag"] = ("below" if r["portfolio"] < c.PORTFOLIO_MIN
                                else "far_above" if r["portfolio"] > c.PORTFOLIO_MIN * c.PORTFOLIO_FAR_ABOVE else "")
-    return out
+    return out, as_of
 
 
 def _achievement(metric: str, value, target) -> Decimal | None:
@@ -171,17 +204,30 @@ class Scorecard:
     rows: list[dict]
     unit: dict[str, Any]
     sort: str
+    # revenue, kWh and the collection rate from the monthly portfolio summary, as of its refresh
+    from_summary: bool = False
+    as_of: datetime | None = None
 
 
-def scorecard(user, month: date, *, org_unit: OrgUnit | None = None, sort: str = "revenue") -> Scorecard:
-    """Every visible person's KPIs with targets and a ranking by `sort`, and the unit's totals."""
+def scorecard(user, month: date, *, org_unit: OrgUnit | None = None, sort: str = "revenue",
+              from_summary: bool | None = None) -> Scorecard:
+    """Every visible person's KPIs with targets and a ranking by `sort`, and the unit's totals.
+
+    Revenue, kWh and the collection rate come from the monthly portfolio summary
+    (analytics.MonthlyPortfolio, as of `as_of`) for subtree and company scopes when the month was
+    refreshed, and from the bills (live) for a manager's or specialist's own scorecard and for
+    months never refreshed — as the dashboard (analytics.selectors.uses_summary). The other
+    figures are live everywhere. `from_summary` forces the source (None: uses_summary(user))."""
+    from powerkam.analytics.selectors import uses_summary
+
     from .models import Target
 
     if sort not in c.Metric.values:
         sort = c.Metric.REVENUE
     month = month.replace(day=1)
     people = list(team(user, org_unit))
-    figures = person_kpis(people, month)
+    figures, as_of = _person_kpis(people, month,
+                                  from_summary=uses_summary(user) if from_summary is None else from_summary)
     targets: dict[tuple[int, str], Decimal] = {
         (t["staff_id"], t["metric"]): t["value"]
         for t in Target.objects.filter(month=month, staff_id__in=[p.pk for p in people]).values("staff_id", "metric", "value")}
@@ -217,7 +263,7 @@ def scorecard(user, month: date, *, org_unit: OrgUnit | None = None, sort: str =
         "satisfaction": avg1(sat_sum / tot["surveys"]) if tot["surveys"] else None,
         "below_1_15": sum(1 for p in people if figures[p.pk]["portfolio_flag"] == "below"),
     }
-    return Scorecard(month=month, rows=rows, unit=unit, sort=sort)
+    return Scorecard(month=month, rows=rows, unit=unit, sort=sort, from_summary=as_of is not None, as_of=as_of)
 
 
 def drill_down(user, staff: Staff, metric: str, month: date) -> tuple[str, QuerySet]:
