@@ -78,7 +78,8 @@ class Customer(models.Model):
     tou_enabled = models.BooleanField(_("time-of-use pricing"), default=False)
     # Organisation and portfolio (谁开发，谁维护; 1+1 dual managers)
     org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("supply station"), on_delete=models.PROTECT, related_name="customers")
-    primary_manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("primary manager"), null=True, blank=True, on_delete=models.PROTECT, related_name="primary_customers")
+    # indexed by cust_manager_status_idx (Meta), which leads with it
+    primary_manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("primary manager"), null=True, blank=True, on_delete=models.PROTECT, related_name="primary_customers", db_index=False)
     secondary_manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("secondary manager"), null=True, blank=True, on_delete=models.PROTECT, related_name="secondary_customers")
     developed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("developed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="developed_customers")
     opened_on = models.DateField(_("supply opened on"), null=True, blank=True)
@@ -97,8 +98,13 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            # (the managers' own indexes are their foreign keys': an index here would be a twin)
+            # (the secondary manager's index is its foreign key's; the primary manager's is the next one)
             models.Index(fields=["org_unit", "is_key_account"], name="cust_org_ka_idx"),
+            # Instead of the primary manager's foreign-key index (the same first column, so it serves
+            # every lookup by manager that one did): the scorecard's portfolio sizes (customers not
+            # closed per manager) read it alone — 11 → 1 ms for a 50-person unit's 9,916 customers
+            # on PostgreSQL (decision record 0021).
+            models.Index(fields=["primary_manager", "lifecycle_status"], name="cust_manager_status_idx"),
             # Segmentation counts and filters (seed 002: scope, cooperation depth; issue #15).
             models.Index(fields=["scope", "cooperation_depth"], name="cust_segment_idx"),
         ]
