@@ -42,7 +42,7 @@ def main() -> None:
     with CaptureQueriesContext(connection) as dash:
         selectors.dashboard(boss, month)
     with CaptureQueriesContext(connection) as card:
-        selectors.scorecard(sup, month)
+        selectors.scorecard(sup, month, from_summary=False)  # the live bill queries (decision record 0021)
     picked = {
         "dashboard arrears": next(q["sql"] for q in dash.captured_queries if "unlikely(" in q["sql"]),
         "scorecard billed": next(q["sql"] for q in card.captured_queries if 'AS "billed"' in q["sql"]),
