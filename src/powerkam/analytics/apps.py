@@ -17,4 +17,5 @@ class AnalyticsConfig(AppConfig):
         register_customer_tab("money", _("Money"), "bi-cash-coin", "analytics:customer_money", order=60)
         register_customer_glance("money_and_service", money_and_service_glance, order=10)
         jobs.register("analytics_monthly_sales", nightly_refresh,
-                      "Rebuild the monthly sales summary of the sales-volume and unit-price analyses.")
+                      "Rebuild the monthly sales, collection and portfolio summaries (sales-volume and unit-price "
+                      "analyses, the executive dashboard, the KPI scorecard).")

@@ -1,4 +1,4 @@
-"""manage.py refresh_analytics [--month YYYY-MM ...]: rebuild the monthly sales and collection summaries."""
+"""manage.py refresh_analytics [--month YYYY-MM ...]: rebuild the monthly sales, collection and portfolio summaries."""
 
 import time
 from datetime import datetime
@@ -16,13 +16,15 @@ def _month(value: str):
 
 
 class Command(BaseCommand):
-    help = ("Rebuild the monthly sales summary (analytics.MonthlySales, by billing month) and the monthly "
-            "collection summary (analytics.MonthlyCollection, by due month) from the bills; every month by default.")
+    help = ("Rebuild the monthly sales summary (analytics.MonthlySales, by billing month), the monthly "
+            "collection summary (analytics.MonthlyCollection, by due month) and the monthly portfolio summary "
+            "(analytics.MonthlyPortfolio, per primary manager, by billing and due month) from the bills; every "
+            "month by default.")
 
     def add_arguments(self, parser):
         parser.add_argument("--month", action="append", default=None,
-                            help="Month YYYY-MM to rebuild (billing month of the sales, due month of the collection; "
-                                 "repeatable); default: every month.")
+                            help="Month YYYY-MM to rebuild (billing month of the sales, due month of the collection, "
+                                 "both for the portfolios; repeatable); default: every month.")
 
     def handle(self, *args, month=None, **options):
         periods = [_month(m) for m in month] if month else None
