@@ -68,7 +68,7 @@ class PercentSum(Aggregate):
                               **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        amount, percent = self.get_source_expressions()
+        amount, percent = self.source_expressions
         amount_sql, amount_params = compiler.compile(amount)
         percent_sql, percent_params = compiler.compile(percent)
         return (f"SUM(CAST(ROUND(({amount_sql}) * 100) AS INTEGER) * ({percent_sql}))",
