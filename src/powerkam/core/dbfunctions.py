@@ -3,7 +3,17 @@ the plain Django expression. Each is exact: the same rows and values on both dat
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, DateField, DateTimeField, Func, Q
+from decimal import Decimal
+
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Func,
+    Q,
+)
 from django.db.models.functions import TruncMonth
 
 
@@ -19,6 +29,55 @@ class KeepOffIndex(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+class PercentOf(Func):
+    """amount × percent / 100 of one row (a probability-weighted amount). PostgreSQL's numeric
+    division is exact for it; SQLite keeps decimals as INTEGER or REAL and divides two integers
+    by truncating (10,050 × 33 / 100 gave 3,316, not 3,316.5), so there the division is by 100.0
+    (a float, as SQLite's decimals are). Sums of it are exact with `PercentSum`."""
+
+    arity = 2
+    template = "((%(expressions)s) / 100)"
+    arg_joiner = " * "
+    output_field = DecimalField(max_digits=24, decimal_places=4)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="((%(expressions)s) / 100.0)", **extra_context)
+
+
+class PercentSum(Aggregate):
+    """Σ amount × percent / 100 over the rows (the weighted pipeline: expected annual revenue ×
+    win probability), an exact Decimal on both databases — Decimal(0) over no rows. The database
+    sums amount × percent and the division by 100 is made here, once per group rather than once
+    per row: on PostgreSQL a numeric sum (exact; per-row numeric division was a third of the
+    forecast's grouping time), on SQLite a sum of integers in hundredths of the amount (its
+    decimals are REAL or INTEGER, and an integer `/` truncates), exact below 10^15 ten-thousandths
+    of a yuan per group (SQLite's 15 significant digits, the limit Django applies to its decimals)."""
+
+    function = "SUM"
+    name = "PercentSum"
+    arity = 2
+    output_field = DecimalField(max_digits=28, decimal_places=4)
+
+    def __init__(self, amount, percent):
+        super().__init__(amount, percent)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="SUM(%(expressions)s)", arg_joiner=" * ",
+                              **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        amount, percent = self.source_expressions
+        amount_sql, amount_params = compiler.compile(amount)
+        percent_sql, percent_params = compiler.compile(percent)
+        return (f"SUM(CAST(ROUND(({amount_sql}) * 100) AS INTEGER) * ({percent_sql}))",
+                (*amount_params, *percent_params))
+
+    def convert_value(self, value, expression, connection):
+        if value is None:
+            return Decimal(0)
+        return Decimal(value).scaleb(-4 if connection.vendor == "sqlite" else -2)
 
 
 class MonthStart(TruncMonth):

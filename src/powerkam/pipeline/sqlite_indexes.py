@@ -14,7 +14,8 @@ reads need, in the order of their GROUP BY:
 - `opp_stage_sums_sqlite_idx` — the board's count and sums per stage and the forecast's closed
   opportunities grouped by (kind, owner, stage, loss reason) for a list of stages.
 
-PostgreSQL has neither (it groups by hashing and met the target without them). Created by migration
+PostgreSQL groups by hashing and has neither; the forecast's grouped reads have their own covering
+index there (`opp_forecast_pg_idx`, pipeline 0005). Created by migration
 pipeline 0004 and kept by core.sqlite_indexes (put back after every `migrate` if a SQLite table
 rebuild lost them).
 """
