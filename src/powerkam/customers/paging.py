@@ -100,9 +100,9 @@ class CountCachingPaginator(Paginator):
     count_from_cache = False
     count_exact = True
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *,
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, error_messages=None, *,
                  count_cap: int | None = None):
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page, error_messages)
         self.count_cap = count_cap or None
 
     @cached_property
