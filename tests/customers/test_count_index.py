@@ -32,11 +32,20 @@ def test_postgres_org_unit_index_covers_the_filtered_count():
                                "primary_manager_id, secondary_manager_id)")
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the name search's statistics are PostgreSQL's")
+@pytest.mark.django_db
+def test_postgres_keeps_finer_statistics_of_the_searched_names():
+    """A search's first page is planned from the estimate of its LIKE '%fragment%' (migration 0010)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'cust_name_trgm_idx'::regclass")
+        assert cursor.fetchone()[0] == 1000
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_reverses_and_applies_again():
     from importlib import import_module
 
-    migration = import_module("powerkam.customers.migrations.0010_count_org_index_covers_filters")
+    migration = import_module("powerkam.customers.migrations.0010_count_org_cover_and_name_stats")
     try:
         with connection.schema_editor() as editor:
             migration.backwards(None, editor)
