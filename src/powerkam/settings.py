@@ -363,4 +363,7 @@ LOGGING = {
 }
 
 PAGE_SIZE = 25
+# A customer search counts its matches up to this many and shows "1,000+ customers" beyond
+# (customers.paging; issue #11: the count must not grow with the data). 0 counts exactly.
+POWERKAM_SEARCH_COUNT_CAP = int(os.environ.get("POWERKAM_SEARCH_COUNT_CAP", "1000"))
 APP_NAME = _("PowerKAM")

@@ -48,7 +48,7 @@ from .models import (
     TimelineEvent,
     Transformer,
 )
-from .paging import ListPaginator
+from .paging import ListPaginator, search_count_cap
 from .quality import RULES
 from .serializers import (
     CloseCustomerSerializer,
@@ -118,10 +118,52 @@ def customer_history(customer: Customer, user) -> list[dict[str, Any]]:
 
 
 class CustomerPagination(Pagination):
-    """The API's pagination (same parameters and response), paged by ListPaginator: a large
-    list's count remembered for a few seconds, one query per page (customers.paging)."""
+    """The API's pagination (same parameters), paged by ListPaginator: a large list's count
+    remembered for a few seconds, one query per page, and a search's count capped at
+    settings.POWERKAM_SEARCH_COUNT_CAP (customers.paging). The response says whether `count`
+    is exact: `count_exact: false` means more than `count` customers match; `?page=last` is
+    counted exactly."""
 
-    django_paginator_class = ListPaginator
+    count_cap: int | None = None
+
+    def django_paginator_class(self, queryset, page_size) -> ListPaginator:
+        # DRF builds the paginator as self.django_paginator_class(queryset, page_size).
+        return ListPaginator(queryset, page_size, count_cap=self.count_cap)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.count_cap = search_count_cap(request.query_params.get("q"))
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param) or 1
+        if number in self.last_page_strings:
+            paginator.count_exactly()
+            return paginator.num_pages
+        return number
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        exact = paginator.count_exact
+        return Response({
+            "count": paginator.count if exact else paginator.count_cap,
+            "count_exact": exact,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": data,
+        })
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        response["properties"] = {
+            "count": {**properties["count"], "description": (
+                "How many customers match; with count_exact false, more than this many do (a search's "
+                "count stops at a cap; ?page=last counts exactly).")},
+            "count_exact": {"type": "boolean", "example": True},
+            **{key: value for key, value in properties.items() if key != "count"},
+        }
+        response["required"] = [*response["required"], "count_exact"]
+        return response
 
 
 # Query parameters of the customer API that are not filters.

@@ -38,7 +38,7 @@ from . import selectors, services
 from .filters import CUSTOMER_ORDERING, CustomerFilter, search_customers
 from .forms import RECORD_FORMS, CloseCustomerForm, CustomerForm, apply_validation_error
 from .models import Customer, DataQualityFinding
-from .paging import ListPaginator
+from .paging import ListPaginator, search_count_cap
 from .quality import RULES, evaluate_all
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -56,10 +56,15 @@ def _partial_or_page(request, page: str, partial: str, context: dict):
     return response
 
 
-def paginate(request, queryset, paginator_class=Paginator):
-    """One page of `queryset` (settings.PAGE_SIZE rows) with an elided page range for the pager."""
-    page = paginator_class(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+def paginate(request, queryset, paginator_class=Paginator, **options):
+    """One page of `queryset` (settings.PAGE_SIZE rows) with an elided page range for the pager
+    (`options`: the paginator's own, e.g. ListPaginator's count_cap)."""
+    paginator = paginator_class(queryset, settings.PAGE_SIZE, **options)
+    page = paginator.get_page(request.GET.get("page"))
+    if hasattr(paginator, "page_links"):
+        page.elided_range = paginator.page_links(page.number, on_each_side=2, on_ends=1)
+    else:
+        page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
 
 
@@ -112,7 +117,8 @@ def _filtered_customers(request):
 def customer_list(request):
     user = request.user
     filterset, qs, sort = _filtered_customers(request)
-    page = paginate(request, qs, paginator_class=ListPaginator)
+    page = paginate(request, qs, paginator_class=ListPaginator,
+                    count_cap=search_count_cap(request.GET.get("q")))
     page.object_list = selectors.list_page_rows(page.object_list)
     context = {
         "nav": "customers",

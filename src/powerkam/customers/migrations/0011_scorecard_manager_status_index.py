@@ -33,7 +33,7 @@ def create_fk_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0009_growth_list_index_covers_status'),
+        ('customers', '0010_count_org_cover_and_name_stats'),
         ('org', '0002_auth_two_step_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
