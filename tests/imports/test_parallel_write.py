@@ -139,3 +139,42 @@ def test_a_write_refused_by_the_database_writes_nothing(clerk, manager, settings
     assert [(e.row, e.column, e.message) for e in result.errors] == [(0, "", REFUSED)]
     assert not Customer.objects.exists() and not Customer.history.model.objects.exists()
     assert not DataQualityFinding.objects.exists() and not Task.objects.exists() and not import_threads()
+
+
+def test_gin_pending_lists_merged_before_the_commit(clerk, manager, settings):
+    """The writer's transaction holds new GIN entries in the pending lists (a large
+    gin_pending_list_limit, SET LOCAL) and merges them before its commit: none is left behind
+    for the next writer or for searches; other connections keep the server's settings."""
+    from powerkam.imports import services
+
+    settings.POWERKAM_IMPORT_PARALLEL_WRITE_ROWS = 1
+    seen = {}
+    end = services.ImportWriter.end
+
+    def spy(self):
+        from django.db import connection as own
+
+        with own.cursor() as cur:
+            cur.execute("SELECT current_setting('gin_pending_list_limit'), current_setting('work_mem')")
+            seen["settings"] = cur.fetchone()
+        end(self)
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+    services.ImportWriter.end = spy
+    try:
+        f, name = upload(customer_rows(1500, manager="mgr1"), fmt="csv")
+        result = run_import("customers", f, name, actor=clerk, dry_run=False)
+    finally:
+        services.ImportWriter.end = end
+    assert result.committed and result.created == 1500
+    assert seen["settings"] == ("256MB", "64MB")
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname, (pgstatginindex(c.oid)).pending_tuples FROM pg_index i"
+                    " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+                    " WHERE a.amname = 'gin' AND i.indrelid = %s::regclass", [Customer._meta.db_table])
+        pending = dict(cur.fetchall())
+        cur.execute("SELECT current_setting('gin_pending_list_limit')")
+        assert cur.fetchone() == ("4MB",)
+    assert pending and set(pending.values()) == {0}, pending
+    assert Customer.objects.filter(name__icontains=Customer.objects.order_by("pk").last().name[-4:]).exists()
