@@ -471,13 +471,6 @@ class ConnectionThread:
     def handle(self, item) -> None:
         raise NotImplementedError
 
-    def begin(self) -> None:
-        """Called in the thread's transaction before the first item."""
-
-    def end(self) -> None:
-        """Called in the thread's transaction once it is to commit, before the commit (what it
-        raises rolls the transaction back and is told to the caller like a failed item)."""
-
     def _put(self, item) -> None:
         while True:
             if not self.thread.is_alive():
@@ -524,7 +517,6 @@ class ConnectionThread:
             self.ready.set()
             with (translation.override(self.language), timezone.override(self.zone), quality.suspended(),
                   transaction.atomic()):
-                self.begin()
                 while (item := self.batches.get()) is not None:
                     if isinstance(item, threading.Event):
                         item.set()
@@ -536,8 +528,6 @@ class ConnectionThread:
                 self.decided.wait()
                 if not self.commit or self.error is not None:
                     transaction.set_rollback(True)
-                else:
-                    self.end()
             self.committed = self.commit and self.error is None
         except BaseException as exc:  # noqa: BLE001 - e.g. its commit refused: finish() says so
             if not isinstance(exc, IntegrityError):
@@ -590,49 +580,6 @@ class ImportWriter(ConnectionThread):
 
     def handle(self, plans: list[Plan]) -> None:
         self.importer.write_batch(plans)
-
-    def begin(self) -> None:
-        """PostgreSQL: new customers' entries in the GIN (trigram, bigram) indexes of customers
-        go to each index's pending list and are merged into the index in bulk, once, before the
-        commit (`end`), instead of every 4 MB (the default gin_pending_list_limit) with a 4 MB
-        work_mem: for this transaction only (SET LOCAL)."""
-        from django.db import connection
-
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(f"SET LOCAL gin_pending_list_limit = '{gin_pending_list_kb()}kB'")
-                cur.execute(f"SET LOCAL work_mem = '{gin_merge_work_mem_kb()}kB'")
-
-    def end(self) -> None:
-        """Merge the pending lists of the customers' GIN indexes before the commit: none is left
-        for the next writer to merge (a user saving one customer) or for every search to scan.
-        Not the owner of an index (gin_clean_pending_list refuses): left to autovacuum."""
-        from django.db import DatabaseError, connection
-
-        if connection.vendor != "postgresql":
-            return
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-                " JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND i.indrelid = %s::regclass",
-                [Customer._meta.db_table])
-            indexes = [name for (name,) in cur.fetchall()]
-        for name in indexes:
-            try:
-                with transaction.atomic(), connection.cursor() as cur:
-                    cur.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
-            except DatabaseError:
-                logger.warning("gin_clean_pending_list(%s) refused; left to autovacuum", name)
-
-
-def gin_pending_list_kb() -> int:
-    """The import writer's gin_pending_list_limit (kB): big enough for 100,000 new customers."""
-    return int(getattr(settings, "POWERKAM_IMPORT_GIN_PENDING_LIST_KB", 256 * 1024))
-
-
-def gin_merge_work_mem_kb() -> int:
-    """The import writer's work_mem (kB), which a GIN pending list's merge accumulates in."""
-    return int(getattr(settings, "POWERKAM_IMPORT_WORK_MEM_KB", 64 * 1024))
 
 
 class CustomerImporter(Importer):
