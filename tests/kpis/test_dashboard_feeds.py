@@ -200,3 +200,15 @@ def test_a_rise_is_red_only_where_it_is_bad_news():
     assert delta_class(D("10"), "revenue") == "text-success" and delta_class(D("-10"), "revenue") == "text-danger"
     assert delta_class(D("10"), "project_cycle_time") == "text-danger"
     assert delta_class(D("-10"), "churn_risk") == "text-success"
+
+
+def test_the_weighted_pipeline_is_exact_to_the_fen(feeds, org_tree, make_staff):
+    """Worked example with weights that are not whole yuan: 33 % × 10,050 = 3,316.50 and
+    1 % × 1 = 0.01 (on SQLite an integer division once truncated them to 3,316 and 0)."""
+    _opp(5, org_tree["s3"], feeds["s"], "negotiation", 33, "10050", "0", date(2026, 11, 2))
+    _opp(6, org_tree["s3"], feeds["s"], "negotiation", 1, "1", "0", date(2026, 11, 2))
+    data = selectors.dashboard(make_staff("executive", org_tree["company"]), OCT)
+    units = {u["unit"].code: u["figures"] for u in data["units"]}
+    # south: 100 (opportunity 3) + 3,316.50 + 0.01
+    assert units["R2"]["pipeline"]["value"] == D("3416.51")
+    assert data["whole"]["pipeline"]["value"] == D("9416.51")

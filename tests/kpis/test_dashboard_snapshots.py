@@ -160,3 +160,12 @@ def test_query_count_does_not_grow_with_the_snapshots(world, org_tree, make_staf
     with CaptureQueriesContext(connection) as second:
         selectors.dashboard(boss, OCT)
     assert len(first) == len(second)
+
+
+def test_the_snapshot_keeps_the_weighted_pipeline_to_the_fen(world, org_tree):
+    """33 % × 10,050 = 3,316.50 and 1 % × 1 = 0.01: exact on both databases."""
+    _opp(3, org_tree["s1"], world["m"], 33, "10050", "0", date(2025, 11, 2))
+    _opp(4, org_tree["s1"], world["m"], 1, "1", "0", date(2025, 11, 2))
+    snapshots.take_snapshot(date(2025, 10, 31))
+    s1 = DashboardSnapshot.objects.get(month=OCT_LY, org_unit=org_tree["s1"])
+    assert s1.pipeline_yuan == D("9316.51")

@@ -676,7 +676,7 @@ def _feeds_from_new_apps(user, month: date, ly: date, add) -> None:
     - churn_risk: customers at churn risk today (consumption.analysis.churn_risk_q: an open drop or
       zero-reading anomaly, or a churn reason recorded in the last half year);
     - pipeline: weighted pipeline today (probability × expected annual revenue of the open
-      opportunities, pipeline.selectors.weighted_expr);
+      opportunities, pipeline.selectors.weighted_sum: an exact Decimal on both databases);
     - new_capacity: kVA expected in the month (and the same month last year): open opportunities
       closing in it and approved, open, unconverted government projects expected to be energised
       in it (the pipeline forecast's capacity definition, restricted to approved projects);
@@ -687,7 +687,7 @@ def _feeds_from_new_apps(user, month: date, ly: date, add) -> None:
     from powerkam.consumption.analysis import churn_risk_q
     from powerkam.consumption.models import UsageAnomaly
     from powerkam.pipeline import constants as pc
-    from powerkam.pipeline.selectors import visible_opportunities, weighted_expr
+    from powerkam.pipeline.selectors import visible_opportunities, weighted_sum
     from powerkam.pipeline.selectors import visible_projects as visible_gov_projects
     from powerkam.projects import constants as prc
     from powerkam.projects.scoping import visible_projects
@@ -698,7 +698,7 @@ def _feeds_from_new_apps(user, month: date, ly: date, add) -> None:
         add(r["customer__org_unit_id"], "churn_risk", r["n"])
     open_opps = visible_opportunities(user).filter(stage__outcome=pc.StageOutcome.OPEN).order_by()
     for r in open_opps.values("org_unit_id").annotate(
-            w=Sum(weighted_expr()),
+            w=weighted_sum(),
             kva=Sum("expected_kva", filter=Q(close_on__gte=month, close_on__lte=last_day(month))),
             kva_ly=Sum("expected_kva", filter=Q(close_on__gte=ly, close_on__lte=last_day(ly)))):
         add(r["org_unit_id"], "pipeline", r["w"])

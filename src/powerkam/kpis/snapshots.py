@@ -54,7 +54,7 @@ def current_figures(as_of: date) -> dict[int, dict[str, Any]]:
     from powerkam.customers.models import Customer
     from powerkam.pipeline import constants as pc
     from powerkam.pipeline.models import GovernmentProject, Opportunity
-    from powerkam.pipeline.selectors import weighted_expr
+    from powerkam.pipeline.selectors import weighted_sum
 
     first, last = as_of.replace(day=1), _month_end(as_of)
     out: dict[int, dict[str, Any]] = {}
@@ -72,7 +72,7 @@ def current_figures(as_of: date) -> dict[int, dict[str, Any]]:
               .annotate(n=Count("customer_id", distinct=True))):
         put(r["customer__org_unit_id"], "churn_risk", r["n"])
     for r in (Opportunity.objects.filter(stage__outcome=pc.StageOutcome.OPEN).order_by().values("org_unit_id")
-              .annotate(w=Sum(weighted_expr()), kva=Sum("expected_kva", filter=Q(close_on__gte=first,
+              .annotate(w=weighted_sum(), kva=Sum("expected_kva", filter=Q(close_on__gte=first,
                                                                                    close_on__lte=last)))):
         put(r["org_unit_id"], "pipeline_yuan", r["w"])
         put(r["org_unit_id"], "new_capacity_kva", r["kva"])
