@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.test.utils import CaptureQueriesContext
 
@@ -58,7 +58,10 @@ def _month(value) -> str:
 def _plain(opps, projects) -> dict:
     """Each view of the forecast as its own plain grouped query."""
     open_ = opps.filter(stage__outcome="open").order_by()
-    money = {"n": Count("id"), "revenue": Sum("expected_annual_revenue_yuan"), "weighted": Sum(selectors.weighted_expr())}
+    # each row weighted on its own (revenue × probability / 100; every amount here is whole)
+    weighted = ExpressionWrapper(F("expected_annual_revenue_yuan") * F("probability") / Value(Decimal("100")),
+                                 output_field=DecimalField(max_digits=20, decimal_places=2))
+    money = {"n": Count("id"), "revenue": Sum("expected_annual_revenue_yuan"), "weighted": Sum(weighted)}
 
     def grouped(qs, *keys):
         return {tuple(r[k] for k in keys): (r["n"], r["revenue"], r["weighted"])

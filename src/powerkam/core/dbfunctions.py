@@ -31,21 +31,6 @@ class KeepOffIndex(Func):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
-class PercentOf(Func):
-    """amount × percent / 100 of one row (a probability-weighted amount). PostgreSQL's numeric
-    division is exact for it; SQLite keeps decimals as INTEGER or REAL and divides two integers
-    by truncating (10,050 × 33 / 100 gave 3,316, not 3,316.5), so there the division is by 100.0
-    (a float, as SQLite's decimals are). Sums of it are exact with `PercentSum`."""
-
-    arity = 2
-    template = "((%(expressions)s) / 100)"
-    arg_joiner = " * "
-    output_field = DecimalField(max_digits=24, decimal_places=4)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="((%(expressions)s) / 100.0)", **extra_context)
-
-
 class PercentSum(Aggregate):
     """Σ amount × percent / 100 over the rows (the weighted pipeline: expected annual revenue ×
     win probability), an exact Decimal on both databases — Decimal(0) over no rows. The database

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from powerkam.core.dbfunctions import KeepOffIndex, MonthStart, PercentOf, PercentSum
+from powerkam.core.dbfunctions import KeepOffIndex, MonthStart, PercentSum
 from powerkam.core.scoping import portfolio_scope_q
 
 from . import constants as c
@@ -46,12 +46,6 @@ def visible_opportunities(user) -> QuerySet:
 
 def visible_quotes(user) -> QuerySet:
     return _scoped(Quote.objects.all(), user, managers=("opportunity__owner",), unit="opportunity__org_unit")
-
-
-def weighted_expr() -> PercentOf:
-    """An opportunity's weighted revenue (expected annual revenue × probability / 100), per row;
-    sum it with `weighted_sum()`, exact on both databases."""
-    return PercentOf("expected_annual_revenue_yuan", "probability")
 
 
 def weighted_sum() -> PercentSum:
@@ -144,29 +138,16 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
     fine = (open_opps.annotate(m=MonthStart("close_on")).values_list("m", "org_unit_id", "owner_id", "kind_id")
             .annotate(n=Count("*"), revenue=Sum("expected_annual_revenue_yuan"), weighted=weighted_sum(),
                       kva=Sum("expected_kva"), kwh=Sum("expected_annual_kwh")))
-    # one pass over the groups, the sums added in place (a thousand groups, four views: ~1.5 ms)
+    # one pass over the groups, the sums added in place (a thousand groups, four views)
     months: dict = {}
     by_unit_acc: dict = {}
     by_owner_acc: dict = {}
     by_kind_acc: dict = {}
     for m, unit_id, owner_id, kind_id, n, revenue, weighted, kva, kwh in fine:
-        acc = months.get(m)
-        if acc is None:
-            months[m] = [n, revenue, weighted, kva, kwh]
-        else:
-            acc[0] += n
-            acc[1] += revenue
-            acc[2] += weighted
-            acc[3] += kva
-            acc[4] += kwh
-        for view, key in ((by_unit_acc, unit_id), (by_owner_acc, owner_id), (by_kind_acc, kind_id)):
-            acc = view.get(key)
-            if acc is None:
-                view[key] = [n, revenue, weighted]
-            else:
-                acc[0] += n
-                acc[1] += revenue
-                acc[2] += weighted
+        _add(months, m, (n, revenue, weighted, kva, kwh))
+        _add(by_unit_acc, unit_id, (n, revenue, weighted))
+        _add(by_owner_acc, owner_id, (n, revenue, weighted))
+        _add(by_kind_acc, kind_id, (n, revenue, weighted))
 
     closed = opps.filter(stage_id__in=[pk for pk in stages if pk not in open_ids]).order_by()
     coarse = list(closed.values_list("kind_id", "owner_id", "stage_id", "loss_reason")
@@ -175,16 +156,20 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
     units, owners, kinds = _labels(set(by_unit_acc), set(by_owner_acc) | {r[1] for r in coarse},
                                    set(by_kind_acc) | {r[0] for r in coarse})
 
-    def heaviest(rows: list[dict]) -> list[dict]:
-        return sorted(rows, key=lambda r: -r["weighted"])
+    def owner(pk) -> dict:
+        full_name, username = owners.get(pk, (None, None))
+        return {"owner_id": pk, "owner__full_name": full_name, "owner__username": username}
 
-    by_unit = heaviest([{"org_unit_id": k, "org_unit__name": units.get(k), "n": n, "revenue": revenue,
-                         "weighted": weighted} for k, (n, revenue, weighted) in by_unit_acc.items()])
-    by_owner = heaviest([{"owner_id": k, "owner__full_name": owners.get(k, (None, None))[0],
-                          "owner__username": owners.get(k, (None, None))[1], "n": n, "revenue": revenue,
-                          "weighted": weighted} for k, (n, revenue, weighted) in by_owner_acc.items()])
-    by_kind = heaviest([{"kind_id": k, "kind__name": kinds.get(k, (None, None))[0], "n": n, "revenue": revenue,
-                         "weighted": weighted} for k, (n, revenue, weighted) in by_kind_acc.items()])
+    def kind(pk) -> dict:
+        return {"kind_id": pk, "kind__name": kinds.get(pk, (None, None))[0]}
+
+    def heaviest(acc: dict, label) -> list[dict]:
+        return sorted(({**label(k), "n": n, "revenue": revenue, "weighted": weighted}
+                       for k, (n, revenue, weighted) in acc.items()), key=lambda r: -r["weighted"])
+
+    by_unit = heaviest(by_unit_acc, lambda pk: {"org_unit_id": pk, "org_unit__name": units.get(pk)})
+    by_owner = heaviest(by_owner_acc, owner)
+    by_kind = heaviest(by_kind_acc, kind)
     month_keys = sorted(months, key=lambda m: (m is None, m or date.min))
     by_month = [{"month": _month_key(m), "n": months[m][0], "revenue": months[m][1], "weighted": months[m][2]}
                 for m in month_keys]
@@ -222,11 +207,9 @@ def forecast(opps: QuerySet, projects: QuerySet) -> dict:
         return {"closed": closed_n, "won": won, "win_rate": round(100 * won / closed_n, 1) if closed_n else None,
                 "cycle": round(won_cycle_sum / won_cycle_n, 1) if won_cycle_n else None}
 
-    win_kind = [{"kind_id": k, "kind__name": kinds.get(k, (None, None))[0], **rate(*v)}
+    win_kind = [{**kind(k), **rate(*v)}
                 for k, v in sorted(rate_kind.items(), key=lambda kv: (kinds.get(kv[0], (None, None))[1], kv[0]))]
-    win_owner = sorted(({"owner_id": k, "owner__full_name": owners.get(k, (None, None))[0],
-                         "owner__username": owners.get(k, (None, None))[1], **rate(*v)}
-                        for k, v in rate_owner.items()), key=lambda r: -r["won"])
+    win_owner = sorted(({**owner(k), **rate(*v)} for k, v in rate_owner.items()), key=lambda r: -r["won"])
     labels = dict(c.LossReason.choices)
     lost_reasons = sorted(({"reason": k, "label": str(labels.get(k, k)), "n": n, "revenue": revenue}
                            for k, (n, revenue) in lost_acc.items()), key=lambda r: -r["n"])
