@@ -135,11 +135,9 @@ class CustomerPagination(Pagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_number(self, request, paginator):
+        # "last" goes to ListPaginator.page as is: it counts exactly, then serves the last page
         number = request.query_params.get(self.page_query_param) or 1
-        if number in self.last_page_strings:
-            paginator.count_exactly()
-            return paginator.num_pages
-        return number
+        return "last" if number in self.last_page_strings else number
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator
