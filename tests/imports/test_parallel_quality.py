@@ -63,3 +63,45 @@ def test_nothing_is_left_when_the_import_writes_nothing(clerk, manager, settings
     assert not result.ok and not result.committed
     assert not Customer.objects.exists() and not DataQualityFinding.objects.exists()
     assert not Task.objects.filter(kind=Task.Kind.DATA_QUALITY).exists() and not quality_threads()
+
+
+def test_two_writers_take_the_batches_in_turn_and_a_failed_commit_is_written_again(clerk, manager, settings,
+                                                                                    monkeypatch, caplog):
+    """A large import has two data-quality writers taking the batches in turn, each committing
+    its findings, tasks and the new customers' timeline events once the customers are in. When
+    one of them cannot commit (here: a row it holds breaks a foreign key, checked at commit), the
+    import stays committed and what that writer held is written again: every customer ends with
+    its findings, one task and one "imported" timeline event, as if nothing had failed."""
+    from powerkam.customers.models import TimelineEvent
+    from powerkam.imports import services
+
+    settings.POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS = 1
+    settings.POWERKAM_IMPORT_PARALLEL_WRITE_ROWS = 1
+    assert services.quality_writer_count() == 2
+    seen, handled = [], {}
+    original = services.QualityWriter.handle
+
+    def handle(self, item):
+        original(self, item)
+        if self not in seen:
+            seen.append(self)
+        handled[id(self)] = handled.get(id(self), 0) + 1
+        if self is seen[0]:  # the first writer's commit will fail: a timeline event of no customer
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO customers_timelineevent (customer_id, kind, occurred_at, title, detail) "
+                               "VALUES (-1, 'test', now(), 'x', '')")
+
+    monkeypatch.setattr(services.QualityWriter, "handle", handle)
+    rows = customer_rows(2500, manager="mgr1")  # three batches: one writer takes two, the other one
+    f, name = upload(rows, fmt="csv")
+    result = run_import("customers", f, name, actor=clerk, dry_run=False)
+    assert result.ok and result.committed and not quality_threads(), result.errors[:3]
+    assert len(seen) == 2 and sorted(handled.values()) == [1, 2]
+    assert "did not commit; evaluating again" in caplog.text  # the failure happened, and was told
+    ids = set(Customer.objects.values_list("pk", flat=True))
+    assert len(ids) == 2500
+    assert set(DataQualityFinding.objects.values_list("customer_id", flat=True)) == ids
+    tasks = Task.objects.filter(kind=Task.Kind.DATA_QUALITY, status=Task.Status.OPEN)
+    assert sorted(tasks.values_list("customer_id", flat=True)) == sorted(ids)
+    events = list(TimelineEvent.objects.values_list("customer_id", flat=True))
+    assert sorted(events) == sorted(ids)  # one each, none lost, none twice, none of customer -1

@@ -230,6 +230,7 @@ class Importer:
         self.headers = {col.spec.field: col.header for col in columns}
         self.touched: set[int] = set()
         self.timeline_done: set[int] = set()
+        self._timeline: tuple | None = None
         self.change_reason = (_("Imported from %(file)s") % {"file": filename})[:100]
         # (index, header, field, parser, spec, required, plain text?, max length, memo or None) per column
         self._cell_plan = [
@@ -395,14 +396,21 @@ class Importer:
     def add_timeline(self, customer_ids: set[int]) -> None:
         if not customer_ids:
             return
-        who = self.actor.display_name if self.actor else _("the system")
-        title = (_("Imported by %(user)s from file %(file)s") % {"user": who, "file": self.filename})[:200]
-        detail = str(get_kind(self.kind).label)
-        now = timezone.now()
-        actor_id = self.actor.pk if self.actor else None
-        copy_rows(TimelineEvent, ("customer_id", "kind", "occurred_at", "title", "detail", "actor_id"),
-                  [(cid, TIMELINE_KIND, now, title, detail, actor_id) for cid in sorted(customer_ids)])
+        self.write_timeline(sorted(customer_ids))
         self.timeline_done |= customer_ids
+
+    def write_timeline(self, customer_ids: list[int]) -> None:
+        """One "imported" timeline event per customer, on the calling thread's connection."""
+        if not customer_ids:
+            return
+        if self._timeline is None:  # the texts in the import's language, made once
+            who = self.actor.display_name if self.actor else _("the system")
+            self._timeline = ((_("Imported by %(user)s from file %(file)s") % {"user": who, "file": self.filename})[:200],
+                              str(get_kind(self.kind).label), self.actor.pk if self.actor else None)
+        title, detail, actor_id = self._timeline
+        now = timezone.now()
+        copy_rows(TimelineEvent, ("customer_id", "kind", "occurred_at", "title", "detail", "actor_id"),
+                  [(cid, TIMELINE_KIND, now, title, detail, actor_id) for cid in customer_ids])
 
     def start(self, source: RowSource, *, write: bool) -> None:
         """Called once before the first row, outside the import's transaction."""
@@ -430,6 +438,10 @@ def parallel_quality_rows() -> int:
     """Customers imports of at least this many rows (PostgreSQL) run the data-quality pass of
     their new customers on a second connection, beside the import (QualityWriter)."""
     return int(getattr(settings, "POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS", 2000))
+
+
+def quality_writer_count() -> int:
+    return int(getattr(settings, "POWERKAM_IMPORT_QUALITY_WRITERS", 2))
 
 
 def parallel_write_rows() -> int:
@@ -471,6 +483,9 @@ class ConnectionThread:
     def handle(self, item) -> None:
         raise NotImplementedError
 
+    def begin(self) -> None:
+        """Called in the thread's transaction before the first item."""
+
     def _put(self, item) -> None:
         while True:
             if not self.thread.is_alive():
@@ -497,6 +512,14 @@ class ConnectionThread:
 
     def finish(self, *, commit: bool) -> bool:
         """Commit or roll back; True if committed."""
+        self.decide(commit=commit)
+        return self.wait()
+
+    def decide(self, *, commit: bool) -> None:
+        """Tell the thread to commit or roll back, without waiting for it (`wait`); only the
+        first decision counts."""
+        if self.decided.is_set():
+            return
         self.commit = commit
         if self.thread.is_alive():
             try:
@@ -504,6 +527,9 @@ class ConnectionThread:
             except BaseException:  # noqa: BLE001 - it stopped meanwhile: nothing to tell it
                 pass
         self.decided.set()
+
+    def wait(self) -> bool:
+        """Wait until the thread has committed or rolled back; True if committed."""
         self.thread.join()
         return self.committed
 
@@ -517,6 +543,7 @@ class ConnectionThread:
             self.ready.set()
             with (translation.override(self.language), timezone.override(self.zone), quality.suspended(),
                   transaction.atomic()):
+                self.begin()
                 while (item := self.batches.get()) is not None:
                     if isinstance(item, threading.Event):
                         item.set()
@@ -541,21 +568,38 @@ class ConnectionThread:
 
 class QualityWriter(ConnectionThread):
     """The data-quality pass of a customers import's new rows (`quality.evaluate_new`: findings,
-    one task per customer, their history) on a second database connection, in a thread, while
-    the import goes on writing the next batches: on PostgreSQL the rules and those writes run
-    beside the customers' own writes (two server processes, two cores) instead of after them.
+    one task per customer, their history) and their timeline events, on a database connection of
+    its own, in a thread, while the import goes on writing the next batches: on PostgreSQL the
+    rules and those writes run beside the customers' own writes instead of after them. A large
+    import has two of them (`quality_writer_count`), taking the batches in turn.
 
-    Its transaction commits only after the import's (`finish(commit=True)`): the findings' and
-    tasks' foreign keys, checked at commit, then find the customers; if the import rolls back,
-    so does it — and a commit in the wrong order could not pass those checks anyway. Between the
-    two commits the new customers have no findings yet; should its own commit fail, `finish`
-    says so and the importer evaluates them again."""
+    Its transaction commits only once the customers are committed (`decide(commit=True)` from
+    `CustomerImporter.before_commit`): the foreign keys of its rows, checked at commit, then find
+    the customers; if the import rolls back, so does it — and a commit in the wrong order could
+    not pass those checks anyway. Between the two commits the new customers have no findings or
+    timeline yet; should its own commit fail, the importer writes what it held again
+    (`CustomerImporter.close`)."""
 
     name = "import-quality"
 
-    def handle(self, customers: list[dict]) -> None:
-        """New customers just written by the import ({attname: value} with "id")."""
+    def __init__(self, importer: CustomerImporter):
+        self.importer = importer
+        self.customer_ids: list[int] = []  # what it was given: written again if its commit fails
+        self.timeline_ids: list[int] = []
+        super().__init__()
+
+    def give(self, customers: list[dict], timeline_ids: list[int]) -> None:
+        """Called by the import's thread."""
+        self.submit((customers, timeline_ids))
+        self.customer_ids += [c["id"] for c in customers]
+        self.timeline_ids += timeline_ids
+
+    def handle(self, item: tuple[list[dict], list[int]]) -> None:
+        """New customers just written by the import ({attname: value} with "id") and the ids of
+        the customers whose "imported" timeline events it writes."""
+        customers, timeline_ids = item
         quality.evaluate_new(customers)
+        self.importer.write_timeline(timeline_ids)
 
 
 class ImportWriter(ConnectionThread):
@@ -578,8 +622,15 @@ class ImportWriter(ConnectionThread):
         self.importer = importer
         super().__init__()
 
-    def handle(self, plans: list[Plan]) -> None:
-        self.importer.write_batch(plans)
+    def begin(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def handle(self, item: tuple[list[Plan], list[tuple]]) -> None:
+        plans, rows = item
+        self.importer.write_batch(plans, rows)
 
 
 class CustomerImporter(Importer):
@@ -589,7 +640,8 @@ class CustomerImporter(Importer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen_numbers: dict[str, int] = {}
-        self.quality_writer: QualityWriter | None = None
+        self.quality_writers: list[QualityWriter] = []
+        self.quality_turn = 0
         self.import_writer: ImportWriter | None = None
         self.created_ids: list[int] = []
         self.org_units: dict[str, OrgUnit | None] = {}
@@ -761,59 +813,94 @@ class CustomerImporter(Importer):
 
     def write(self, plans: list[Plan]) -> None:
         """The batch's writes: handed to the import's writer thread when it has one (ImportWriter:
-        the next batch is read and checked meanwhile), else made here."""
-        if self.import_writer is not None:
-            self.import_writer.submit(plans)
-        else:
-            self.write_batch(plans)
+        the next batch is read and checked meanwhile), else made here.
 
-    def write_batch(self, plans: list[Plan]) -> None:
+        With a writer thread, the writer's connection is the import's critical path (round 8 of
+        docs/performance.md): what needs no row it has written is done here, in the import's own
+        thread and connection, which would otherwise wait for it — the new customers' ids and
+        COPY rows, their timeline events (their foreign keys are checked when this transaction
+        commits, after the writer's), and handing them to the data-quality writers."""
+        if self.import_writer is None:
+            self.write_batch(plans)
+            return
+        creates = [p for p in plans if p.action == "create"]
+        rows = self._new_rows(creates)
+        self.import_writer.submit((plans, rows))
+        self._after_write(plans, creates)
+
+    def write_batch(self, plans: list[Plan], rows: list[tuple] | None = None) -> None:
         """New customers by COPY (PostgreSQL; executemany on SQLite) with their ids reserved
         beforehand (`workqueue.allocate_ids`: nothing read back); changed ones by bulk_update;
         history rows by INSERT … SELECT; one timeline event each; then the data-quality rules of
-        the batch's customers (findings and one task per customer, written in bulk)."""
+        the batch's customers (findings and one task per customer, written in bulk).
+        `rows`: the writer thread's call, with the new customers' rows made by `write`, which
+        also writes their timeline and hands them to the data-quality pass."""
+        in_writer = rows is not None
         creates = [p for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
         actor_id = self.actor.pk if self.actor else None
         if creates:
-            now = timezone.now()
-            attnames = self.new_attnames
-            for p in creates:
-                p.obj["created_at"] = p.obj["updated_at"] = now
-            given = allocate_ids(Customer, len(creates))
-            if given is not None:
-                copy_rows(Customer, ["id", *self.new_columns],
-                          [(pk, *[p.obj[a] for a in attnames]) for pk, p in zip(given, creates, strict=True)])
-                for pk, p in zip(given, creates, strict=True):
-                    p.customer_id = p.obj["id"] = pk
-            else:
-                copy_rows(Customer, self.new_columns, [tuple([p.obj[a] for a in attnames]) for p in creates])
+            if not in_writer:
+                rows = self._new_rows(creates)
+            if creates[0].customer_id is not None:
+                copy_rows(Customer, ["id", *self.new_columns], rows)
+            else:  # a database without allocate_ids: the ids are read back by number
+                copy_rows(Customer, self.new_columns, rows)
                 ids = dict(Customer.objects.filter(number__in=[p.obj["number"] for p in creates])
                            .values_list("number", "pk"))
                 for p in creates:
                     p.customer_id = p.obj["id"] = ids[p.obj["number"]]
             insert_history_rows_many(Customer, [p.customer_id for p in creates], user_id=actor_id,
-                                     reason=self.change_reason, history_type="+", when=now)
+                                     reason=self.change_reason, history_type="+", when=creates[0].obj["created_at"])
         if updates:
             fields = sorted({f for p in updates for f in p.changed})
             objs = [p.obj for p in updates]
             Customer.objects.bulk_update(objs, fields, batch_size=WRITE_BATCH_SIZE)
             self._history(objs, "~", actor_id)
+        if not in_writer:
+            self._after_write(plans, creates)
+        if updates:  # read back from the database: on the connection that changed them
+            quality.evaluate_bulk(p.customer_id for p in updates)
+
+    def _new_rows(self, creates: list[Plan]) -> list[tuple]:
+        """The COPY rows of the batch's new customers, with ids reserved for them when the
+        database can (then each plan's customer_id is set)."""
+        if not creates:
+            return []
+        now = timezone.now()
+        attnames = self.new_attnames
+        for p in creates:
+            p.obj["created_at"] = p.obj["updated_at"] = now
+        given = allocate_ids(Customer, len(creates))
+        if given is None:
+            return [tuple([p.obj[a] for a in attnames]) for p in creates]
+        for pk, p in zip(given, creates, strict=True):
+            p.customer_id = p.obj["id"] = pk
+        return [(p.customer_id, *[p.obj[a] for a in attnames]) for p in creates]
+
+    def _after_write(self, plans: list[Plan], creates: list[Plan]) -> None:
+        """The batch's timeline events, then the data-quality rules of its new customers.
+
+        The data-quality rules run batch by batch inside the import's transaction: a row of the
+        file is its customer's only change in this import (a number given twice is an error), so
+        the customer's findings are final once its batch is written. New customers are evaluated
+        from the values just written (nothing read back), changed ones from the database
+        (`write_batch`). With data-quality writers, a new customer's timeline event goes with its
+        findings (the writer that takes the batch writes both)."""
         touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
         self.touched |= touched
+        if creates and self.quality_writers:
+            created = [p.customer_id for p in creates]
+            self.created_ids += created
+            timeline = sorted(set(created) - self.timeline_done)
+            self.timeline_done.update(timeline)
+            self.quality_turn += 1
+            self.quality_writers[self.quality_turn % len(self.quality_writers)].give([p.obj for p in creates], timeline)
+            self.add_timeline(touched - self.timeline_done)
+            return
         self.add_timeline(touched - self.timeline_done)
-        # The data-quality rules, batch by batch inside the import's transaction: a row of the
-        # file is its customer's only change in this import (a number given twice is an error),
-        # so the customer's findings are final once its batch is written. New customers are
-        # evaluated from the values just written (nothing read back), changed ones from the database.
         if creates:
-            if self.quality_writer is not None:
-                self.quality_writer.submit([p.obj for p in creates])
-                self.created_ids += [p.customer_id for p in creates]
-            else:
-                quality.evaluate_new(p.obj for p in creates)
-        if updates:
-            quality.evaluate_bulk(p.customer_id for p in updates)
+            quality.evaluate_new(p.obj for p in creates)
 
     def start(self, source: RowSource, *, write: bool) -> None:
         from django.db import connection
@@ -821,7 +908,8 @@ class CustomerImporter(Importer):
         if (write and connection.vendor == "postgresql" and not connection.in_atomic_block
                 and source.total >= parallel_quality_rows()):
             try:
-                self.quality_writer = QualityWriter()
+                for _n in range(quality_writer_count()):
+                    self.quality_writers.append(QualityWriter(self))
             except RuntimeError:  # e.g. no connection left: the pass runs in the import's own
                 logger.warning("import %s: data-quality pass inside the import", self.filename, exc_info=True)
         if (write and connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -838,22 +926,32 @@ class CustomerImporter(Importer):
         import's transaction, as if that transaction had failed itself."""
         if self.import_writer is not None:
             self.import_writer.drain()
-        if self.quality_writer is not None:
-            self.quality_writer.drain()
+        for writer in self.quality_writers:
+            writer.drain()
         if self.import_writer is not None:
             writer, self.import_writer = self.import_writer, None
             if not writer.finish(commit=True):
                 raise writer.error or RuntimeError("the import's writes did not commit")
+            # The customers are in: the data-quality writers commit now, beside this transaction's
+            # own commit (its timeline events), not after it.
+            for quality_writer in self.quality_writers:
+                quality_writer.decide(commit=True)
 
     def close(self, *, committed: bool) -> None:
         import_writer, self.import_writer = self.import_writer, None
         if import_writer is not None:  # the file had an error, or the import failed: nothing is written
             import_writer.finish(commit=False)
-        writer, self.quality_writer = self.quality_writer, None
-        if writer is not None and not writer.finish(commit=committed) and committed:
-            # The import is in, its findings are not: evaluate its new customers again, now.
+        writers, self.quality_writers = self.quality_writers, []
+        for writer in writers:  # their commits (each checking its rows' foreign keys) run side by side
+            writer.decide(commit=committed)  # (no-op for those told to commit by before_commit)
+        failed = [writer for writer in writers if not writer.wait()]
+        if failed and committed:
+            # The import is in, what these writers held is not: their new customers' findings
+            # and timeline events are written again, now.
             logger.error("the data-quality pass of import %s did not commit; evaluating again", self.filename)
-            quality.evaluate_bulk(self.created_ids)
+            for writer in failed:
+                quality.evaluate_bulk(writer.customer_ids)
+                self.write_timeline(writer.timeline_ids)
 
     def finish(self) -> None:
         """Nothing left: `write` evaluated the data-quality rules of each batch's customers."""
