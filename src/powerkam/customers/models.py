@@ -50,10 +50,13 @@ class SupplyLine(models.Model):
 
 class Customer(models.Model):
     number = models.CharField(_("customer number"), max_length=20, unique=True)
-    name = models.CharField(_("customer name"), max_length=200, db_index=True)
+    # Indexed by cust_name_idx (Meta: the list's sort by name) — without PostgreSQL's second,
+    # varchar_pattern_ops copy of db_index=True, which only a `name LIKE 'x%'` reads (customers 0012).
+    name = models.CharField(_("customer name"), max_length=200)
     customer_type = models.CharField(_("customer type"), max_length=16, choices=c.CustomerType.choices, default=c.CustomerType.ENTERPRISE)
     # Identity
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True, validators=[validate_uscc])
+    # Indexed by cust_credit_code_idx (Meta; varchar_pattern_ops on PostgreSQL, customers 0012).
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc])
     business_licence_no = models.CharField(_("business licence number"), max_length=32, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True)
     id_number = models.CharField(_("ID card number"), max_length=18, blank=True, validators=[validate_id_number])
@@ -65,7 +68,8 @@ class Customer(models.Model):
     contract_capacity_kva = models.DecimalField(_("contract capacity (kVA)"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE)
     operating_capacity_kva = models.DecimalField(_("operating capacity (kVA)"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE)
     # Segmentation and status
-    lifecycle_status = models.CharField(_("lifecycle status"), max_length=16, choices=c.LifecycleStatus.choices, default=c.LifecycleStatus.ACTIVE, db_index=True)
+    # Indexed by cust_status_idx (Meta; customers 0012)
+    lifecycle_status = models.CharField(_("lifecycle status"), max_length=16, choices=c.LifecycleStatus.choices, default=c.LifecycleStatus.ACTIVE)
     importance_level = models.CharField(_("importance level"), max_length=16, choices=c.ImportanceLevel.choices, default=c.ImportanceLevel.NONE)
     scope = models.CharField(_("scope"), max_length=16, choices=c.Scope.choices, default=c.Scope.REGIONAL)
     cooperation_depth = models.CharField(_("cooperation depth"), max_length=24, choices=c.CooperationDepth.choices, blank=True)
@@ -111,6 +115,14 @@ class Customer(models.Model):
             models.Index(fields=["primary_manager", "lifecycle_status"], name="cust_manager_status_idx"),
             # Segmentation counts and filters (seed 002: scope, cooperation depth; issue #15).
             models.Index(fields=["scope", "cooperation_depth"], name="cust_segment_idx"),
+            # One index per column where db_index=True made two on PostgreSQL (customers 0012, decision
+            # record 0023): the name's plain B-tree serves its sort; the credit code's is
+            # varchar_pattern_ops on PostgreSQL, which serves its equality and its prefix search
+            # (`credit_code__startswith`) under any collation; the status's plain B-tree serves the
+            # counts of (not) closed customers and the closed customers' pages.
+            models.Index(fields=["name"], name="cust_name_idx"),
+            models.Index(fields=["credit_code"], name="cust_credit_code_idx"),
+            models.Index(fields=["lifecycle_status"], name="cust_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -260,7 +272,11 @@ class SupplyContract(CustomerChild):
 class TimelineEvent(CustomerChild):
     """One entry on a customer's 360 timeline. Later modules (bills, visits, complaints) add theirs."""
 
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    # No index on the customer or the kind of their own (customers 0012): every read is one customer's
+    # events, newest first, or their delete, which timeline_cust_time_idx (customer, -occurred_at)
+    # serves; nothing reads events by kind across customers.
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, db_index=False)
+    kind = models.CharField(_("kind"), max_length=32)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     title = models.CharField(_("title"), max_length=200)
     # A generated title also stores its msgid and parameters, so that it is shown in the reader's
