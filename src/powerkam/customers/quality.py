@@ -235,14 +235,11 @@ class TaskTexts:
                                translate(msgid_of(r.message))) for r in RULES}
         # (rule, params) → (stored item, its text): imported customers share most findings'
         # params ("-", the same missing documents…), so each distinct one is formatted once.
-        self._items: dict[tuple, tuple[dict, str] | None] = {}
+        self._items: dict[tuple[str, str], tuple[dict, str] | None] = {}
 
     def _item(self, code: str, params: dict | None) -> tuple[dict, str] | None:
-        try:
-            key = (code, _frozen(params or {}))
-            hit = self._items.get(key, False)
-        except TypeError:  # a parameter that is not hashable
-            key, hit = None, False
+        key = (code, _memo_key(params or {}))
+        hit = self._items.get(key, False)
         if hit is not False:
             return hit
         rule = self.rules.get(code)
@@ -258,7 +255,7 @@ class TaskTexts:
                        text)
             except (KeyError, TypeError, ValueError):  # a translation that does not fit: the slow, safe path
                 hit = None
-        if key is not None and len(self._items) < 10_000:
+        if len(self._items) < 10_000:
             self._items[key] = hit
         return hit
 
@@ -445,25 +442,21 @@ def evaluate_new(customers: Iterable[dict], today: date | None = None) -> dict[s
     return {"opened": len(to_create), "resolved": 0, "customers": len(facts)}
 
 
-def _frozen(value):
-    """A hashable key for stored params (dicts and lists of msgids and values)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
+def _memo_key(params) -> str:
+    """The key under which stored params (dicts and lists of msgids and values, as `stored_params`
+    makes them) are memoised: their repr — equal reprs are equal params, and a rule builds its
+    params in the same order each time. Cheaper than a canonical form (a sorted tuple of every
+    level cost 0.75 µs per finding, twice per finding, against 0.3 µs for the repr)."""
+    return repr(params)
 
 
 def _json_memo() -> Callable[[dict], str]:
     """json.dumps of findings' params, each distinct one once (most repeat: "-", the same text)."""
-    done: dict[tuple, str] = {}
+    done: dict[str, str] = {}
 
     def dumps(params: dict) -> str:
-        try:
-            key = _frozen(params)
-            text = done.get(key)
-        except TypeError:
-            return json.dumps(params)
+        key = _memo_key(params)
+        text = done.get(key)
         if text is None:
             text = json.dumps(params)
             if len(done) < 10_000:
