@@ -1,7 +1,7 @@
 """A large xlsx sheet is read in a forked process of its own (readers._in_a_process) so that its
 XML parsing runs beside the import's threads: the same rows in the same order as reading it in
 the importing process, the same refusals of a damaged workbook, and no process left behind.
-The threshold is lowered to 1 row here so that small workbooks take that path."""
+The threshold is lowered to 1 byte here so that small workbooks take that path."""
 
 import io
 import multiprocessing
@@ -16,8 +16,8 @@ from tests.imports.test_broken_xlsx import CASES, broken, replace
 from tests.imports.test_xlsx_reader import workbook_bytes
 
 
-def read(data: bytes, settings, process_rows: int):
-    settings.POWERKAM_IMPORT_SHEET_PROCESS_ROWS = process_rows
+def read(data: bytes, settings, process_bytes: int):
+    settings.POWERKAM_IMPORT_SHEET_PROCESS_BYTES = process_bytes
     source = open_xlsx(io.BytesIO(data))
     try:
         rows = [(n, type(values), [("formula", v.text) if isinstance(v, FormulaCell) else v for v in values])
@@ -39,7 +39,7 @@ def test_same_rows_as_in_the_importing_process(settings, make):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("edit", "where"), CASES)
 def test_a_damaged_workbook_is_refused_as_before(clerk, settings, edit, where):
-    settings.POWERKAM_IMPORT_SHEET_PROCESS_ROWS = 1
+    settings.POWERKAM_IMPORT_SHEET_PROCESS_BYTES = 1
     result = run_import("customers", io.BytesIO(broken(edit)), "c.xlsx", actor=clerk, dry_run=False)
     assert not result.ok and not result.committed
     text = " | ".join(e.message for e in result.errors)
@@ -49,7 +49,7 @@ def test_a_damaged_workbook_is_refused_as_before(clerk, settings, edit, where):
 
 @pytest.mark.django_db
 def test_xml_broken_after_the_header_is_refused_as_not_a_workbook(clerk, settings):
-    settings.POWERKAM_IMPORT_SHEET_PROCESS_ROWS = 1
+    settings.POWERKAM_IMPORT_SHEET_PROCESS_BYTES = 1
     data = broken(replace('</row><row r="4"', '</rowx><row r="4"'))  # not well-formed, in a data row
     result = run_import("customers", io.BytesIO(data), "c.xlsx", actor=clerk, dry_run=False)
     assert not result.ok and not result.committed
@@ -59,8 +59,20 @@ def test_xml_broken_after_the_header_is_refused_as_not_a_workbook(clerk, setting
 
 @pytest.mark.django_db
 def test_an_import_through_the_process_writes_what_the_file_holds(clerk, settings):
-    settings.POWERKAM_IMPORT_SHEET_PROCESS_ROWS = 1
+    settings.POWERKAM_IMPORT_SHEET_PROCESS_BYTES = 1
     rows = customer_rows(30)
     result = run_import("customers", io.BytesIO(xlsx_bytes(rows)), "c.xlsx", actor=clerk, dry_run=False)
     assert result.ok and result.committed and result.created == 30, result.errors[:3]
     assert sorted(Customer.objects.values_list("number", flat=True)) == sorted(r[0] for r in rows[1:])
+
+
+def test_too_many_rows_is_refused_while_the_process_reads(settings):
+    """The rows are counted while the reading process has started: a sheet over the limit is
+    refused before any row is given, and that process is stopped."""
+    from powerkam.imports.readers import FileRefused
+
+    settings.POWERKAM_IMPORT_SHEET_PROCESS_BYTES = 1
+    settings.POWERKAM_IMPORT_MAX_ROWS = 20
+    with pytest.raises(FileRefused, match="20"):
+        open_xlsx(io.BytesIO(xlsx_bytes(customer_rows(50))))
+    assert not multiprocessing.active_children()

@@ -244,6 +244,11 @@ def open_xlsx(fileobj) -> RowSource:
     if not zipfile.is_zipfile(fileobj):
         raise FileRefused(_(NOT_A_WORKBOOK))
     fileobj.seek(0)
+    forked = file_size(fileobj) >= sheet_process_bytes() and _can_fork()
+    if forked:
+        # The rows are read by a forked process while this one counts them (`_start_reader`): each
+        # reads its own copy of the bytes, as a file descriptor's offset would be shared by both.
+        fileobj = io.BytesIO(fileobj.read())
     try:
         sheet = _first_sheet(fileobj)
     except Exception:  # noqa: BLE001 - any parser failure means "not a workbook we can read"
@@ -263,19 +268,20 @@ def open_xlsx(fileobj) -> RowSource:
         sheet.archive.close()
         raise FileRefused(_("The file is empty."))
     limit = max_rows()
+    child: list = []  # the reading process, when there is one
+    rest = _start_reader(stream, child) if forked else stream  # it reads while this one counts
     try:
         total = _data_rows_at_most(sheet, limit)
     except BaseException:
+        _stop(child)
         stream.close()
         sheet.archive.close()
         raise
 
-    child: list = []  # the reading process, when there is one (closed by `close`)
-
     def rows() -> Iterator[tuple[int, list[Any]]]:
         count = 0
         try:
-            for number, values in _in_a_process(stream, child) if total >= sheet_process_rows() else stream:
+            for number, values in rest:
                 if not is_blank(values):
                     count += 1
                     if count > limit:  # the sheet changed under us, or the count above was fooled
@@ -287,10 +293,7 @@ def open_xlsx(fileobj) -> RowSource:
             raise broken_cell_refused(sheet.title, exc) from None
 
     def close() -> None:
-        for process in child:
-            if process.is_alive():
-                process.kill()
-            process.join()
+        _stop(child)
         stream.close()
         sheet.archive.close()
 
@@ -298,30 +301,35 @@ def open_xlsx(fileobj) -> RowSource:
     return RowSource(headers=headers, rows=rows(), total=total, closers=[close])
 
 
-def sheet_process_rows() -> int:
-    """Sheets of at least this many data rows are read in a process of their own (`_in_a_process`);
-    0 turns it off."""
-    rows = int(getattr(settings, "POWERKAM_IMPORT_SHEET_PROCESS_ROWS", 5000))
-    return rows if rows > 0 else 10**12
+def sheet_process_bytes() -> int:
+    """Workbooks of at least this many bytes (~6,500 rows of the template at 1 MB) have their
+    rows read by a process of their own (`_start_reader`); 0 turns it off."""
+    size = int(getattr(settings, "POWERKAM_IMPORT_SHEET_PROCESS_BYTES", 1_000_000))
+    return size if size > 0 else 1 << 62
 
 
-def _in_a_process(stream: Iterator[tuple[int, list[Any]]], child: list, chunk: int = 1000
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_reader(stream: Iterator[tuple[int, list[Any]]], child: list, chunk: int = 1000
                   ) -> Iterator[tuple[int, list[Any]]]:
-    """`stream`'s rows, read in a forked process and received here in chunks of `chunk` rows.
+    """`stream`'s rows, read from now on by a forked process and received by the returned
+    iterator in chunks of `chunk` rows (the process is put in `child`, for `_stop`).
 
     Reading a sheet's XML is the largest piece of Python work of an xlsx import (~4.5 s of CPU
     per 100,000 rows, against ~0.8 s for the same rows as csv), and the import's threads share
-    one interpreter lock: in a process of its own it runs beside them on the other core, and
-    this thread only unpickles rows. The child is a fork taken at this point — it continues the
-    very same `stream` (its decompressor, shared strings and position), touches nothing else
-    (no database connection, no thread) and leaves with os._exit. The same rows, in the same
-    order; a damaged cell or XML is raised here as the reader would have raised it (BrokenCell,
-    ExpatError). Where fork is not available, the rows are read here."""
+    one interpreter lock: in a process of its own it runs beside them — and beside this process
+    counting the rows first (`_data_rows_at_most`) — while this one only unpickles rows. The
+    child is a fork taken at this point: it continues the very same `stream` (its decompressor,
+    shared strings and position, over its own copy of the file's bytes), touches nothing else (no
+    database connection, no thread) and leaves with os._exit. The same rows, in the same order;
+    a damaged cell or XML is raised by the iterator as the reader would have raised it
+    (BrokenCell, ExpatError)."""
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from stream
-        return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_send_rows, args=(stream, sender, chunk), name="import-sheet-reader",
@@ -329,6 +337,10 @@ def _in_a_process(stream: Iterator[tuple[int, list[Any]]], child: list, chunk: i
     process.start()
     child.append(process)
     sender.close()
+    return _received(receiver, process)
+
+
+def _received(receiver, process) -> Iterator[tuple[int, list[Any]]]:
     try:
         while True:
             try:
@@ -348,6 +360,11 @@ def _in_a_process(stream: Iterator[tuple[int, list[Any]]], child: list, chunk: i
                 raise RuntimeError(f"the sheet reader process failed: {message[1]}")
     finally:
         receiver.close()
+        _stop([process])
+
+
+def _stop(processes: list) -> None:
+    for process in processes:
         if process.is_alive():
             process.kill()
         process.join()
