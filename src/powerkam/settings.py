@@ -213,6 +213,11 @@ POWERKAM_IMPORT_PARALLEL_QUALITY_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARA
 # … and write their batches on a connection of their own, in a thread, while the next batch is
 # checked (imports.services.ImportWriter).
 POWERKAM_IMPORT_PARALLEL_WRITE_ROWS = int(os.environ.get("POWERKAM_IMPORT_PARALLEL_WRITE_ROWS", "2000"))
+# How many data-quality writers (connections) such an import uses, taking its batches in turn.
+POWERKAM_IMPORT_QUALITY_WRITERS = int(os.environ.get("POWERKAM_IMPORT_QUALITY_WRITERS", "2"))
+# xlsx files of at least this many bytes have their sheet read by a forked process beside the
+# import (imports.readers._start_reader); 0: never.
+POWERKAM_IMPORT_SHEET_PROCESS_BYTES = int(os.environ.get("POWERKAM_IMPORT_SHEET_PROCESS_BYTES", "1000000"))
 # Worker processes of the nightly consumption forecast job (0: one per CPU, at most 4).
 POWERKAM_FORECAST_WORKERS = int(os.environ.get("POWERKAM_FORECAST_WORKERS", "0"))
 

@@ -441,7 +441,8 @@ def parallel_quality_rows() -> int:
 
 
 def quality_writer_count() -> int:
-    return int(getattr(settings, "POWERKAM_IMPORT_QUALITY_WRITERS", 2))
+    """How many data-quality writers (QualityWriter) a large customers import uses, at least one."""
+    return max(1, int(getattr(settings, "POWERKAM_IMPORT_QUALITY_WRITERS", 2)))
 
 
 def parallel_write_rows() -> int:
