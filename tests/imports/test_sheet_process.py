@@ -76,3 +76,22 @@ def test_too_many_rows_is_refused_while_the_process_reads(settings):
     with pytest.raises(FileRefused, match="20"):
         open_xlsx(io.BytesIO(xlsx_bytes(customer_rows(50))))
     assert not multiprocessing.active_children()
+
+
+def test_row_tags_are_counted_as_the_regular_expression_counts_them():
+    """count_row_tags (the row limit, before any row is read) counts with a literal-first pattern
+    when no tag has a namespace prefix: the same counts as ROW_TAG_RE, prefixes and chunk
+    boundaries included."""
+    import random
+
+    from powerkam.imports.readers import ROW_TAG_RE, _row_tags, count_row_tags
+
+    pieces = [b'<row r="1">', b"<row>", b"<row/>", b"<rowBreaks>", b'<x:row r="2">', b'<row\tr="3">', b"<row\n",
+              b"<rows>", b"<row\x0b", b"<row\x0c", b"<row\r", b"<row<row ", b":row ", b"abc", b"<c>", b"<", b"row", b" "]
+    rng = random.Random(11)
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        assert _row_tags(data) == len(ROW_TAG_RE.findall(data)), data
+    sheet = b"<sheetData>" + b"".join(b'<row r="%d"><c><v>1</v></c></row>' % n for n in range(1, 70001)) + b"</sheetData>"
+    assert count_row_tags(io.BytesIO(sheet)) == (70000, True)  # over several 1 MB chunks
+    assert count_row_tags(io.BytesIO(sheet.replace(b"<row ", b"<x:row ")))[0] == 70000

@@ -398,6 +398,16 @@ def too_many_rows(limit: int) -> str:
 
 
 ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_PLAIN_ROW_TAG_RE = re.compile(rb"<row[\s>/]")  # ROW_TAG_RE for a sheet without namespace prefixes
+
+
+def _row_tags(data: bytes) -> int:
+    """len(ROW_TAG_RE.findall(data)); without a prefixed tag in `data`, by a pattern that starts
+    with a literal, which the regular expression engine scans for (the optional prefix group
+    made it try a match at every "<": 0.53 s against ~0.2 s for a 100,000-row sheet)."""
+    if b":row" in data:
+        return len(ROW_TAG_RE.findall(data))
+    return len(_PLAIN_ROW_TAG_RE.findall(data))
 SHEET_CHUNK = 1 << 20
 
 
@@ -411,12 +421,12 @@ def count_row_tags(source, stop_after: int | None = None, max_bytes: int | None 
         while chunk := source.read(SHEET_CHUNK):
             read += len(chunk)
             data = tail + chunk
-            count += len(ROW_TAG_RE.findall(data))
+            count += _row_tags(data)
             tail = data[-15:]
-            count -= len(ROW_TAG_RE.findall(tail))  # counted again with the next chunk
+            count -= _row_tags(tail)  # counted again with the next chunk
             if (stop_after is not None and count > stop_after) or (max_bytes is not None and read > max_bytes):
-                return count + len(ROW_TAG_RE.findall(tail)), False
-        count += len(ROW_TAG_RE.findall(tail))
+                return count + _row_tags(tail), False
+        count += _row_tags(tail)
     return count, True
 
 

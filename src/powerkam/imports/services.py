@@ -15,8 +15,11 @@ How an import runs (`run_import`):
    (`quality.evaluate_new`); the other kinds evaluate every touched customer at the end (or in
    a job right after the commit when they are many: `quality_inline_rows`).
    A large customers import on PostgreSQL writes its batches in a thread on a connection of its
-   own (`ImportWriter`) while its own thread checks the next batch, and evaluates the new
-   customers in another (`QualityWriter`); both transactions commit only when the file is clean.
+   own (`ImportWriter`, foreign keys checked as it writes) while its own thread checks the next
+   batch, makes the new customers' ids and rows and hands them on; two more threads
+   (`QualityWriter`) evaluate the new customers and write their findings, tasks and timeline
+   events, taking the batches in turn. Nothing commits until the file is clean; the customers
+   commit first, then the others side by side (docs/decisions/0024).
 Upserts are idempotent: a row that changes nothing counts as unchanged and writes nothing.
 """
 
