@@ -647,7 +647,6 @@ class CustomerImporter(Importer):
         self.quality_writers: list[QualityWriter] = []
         self.quality_turn = 0
         self.import_writer: ImportWriter | None = None
-        self.created_ids: list[int] = []
         self.org_units: dict[str, OrgUnit | None] = {}
         self.staff: dict[str, Staff | None] = {}
         self.scope_path = self._scope_path()
@@ -894,9 +893,7 @@ class CustomerImporter(Importer):
         touched = {p.customer_id for p in plans if p.action != "unchanged" and p.customer_id}
         self.touched |= touched
         if creates and self.quality_writers:
-            created = [p.customer_id for p in creates]
-            self.created_ids += created
-            timeline = sorted(set(created) - self.timeline_done)
+            timeline = sorted({p.customer_id for p in creates} - self.timeline_done)
             self.timeline_done.update(timeline)
             self.quality_turn += 1
             self.quality_writers[self.quality_turn % len(self.quality_writers)].give([p.obj for p in creates], timeline)
