@@ -897,10 +897,8 @@ class CustomerImporter(Importer):
             self.timeline_done.update(timeline)
             self.quality_turn += 1
             self.quality_writers[self.quality_turn % len(self.quality_writers)].give([p.obj for p in creates], timeline)
-            self.add_timeline(touched - self.timeline_done)
-            return
         self.add_timeline(touched - self.timeline_done)
-        if creates:
+        if creates and not self.quality_writers:
             quality.evaluate_new(p.obj for p in creates)
 
     def start(self, source: RowSource, *, write: bool) -> None:
