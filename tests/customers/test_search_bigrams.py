@@ -89,11 +89,15 @@ def test_list_page_and_api_search_by_two_characters(archive, people, login):
 @pytest.mark.django_db
 def test_postgres_uses_the_bigram_index(named):
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")  # a tiny table: make the planner show the index is usable
+        # A tiny table: make the planner show the index is usable (a GIN index is read by bitmap
+        # scans only; with plain index scans allowed, a full scan of any B-tree may look cheaper).
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_indexscan = off")
         sql, params = search_customers(Customer.objects.only("pk"), "纺织").query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_indexscan")
     assert "cust_name_bigram_idx" in plan
 
 
@@ -125,3 +129,40 @@ def test_migration_applies_and_reverses_on_this_database():
         run(operation.code)
         run(operation.code)  # idempotent
     assert _columns_and_indexes() == expected
+
+
+@pytest.mark.skipif(not PG, reason="the bigram function exists on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_gives_the_pieces_the_aggregate_gave():
+    """customers 0013: the PL/pgSQL loop and 0006's aggregate give the same set of pieces for
+    every name (order and repeats aside, which `@>` ignores); the migration reverses."""
+    from django.apps import apps
+
+    migration = MigrationExecutor(connection).loader.get_migration("customers", "0013_import_bigrams_plpgsql")
+    operation = migration.operations[0]
+    values = [*NAMES, "", "a", "医", "医院", "aaaa", "  ", "医院医院医院"]
+
+    def pieces():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT v, powerkam_bigrams(UPPER(v)) FROM unnest(%s::text[]) AS v", [values])
+            found = dict(cursor.fetchall())
+            cursor.execute("SELECT powerkam_bigrams(NULL)")
+            assert cursor.fetchone()[0] is None
+        return found
+
+    def run(code):
+        with connection.schema_editor() as editor:
+            code(apps, editor)
+
+    run(operation.code)  # the function as this migration makes it (a test above may have run 0006 again)
+    loop = pieces()
+    assert loop["医院医院医院"] == ["医院", "院医", "医院", "院医", "医院"]  # in order, repeats kept
+    assert loop[""] == loop["a"] == loop["医"] == []
+    try:
+        run(operation.reverse_code)
+        aggregate = pieces()
+        assert aggregate["医院医院医院"] == sorted({"医院", "院医"})
+    finally:
+        run(operation.code)
+    assert {v: set(p) for v, p in loop.items()} == {v: set(p) for v, p in aggregate.items()}
+    assert pieces() == loop
