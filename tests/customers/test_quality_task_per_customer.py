@@ -14,6 +14,8 @@
 import importlib
 from decimal import Decimal
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -195,3 +197,10 @@ def test_task_texts_are_the_phrases_fields(lang):
         slow = workqueue.title_fields(*quality.customer_task_phrases("华新铝业", findings))
     assert fast == slow
     assert fast["detail_params"]["findings"] == [3, 7, 9]
+    # the detail params' JSON text, composed from the items' texts, is what json.dumps gives
+    texts = quality.TaskTexts()
+    for some in (findings, findings[:1], [(1, "identity_missing", {"missing": '引号"与\\反斜杠 & <tag>'})]):
+        fields = texts.fields("华新铝业", some)
+        assert fields["detail_params"].json == json.dumps(dict(fields["detail_params"]), ensure_ascii=False)
+        assert workqueue.json_text(fields["detail_params"]) == fields["detail_params"].json
+        assert workqueue.json_text(fields["title_params"]) == json.dumps(fields["title_params"], ensure_ascii=False)
