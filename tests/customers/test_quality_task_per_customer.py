@@ -12,9 +12,8 @@
 """
 
 import importlib
-from decimal import Decimal
-
 import json
+from decimal import Decimal
 
 import pytest
 from django.db import connection
