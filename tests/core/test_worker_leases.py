@@ -105,3 +105,14 @@ def test_the_worker_command_holds_a_lease_and_reaps_before_its_first_task(dead_p
     assert status(row) == "FAILED"
     new = WorkerLease.objects.get(worker_id="w-new")
     assert new.pid == os.getpid() and new.stopped_at is not None
+
+
+def test_the_worker_looks_for_tasks_every_fifth_of_a_second_unless_told():
+    """An idle worker looks for new tasks every 0.2 s (the stock default is 1 s: a job a user
+    started waited half a second on average before it began); `--interval` still sets it."""
+    from powerkam.core.management.commands.db_worker import POLL_SECONDS, Command
+
+    parser = Command().create_parser("manage.py", "db_worker")
+    assert POLL_SECONDS == 0.2
+    assert parser.parse_args([]).interval == 0.2
+    assert parser.parse_args(["--interval", "2"]).interval == 2.0

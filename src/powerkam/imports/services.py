@@ -592,6 +592,30 @@ class QualityWriter(ConnectionThread):
         self.timeline_ids: list[int] = []
         super().__init__()
 
+    def begin(self) -> None:
+        """Its rows' foreign keys to anything but the customers (staff, org units) are checked as
+        they are written (`SET CONSTRAINTS … IMMEDIATE`), while the import goes on, instead of in
+        its commit: only the checks of the new customers — not visible to this transaction
+        before the import commits — wait for the commit, which is after the last batch, when
+        nothing else runs beside it (decision record 0025)."""
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        from powerkam.core.models import Task
+        from powerkam.customers.models import DataQualityFinding, TimelineEvent
+
+        tables = [m._meta.db_table for m in (DataQualityFinding, Task, Task.history.model, TimelineEvent)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format('%%I.%%I', n.nspname, c.conname) FROM pg_constraint c "
+                "JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND c.condeferrable "
+                "AND c.conrelid = ANY(%s::regclass[]) AND c.confrelid <> %s::regclass ORDER BY 1",
+                [tables, Customer._meta.db_table])
+            names = [row[0] for row in cursor.fetchall()]
+            if names:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+
     def give(self, customers: list[dict], timeline_ids: list[int]) -> None:
         """Called by the import's thread."""
         self.submit((customers, timeline_ids))
