@@ -19,7 +19,6 @@ from django_tasks_db.management.commands.db_worker import Command as StockComman
 
 from powerkam.core import leases
 
-
 POLL_SECONDS = 0.2
 
 
