@@ -33,3 +33,31 @@ def test_a_table_that_never_had_a_row(db):
     ids = workqueue.allocate_ids(OrgUnit, 2)
     assert len(ids) == 2 and ids[1] == ids[0] + 1 and ids[0] >= 1
     assert workqueue.allocate_ids(OrgUnit, 0) == []
+
+
+def test_dates_and_datetimes_are_written_as_given(make_staff):
+    """copy_rows writes dates and datetimes (as ISO text on PostgreSQL, each distinct one
+    formatted once): the same instants and days come back, whatever the time zone they were
+    given in, with or without microseconds; None stays NULL."""
+    from datetime import date, datetime, timedelta
+    from datetime import timezone as dt_timezone
+    from zoneinfo import ZoneInfo
+
+    staff = make_staff()
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moments = [datetime(2026, 12, 4, 21, 16, 40, 652775, tzinfo=dt_timezone.utc),
+               datetime(2026, 12, 5, 5, 16, 40, 652775, tzinfo=shanghai),  # the same instant
+               datetime(2026, 1, 1, 0, 0, tzinfo=shanghai), datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=dt_timezone.utc),
+               datetime(2026, 6, 30, 12, 0, tzinfo=dt_timezone(timedelta(hours=-5, minutes=-30)))]
+    days = [date(2026, 12, 4), None, date(2026, 1, 1), date(2000, 2, 29), date(2026, 12, 4)]
+    ids = workqueue.allocate_ids(Task, len(moments))
+    workqueue.copy_rows(Task, ("id", "kind", "title", "detail", "assignee_id", "priority", "status", "link",
+                               "result", "created_at", "due_at", "due_from", "due_provisional", "title_msgid",
+                               "title_params", "detail_msgid", "detail_params"),
+                        [(pk, Task.Kind.FOLLOW_UP, f"t{pk}", "", staff.pk, 1, "open", "", "", moment,
+                          None if n == 1 else moment, day, False, "", "{}", "", "{}")
+                         for n, (pk, moment, day) in enumerate(zip(ids, moments, days, strict=True))])
+    back = {pk: (created, due, day) for pk, created, due, day in
+            Task.objects.filter(pk__in=ids).values_list("pk", "created_at", "due_at", "due_from")}
+    for n, (pk, moment, day) in enumerate(zip(ids, moments, days, strict=True)):
+        assert back[pk] == (moment, None if n == 1 else moment, day)
