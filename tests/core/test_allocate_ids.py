@@ -2,6 +2,8 @@
 PostgreSQL from the sequence and on SQLite by moving the AUTOINCREMENT counter — never handed out
 twice, never reused by a row saved later, whatever the table held before."""
 
+from datetime import UTC
+
 import pytest
 
 from powerkam.core import workqueue
@@ -45,9 +47,9 @@ def test_dates_and_datetimes_are_written_as_given(make_staff):
 
     staff = make_staff()
     shanghai = ZoneInfo("Asia/Shanghai")
-    moments = [datetime(2026, 12, 4, 21, 16, 40, 652775, tzinfo=dt_timezone.utc),
+    moments = [datetime(2026, 12, 4, 21, 16, 40, 652775, tzinfo=UTC),
                datetime(2026, 12, 5, 5, 16, 40, 652775, tzinfo=shanghai),  # the same instant
-               datetime(2026, 1, 1, 0, 0, tzinfo=shanghai), datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=dt_timezone.utc),
+               datetime(2026, 1, 1, 0, 0, tzinfo=shanghai), datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
                datetime(2026, 6, 30, 12, 0, tzinfo=dt_timezone(timedelta(hours=-5, minutes=-30)))]
     days = [date(2026, 12, 4), None, date(2026, 1, 1), date(2000, 2, 29), date(2026, 12, 4)]
     ids = workqueue.allocate_ids(Task, len(moments))
