@@ -248,13 +248,15 @@ class TaskTexts:
         if rule is None:
             hit = None
         else:
+            from powerkam.core import workqueue
+
             label_id, message_id, label, message = rule
             stored = {k: _stored(v) for k, v in (params or {}).items()}
             try:
                 shown = {k: _shown(v) for k, v in stored.items()}  # UI words among them, translated
                 text = self.item % {"rule": label, "message": message % shown if shown else message}
                 item = {"t": ITEM_MSGID, "p": {"rule": {"t": label_id}, "message": {"t": message_id, "p": stored}}}
-                hit = (item, text, json.dumps(item, ensure_ascii=False))
+                hit = (item, text, workqueue.json_text(item))  # the encoder the task row's params use
             except (KeyError, TypeError, ValueError):  # a translation that does not fit: the slow, safe path
                 hit = None
         if len(self._items) < 10_000:

@@ -624,6 +624,15 @@ _COLUMN_LETTERS = [a for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + [a + b for a in "A
 _SHEET_DATA_RE = re.compile(r'<sheetData\b[^>]*?(/?)>')
 _ENCODING_RE = re.compile(r'^\s*<\?xml[^>]*encoding=["\']([^"\']+)["\']')
 FAST_HEAD_CHARS = 1 << 22  # the sheetData element must start within this many characters
+# A row holding any of these goes to expat (an entity, a carriage return, a comment, a processing
+# instruction: what the regular expressions do not read as expat would).
+_NOT_READ = ("&", "\r", "<!", "<?")
+# A row holding any of these needs `_plain` (a text starting with "=", a date cell).
+_NEEDS_PLAIN = ("<t>=", 'preserve">=', "<v>=", 't="d"')
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
 
 
 class _PlainRow(list):
@@ -749,10 +758,9 @@ def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterato
     def rows_of(region: str) -> Iterator[tuple[int, list[Any]]]:
         nonlocal row_no
         # What the rows are checked for, looked for once in the whole region (about 1 MB) and then
-        # row by row only if the region has it: ~0.8 CPU s less per 100,000 rows of 28 cells.
-        odd = "&" in region or "\r" in region or "<!" in region or "<?" in region
-        kept = plain_rows and not ("<t>=" in region or 'preserve">=' in region or "<v>=" in region
-                                   or 't="d"' in region)
+        # row by row only if the region has it.
+        odd = _has_any(region, _NOT_READ)
+        kept = plain_rows and not _has_any(region, _NEEDS_PLAIN)
         pieces = region.split("</row>")
         for piece in pieces[:-1]:
             start = piece.find("<row")
@@ -763,8 +771,7 @@ def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterato
                 continue
             content = piece[close + 1:]
             cells = cells_of(content)
-            if len(cells) != content.count("<c") or (odd and ("&" in content or "\r" in content or "<!" in content
-                                                                or "<?" in content)):
+            if len(cells) != content.count("<c") or (odd and _has_any(content, _NOT_READ)):
                 # a cell it does not read (a formula …): the row goes to expat
                 yield from by_expat(piece + "</row>")
                 continue
@@ -796,8 +803,7 @@ def _read_sheet(source, shared, date_styles, timedelta_styles, epoch) -> Iterato
                         raise BrokenCell(str(at), where) from exc
                 raise BrokenCell(str(at), "-") from exc
             row_no = at
-            if kept or (plain_rows and "<t>=" not in content and 'preserve">=' not in content
-                        and "<v>=" not in content and 't="d"' not in content):
+            if kept or (plain_rows and not _has_any(content, _NEEDS_PLAIN)):
                 values = _PlainRow(values)
             yield row_no, values
         tail = pieces[-1]
