@@ -5,6 +5,7 @@ twice, never reused by a row saved later, whatever the table held before."""
 from datetime import UTC
 
 import pytest
+from django.utils import timezone
 
 from powerkam.core import workqueue
 from powerkam.core.models import Task
@@ -35,6 +36,43 @@ def test_a_table_that_never_had_a_row(db):
     ids = workqueue.allocate_ids(OrgUnit, 2)
     assert len(ids) == 2 and ids[1] == ids[0] + 1 and ids[0] >= 1
     assert workqueue.allocate_ids(OrgUnit, 0) == []
+
+
+def test_sqlite_reads_the_highest_id_without_scanning_the_table(make_staff):
+    """On SQLite the counter's statements find the table's highest id at the end of its B-tree
+    (`SELECT MAX(id) FROM t` alone in a subquery): a MAX beside a WHERE scanned every row, 13 ms
+    per call at 100,000 rows, three calls per batch of an import. Counted in SQLite's virtual
+    machine instructions (a progress handler), which a scan makes grow with the table."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's AUTOINCREMENT counter")
+    staff = make_staff()
+    Task.objects.create(kind=Task.Kind.FOLLOW_UP, title="first", assignee=staff)
+    workqueue.allocate_ids(Task, 1)  # the counter exists
+
+    def instructions() -> int:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        connection.connection.set_progress_handler(count, 10)
+        try:
+            workqueue.allocate_ids(Task, 3)
+        finally:
+            connection.connection.set_progress_handler(None, 10)
+        return steps[0]
+
+    small = instructions()
+    pks = workqueue.allocate_ids(Task, 5000)
+    workqueue.copy_rows(Task, ("id", "kind", "title", "detail", "assignee_id", "priority", "status", "link",
+                               "result", "created_at", "due_provisional", "title_msgid", "title_params",
+                               "detail_msgid", "detail_params"),
+                        [(pk, Task.Kind.FOLLOW_UP, "t", "", staff.pk, 1, "open", "", "", timezone.now(),
+                          False, "", "{}", "", "{}") for pk in pks])
+    assert instructions() <= small + 5  # the same whatever the number of rows (a scan: +2,000)
 
 
 def test_dates_and_datetimes_are_written_as_given(make_staff):
