@@ -81,3 +81,24 @@ def test_queue_exports_xlsx(make_staff, org_tree, login):
     resp = login(m).get(reverse("core:queue") + "?export=xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(resp.streaming_content) if resp.streaming else resp.content))
     assert any("导出任务" in str(c.value) for row in wb.active.iter_rows() for c in row)
+
+
+def test_bulk_task_writers_look_keys_up_without_ordering(make_staff, org_tree):
+    """The bulk writers look their keys up with no ORDER BY: with Task's default ordering a long
+    `key IN (…)` made SQLite scan the whole task table (growing with it) instead of reading the
+    key index, 18 ms per 1,000 keys at 100,000 tasks — per batch of an import."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = make_staff("manager", org_tree["s1"])
+    customer = CustomerFactory(org_unit=org_tree["s1"], primary_manager=manager)
+    specs = [{"kind": Task.Kind.FOLLOW_UP, "assignee": manager, "customer": customer, "key": f"bulk:{i}",
+              "title": f"t{i}", "due_at": date(2026, 12, 5)} for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        workqueue.open_tasks_copy(specs[:2])
+        workqueue.open_tasks_bulk(specs)
+        assert workqueue.close_tasks_bulk([s["key"] for s in specs], by=manager) == 3
+    lookups = [q["sql"] for q in queries.captured_queries
+               if q["sql"].startswith("SELECT") and ('"key" IN' in q["sql"] or '"key" = ANY' in q["sql"])]
+    assert len(lookups) >= 3
+    assert not [sql for sql in lookups if "ORDER BY" in sql]

@@ -294,7 +294,7 @@ def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
     created = 0
     for start in range(0, len(specs), batch_size):
         chunk = {s["key"]: s for s in specs[start:start + batch_size]}  # one per key
-        taken = set(Task.objects.filter(key__in=list(chunk)).values_list("key", flat=True))
+        taken = set(Task.objects.filter(key__in=list(chunk)).order_by().values_list("key", flat=True))
         now = timezone.now()
         rows = []
         for key, s in chunk.items():
@@ -320,7 +320,7 @@ def open_tasks_bulk(specs, *, created_by=None, batch_size: int = 1000) -> int:
                                        + placeholders, list(row))
                 except IntegrityError:
                     rows = [r for r in rows if r is not row]
-        new_pks = list(Task.objects.filter(key__in=[r[9] for r in rows]).values_list("pk", flat=True))
+        new_pks = list(Task.objects.filter(key__in=[r[9] for r in rows]).order_by().values_list("pk", flat=True))
         insert_history_rows(Task, new_pks, user_id=actor_id, when=now, batch_size=batch_size)
         created += len(new_pks)
     return created
@@ -336,7 +336,7 @@ def close_tasks_bulk(keys, *, by=None, result: str = "", status: str = Task.Stat
     closed = 0
     for start in range(0, len(keys), batch_size):
         pks = list(Task.objects.filter(key__in=keys[start:start + batch_size], status=Task.Status.OPEN)
-                   .values_list("pk", flat=True))
+                   .order_by().values_list("pk", flat=True))
         if pks:
             with transaction.atomic():
                 Task.objects.filter(pk__in=pks).update(status=status, closed_at=now, closed_by_id=actor_id,
@@ -498,7 +498,10 @@ def open_tasks_copy(specs, *, created_by=None, batch_size: int = 10_000) -> int:
                 cursor.execute(f"SELECT {qn('key')} FROM {table} WHERE {qn('key')} = ANY(%s)", [list(chunk)])
                 taken = {row[0] for row in cursor.fetchall()}
         else:
-            taken = set(Task.objects.filter(key__in=list(chunk)).values_list("key", flat=True))
+            # No ORDER BY (Task's default ordering): with one, SQLite scans the whole table for a
+            # long IN list instead of looking each key up in its index (18 ms per 1,000 keys at
+            # 100,000 tasks, growing with the table).
+            taken = set(Task.objects.filter(key__in=list(chunk)).order_by().values_list("key", flat=True))
         now = timezone.now()
         rows = []
         for key, s in chunk.items():
