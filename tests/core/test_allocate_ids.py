@@ -77,8 +77,9 @@ def test_sqlite_reads_the_highest_id_without_scanning_the_table(make_staff):
 
 def test_dates_and_datetimes_are_written_as_given(make_staff):
     """copy_rows writes dates and datetimes (as ISO text on PostgreSQL, each distinct one
-    formatted once): the same instants and days come back, whatever the time zone they were
-    given in, with or without microseconds; None stays NULL."""
+    formatted once; on SQLite each distinct datetime adapted once): the same instants and days
+    come back, whatever the time zone they were given in, with or without microseconds; None
+    stays NULL."""
     from datetime import date, datetime, timedelta
     from datetime import timezone as dt_timezone
     from zoneinfo import ZoneInfo

@@ -375,11 +375,17 @@ def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
                     copy.write_row(row)
                     written += 1
             return written
-        adapt = connection.ops.adapt_datetimefield_value
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        # Datetimes go in as the backend writes them (SQLite: naive UTC text), each distinct one
+        # adapted once (an import's rows share a few), and only in the columns that can hold one:
+        # adapting every value of every row cost ~2 s per 100,000-row import on SQLite.
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        moments = [i for i, c in enumerate(columns) if c not in fields or fields[c].get_internal_type() == "DateTimeField"]
+        if moments:
+            rows = _datetimes_adapted(rows, moments, connection.ops.adapt_datetimefield_value)
         batch = []
         for row in rows:
-            batch.append(tuple(adapt(v) if isinstance(v, datetime) else v for v in row))
+            batch.append(row)
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 written += len(batch)
@@ -388,6 +394,25 @@ def copy_rows(model, columns, rows, *, batch_size: int = 10_000) -> int:
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+def _datetimes_adapted(rows, positions: list[int], adapt):
+    """`rows` as tuples with their datetimes at `positions` adapted by `adapt` (the backend's
+    `adapt_datetimefield_value`), each distinct datetime once: equal datetimes are the same
+    instant, which the backend writes the same way whatever their time zone."""
+    done: dict = {}
+    for row in rows:
+        row = list(row)
+        for i in positions:
+            value = row[i]
+            if isinstance(value, datetime):
+                text = done.get(value)
+                if text is None:
+                    text = adapt(value)
+                    if len(done) < 10_000:
+                        done[value] = text
+                row[i] = text
+        yield tuple(row)
 
 
 def _temporal_as_text(rows, positions: list[int]):
