@@ -603,14 +603,21 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
     from django.urls import reverse
 
     from powerkam.core import workqueue
+    from powerkam.core.dbfunctions import KeepOffIndex
     from powerkam.core.models import Task
 
     by_customer: dict[int, list[tuple]] = {}
     for pk, cid, code, params, detected in open_findings:
         by_customer.setdefault(cid, []).append((pk, code, params, detected))
+    # The customers' tasks are read through task_customer_idx (customer, status): on SQLite the
+    # kind is kept off its own index (KeepOffIndex), which the planner took for thousands of
+    # customers and then read every data-quality task of the company (per 5,000 customers at
+    # 150,000 tasks: open ones 107 → 59 ms, closed ones 111 → 6 ms; evaluate_bulk of 20,000
+    # customers 1.41 → 1.12 s). PostgreSQL plans from its statistics as before.
+    dq_tasks = Task.objects.alias(task_kind=KeepOffIndex("kind")).filter(task_kind=Task.Kind.DATA_QUALITY)
     open_tasks: dict[int, list[tuple]] = {}
     for row in () if fresh else (
-            Task.objects.filter(kind=Task.Kind.DATA_QUALITY, customer_id__in=customer_ids, status=Task.Status.OPEN)
+            dq_tasks.filter(customer_id__in=customer_ids, status=Task.Status.OPEN)
             .order_by("pk").values_list("pk", "customer_id", "key", "title_params", "detail_params")):
         open_tasks.setdefault(row[1], []).append(row)
     texts = TaskTexts()
@@ -630,9 +637,8 @@ def sync_customer_tasks(customer_ids: list[int], open_findings: list[tuple], fac
             need_task.append(cid)
     covered: dict[int, int] = {}
     if need_task and not fresh:
-        for cid, key, detail_params in Task.objects.filter(
-                kind=Task.Kind.DATA_QUALITY, customer_id__in=need_task).exclude(status=Task.Status.OPEN).values_list(
-                "customer_id", "key", "detail_params"):
+        for cid, key, detail_params in dq_tasks.filter(customer_id__in=need_task).exclude(
+                status=Task.Status.OPEN).order_by().values_list("customer_id", "key", "detail_params"):
             covered[cid] = max(covered.get(cid, 0), _covered(key, detail_params))
         need_task = [cid for cid in need_task if max(f[0] for f in by_customer[cid]) > covered.get(cid, 0)]
     specs = []
