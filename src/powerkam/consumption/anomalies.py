@@ -636,7 +636,7 @@ def _open_tasks(anomalies: list, day: date) -> None:
     workqueue.open_tasks_copy(specs)
     keys = {TASK_KEY.format(pk=a.pk): a.pk for a in anomalies}
     links = [UsageAnomaly(pk=keys[key], task_id=tid) for key, tid in
-             Task.objects.filter(key__in=list(keys)).order_by().values_list("key", "pk")]
+             workqueue.tasks_with_keys(keys).values_list("key", "pk")]
     UsageAnomaly.objects.bulk_update(links, ["task"], batch_size=1000)
 
 

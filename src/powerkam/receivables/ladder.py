@@ -184,7 +184,7 @@ def _apply_chunk(bills: list[tuple[Bill, list[int]]], day: date, due_of: dict, s
         if task_specs:
             workqueue.open_tasks_bulk(task_specs, batch_size=BATCH)
             keys = [s["key"] for s in task_specs]
-            task_of = dict(Task.objects.filter(key__in=keys).order_by().values_list("key", "pk"))
+            task_of = dict(workqueue.tasks_with_keys(keys).values_list("key", "pk"))
         _create_audited(LadderStep, [
             LadderStep(bill=bill, customer=customer, step=step, reached_on=day, due_on=due_on,
                        task_id=task_of.get(key)) for bill, customer, step, due_on, key, _t, _a in pending

@@ -275,7 +275,7 @@ def notify_outage(outage: Outage, *, actor=None, override_reason: str = "", now:
                 "priority": Task.Priority.HIGH})
     if call_specs:
         workqueue.open_tasks_bulk(call_specs, created_by=actor)
-    task_ids = dict(Task.objects.filter(key__in=list(call_key.values())).order_by().values_list("key", "pk")) if call_key else {}
+    task_ids = dict(workqueue.tasks_with_keys(call_key.values()).values_list("key", "pk")) if call_key else {}
     notices, per_customer = [], []
     for customer in customers:
         signed, token_hash = _new_token()

@@ -526,7 +526,7 @@ def escalate_overdue(day: date, *, actor=None) -> dict:
     existing: set[str] = set()
     keys = [f"visit:{pk}:escalation" for pk, *_rest in overdue]
     for start in range(0, len(keys), BATCH):
-        existing.update(Task.objects.filter(key__in=keys[start:start + BATCH]).order_by().values_list("key", flat=True))
+        existing.update(workqueue.tasks_with_keys(keys[start:start + BATCH]).values_list("key", flat=True))
     tasks = []
     for pk, unit_id, customer_id, name, planned_on, full_name, username in overdue:
         key = f"visit:{pk}:escalation"
